@@ -1,0 +1,5 @@
+"""Allow ``python -m kasuhara_live``."""
+
+from kasuhara_live.cli import main
+
+raise SystemExit(main())

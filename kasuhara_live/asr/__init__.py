@@ -1,0 +1,1 @@
+"""Speech recognition: the embedded model store, the Whisper engine and the streaming policy."""

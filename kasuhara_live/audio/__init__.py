@@ -1,0 +1,1 @@
+"""Audio in: file and live sources, and voice-activity segmentation."""

@@ -1,0 +1,115 @@
+"""The ``kasuhara-live`` command: one thin subcommand each (parse, call, print).
+
+Every expected failure is a :class:`KasuharaError` and becomes one line on stderr with exit status 2;
+a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from kasuhara_live import __version__
+from kasuhara_live.config import Config, load_config
+from kasuhara_live.errors import KasuharaError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints the whole usage block; one line is friendlier and matches our other errors.
+        self.exit(EXIT_USAGE, f"kasuhara-live: error: {message} (see `kasuhara-live {self.prog.split()[-1]} --help`)\n"
+                  if " " in self.prog else f"kasuhara-live: error: {message} (see `kasuhara-live --help`)\n")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config) if args.config else None)
+
+
+@contextlib.contextmanager
+def _output(target: str | None) -> Iterator[TextIO]:
+    if target in (None, "-"):
+        yield sys.stdout
+        return
+    assert target is not None
+    try:
+        fh = open(target, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise KasuharaError(f"cannot write {target}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from kasuhara_live.asr.engine import load_engine
+    from kasuhara_live.audio.sources import expand_audio_paths
+    from kasuhara_live.replay import JsonlWriter, TranscriptWriter, replay_file
+
+    cfg = _config(args)
+    paths = expand_audio_paths(Path(p) for p in args.audio)
+    engine = load_engine(cfg.asr)
+    with _output(args.jsonl) as out:
+        sink = JsonlWriter(out) if args.jsonl else TranscriptWriter(out)
+        for path in paths:
+            replay_file(path, cfg, engine, sink, realtime=args.realtime)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from kasuhara_live.asr import model_store
+
+    target = Path(args.dir) if args.dir else model_store.default_model_dir()
+    if args.action == "install":
+        path = model_store.install(target)
+        model_store.verify(path)
+        print(f"embedded Whisper base model installed and verified in {path}")
+    else:
+        model_store.verify(target)
+        print(f"embedded Whisper base model in {target}: ok (sha256 {model_store.MODEL_BIN_SHA256[:16]}…)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kasuhara-live", description="Live protection for contact-centre agents against "
+                     "customer harassment (カスハラ).")
+    parser.add_argument("--version", action="version", version=f"kasuhara-live {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    replay = sub.add_parser("replay", help="run recorded calls through the full pipeline")
+    replay.add_argument("audio", nargs="+", help="audio files (WAV, FLAC, MP3, OGG, M4A) or directories of them")
+    replay.add_argument("--realtime", action="store_true", help="pace the audio in real time (adds `wall`)")
+    replay.add_argument("--jsonl", metavar="PATH", help="write JSON lines to PATH ('-' for stdout) instead of a "
+                        "readable transcript")
+    replay.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+    replay.set_defaults(func=cmd_replay)
+
+    models = sub.add_parser("models", help="install or verify the embedded Whisper model")
+    models.add_argument("action", choices=["install", "verify"])
+    models.add_argument("--dir", help="model directory (default: models/whisper-base)")
+    models.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kasuhara-live`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except KasuharaError as exc:
+        print(f"kasuhara-live: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kasuhara-live: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `kasuhara-live replay ... | head`: the reader left; not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - avoid a second error at exit
+        return 0

@@ -1,0 +1,222 @@
+"""Loading and validating configuration.
+
+Every tunable lives in ``configs/default.toml``; a site file given with ``--config`` is layered over it
+key by key.  Validation is driven by the dataclasses below: an unknown key, a value of the wrong type or
+one outside its allowed range is a :class:`ConfigError` naming the key path, the value and what is
+allowed, so an admin can fix a typo without reading code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kasuhara_live.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+
+
+def _spec(*, lo: float | None = None, hi: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+    """Field metadata: allowed numeric range and/or allowed string choices."""
+    return {"lo": lo, "hi": hi, "choices": choices}
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """How sources are read and which channel is which speaker."""
+
+    stereo_speakers: tuple[str, ...]
+    mono_speaker: str
+    chunk_ms: int = field(metadata=_spec(lo=10, hi=1000))
+    live_sample_rate: int = field(metadata=_spec(lo=8000, hi=48000))
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    """webrtcvad segmentation: per-speaker utterances with pre-roll and hangover."""
+
+    aggressiveness: int = field(metadata=_spec(lo=0, hi=3))
+    frame_ms: int = field(metadata=_spec(lo=10, hi=30))
+    trigger_ms: int = field(metadata=_spec(lo=10, hi=2000))
+    trigger_ratio: float = field(metadata=_spec(lo=0.05, hi=1.0))
+    pre_roll_ms: int = field(metadata=_spec(lo=0, hi=2000))
+    hangover_ms: int = field(metadata=_spec(lo=30, hi=5000))
+    tail_ms: int = field(metadata=_spec(lo=0, hi=2000))
+    min_speech_ms: int = field(metadata=_spec(lo=0, hi=5000))
+    max_utterance_s: float = field(metadata=_spec(lo=1.0, hi=30.0))
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    """Streaming Whisper: which model, how it is run and how hallucinations are suppressed."""
+
+    model: str
+    language: str
+    device: str = field(metadata=_spec(choices=("cpu", "cuda", "auto")))
+    compute_type: str = field(metadata=_spec(choices=("int8", "int8_float16", "int8_float32", "float16", "float32",
+                                                "default", "auto"))
+    )
+    cpu_threads: int = field(metadata=_spec(lo=0, hi=256))
+    beam_size: int = field(metadata=_spec(lo=1, hi=10))
+    window_s: float = field(metadata=_spec(lo=1.0, hi=30.0))
+    max_tokens_per_second: float = field(metadata=_spec(lo=2.0, hi=50.0))
+    partial_interval_s: float = field(metadata=_spec(lo=0.2, hi=30.0))
+    min_partial_s: float = field(metadata=_spec(lo=0.1, hi=30.0))
+    max_batch: int = field(metadata=_spec(lo=1, hi=64))
+    skip_partials_behind_s: float = field(metadata=_spec(lo=0.0, hi=60.0))
+    no_speech_threshold: float = field(metadata=_spec(lo=0.0, hi=1.0))
+    logprob_threshold: float = field(metadata=_spec(lo=-20.0, hi=0.0))
+    hotwords: str
+    hallucination_blocklist: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CallConfig:
+    """Call-length thresholds (拘束): minutes after which the call reaches each level."""
+
+    caution_minutes: float = field(metadata=_spec(lo=0.5, hi=600.0))
+    warning_minutes: float = field(metadata=_spec(lo=0.5, hi=600.0))
+    limit_minutes: float = field(metadata=_spec(lo=0.5, hi=600.0))
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    """What language people see: consoles, scripts, alerts and reports."""
+
+    language: str = field(metadata=_spec(choices=("ja", "en")))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    audio: AudioConfig
+    vad: VadConfig
+    asr: AsrConfig
+    call: CallConfig
+    ui: UiConfig
+    source_files: tuple[str, ...] = ()
+
+
+def _type_name(tp: Any) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    if typing.get_origin(tp) is tuple:
+        return "a list of strings"
+    return names.get(tp, str(tp))
+
+
+def _coerce(path: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
+    """Check one leaf value against its declared type and metadata; return the typed value."""
+    if typing.get_origin(tp) is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path} = {value!r} is not allowed: expected a list of strings")
+        return tuple(value)
+    if tp is bool:
+        ok = isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, tp)
+    if not ok:
+        raise ConfigError(f"{path} = {value!r} is not allowed: expected {_type_name(tp)}")
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        raise ConfigError(f"{path} = {value!r} is not allowed: expected a value from {lo} to {hi}")
+    if choices and value not in choices:
+        raise ConfigError(f"{path} = {value!r} is not allowed: expected one of {', '.join(choices)}")
+    return value
+
+
+def build_section(cls: type[Any], data: Mapping[str, Any], path: str) -> Any:
+    """Build a frozen dataclass from a TOML table, rejecting unknown keys and bad values."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        key_path = f"{path}.{key}" if path else key
+        if key not in fields or key == "source_files":
+            allowed = ", ".join(sorted(k for k in fields if k != "source_files"))
+            raise ConfigError(f"unknown key {key_path!r}: allowed keys here are {allowed}")
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key_path} = {value!r} is not allowed: expected a table [{key_path}]")
+            kwargs[key] = build_section(typing.cast(type, tp), value, key_path)
+        else:
+            kwargs[key] = _coerce(key_path, value, tp, fields[key].metadata)
+    missing = [name for name, f in fields.items() if name not in kwargs and name != "source_files"
+               and f.default is dataclasses.MISSING]
+    if missing:
+        where = f"{path}.{missing[0]}" if path else missing[0]
+        raise ConfigError(f"missing key {where!r} (the defaults file must define every key)")
+    return cls(**kwargs)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Layer ``over`` on ``base`` table by table (a site file changes only the keys it names)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one TOML file, turning I/O and syntax errors into a one-line ConfigError."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def default_config_path() -> Path:
+    """The shipped defaults: the repository's ``configs/default.toml``."""
+    return DEFAULT_CONFIG_PATH
+
+
+def validate(data: Mapping[str, Any], sources: tuple[str, ...] = ()) -> Config:
+    """Validate a merged TOML mapping and check cross-field rules."""
+    cfg: Config = build_section(Config, data, "")
+    cfg = dataclasses.replace(cfg, source_files=sources)
+    if cfg.vad.max_utterance_s > cfg.asr.window_s:
+        raise ConfigError(
+            f"vad.max_utterance_s = {cfg.vad.max_utterance_s} is not allowed: it must not exceed "
+            f"asr.window_s = {cfg.asr.window_s} (an utterance must fit in the encoder window)"
+        )
+    if not cfg.call.caution_minutes <= cfg.call.warning_minutes <= cfg.call.limit_minutes:
+        raise ConfigError(
+            "call.caution_minutes <= call.warning_minutes <= call.limit_minutes must hold, got "
+            f"{cfg.call.caution_minutes}, {cfg.call.warning_minutes}, {cfg.call.limit_minutes}"
+        )
+    if len(cfg.audio.stereo_speakers) != 2 or len(set(cfg.audio.stereo_speakers)) != 2:
+        raise ConfigError(
+            f"audio.stereo_speakers = {list(cfg.audio.stereo_speakers)!r} is not allowed: "
+            "expected two different names, left channel first"
+        )
+    return cfg
+
+
+def load_config(site: Path | None = None) -> Config:
+    """Load the defaults and, if given, a site file layered over them."""
+    base_path = default_config_path()
+    data = read_toml(base_path)
+    sources = [str(base_path)]
+    if site is not None:
+        data = _merge(data, read_toml(site))
+        sources.append(str(site))
+    return validate(data, tuple(sources))

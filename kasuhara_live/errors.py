@@ -1,0 +1,21 @@
+"""One exception root, so the command line can turn every expected failure into a one-line message."""
+
+
+class KasuharaError(Exception):
+    """Base of every error the user can cause and fix (bad input, bad config, missing model)."""
+
+
+class ConfigError(KasuharaError):
+    """A configuration file is unreadable, has an unknown key or a value out of range."""
+
+
+class AudioError(KasuharaError):
+    """Audio cannot be read, is empty, or has a format the pipeline cannot use."""
+
+
+class ModelError(KasuharaError):
+    """The speech-recognition model is missing, corrupt or cannot be loaded."""
+
+
+class WireError(KasuharaError):
+    """A wire message is malformed: not JSON, wrong version, unknown kind or bad fields."""

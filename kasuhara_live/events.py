@@ -1,0 +1,129 @@
+"""The event vocabulary every part of kasuhara-live speaks.
+
+Events are frozen dataclasses.  Each carries the ``call_id`` it belongs to and ``time``: the audio time in
+seconds (derived from sample counts) at which it was produced, so a recorded call replays identically.
+``wall`` is set only when a wall clock is in play (``--realtime``, live capture): seconds since the
+replay or capture started at the moment the event was emitted; it is how latency is measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Escalation levels, ordered: none < caution < warning < critical."""
+
+    NONE = "none"
+    CAUTION = "caution"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_LEVEL_RANK = {Level.NONE: 0, Level.CAUTION: 1, Level.WARNING: 2, Level.CRITICAL: 3}
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    """A call began; ``speakers`` lists the channel names in channel order."""
+
+    call_id: str
+    time: float
+    speakers: tuple[str, ...]
+    source: str = ""
+    wall: float | None = None
+
+
+@dataclass(frozen=True)
+class UtterancePartial:
+    """A provisional hypothesis of an utterance still being spoken.
+
+    ``stable`` is the prefix two successive hypotheses agreed on (LocalAgreement-2): a console may show it
+    as settled and the rest as provisional.
+    """
+
+    call_id: str
+    time: float
+    utterance_id: str
+    speaker: str
+    start: float
+    end: float
+    text: str
+    stable: str = ""
+    wall: float | None = None
+
+
+@dataclass(frozen=True)
+class UtteranceFinal:
+    """The settled text of an utterance that has ended.
+
+    ``loudness_db`` is the RMS level of the speech in dBFS: the detector compares it with the speaker's own
+    baseline to notice shouting.
+    """
+
+    call_id: str
+    time: float
+    utterance_id: str
+    speaker: str
+    start: float
+    end: float
+    text: str
+    loudness_db: float = -99.0
+    wall: float | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The detector's judgement on part of a call, with the response the agent should read now."""
+
+    call_id: str
+    time: float
+    alert_id: str
+    category: str
+    severity: Level
+    start: float
+    end: float
+    evidence: tuple[str, ...]
+    criteria: tuple[str, ...]
+    script: str
+    reason: str = ""
+    utterance_id: str = ""
+    wall: float | None = None
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """A call ended; ``time`` is its audio duration in seconds."""
+
+    call_id: str
+    time: float
+    reason: str = "end_of_audio"
+    wall: float | None = None
+
+
+Event = CallStarted | UtterancePartial | UtteranceFinal | Alert | CallEnded

@@ -1,0 +1,105 @@
+"""Replaying recorded calls through the full pipeline, writing events as JSON lines or a transcript."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from kasuhara_live import wire
+from kasuhara_live.asr.transcriber import Transcriber
+from kasuhara_live.audio.frames import SAMPLE_RATE, AudioChunk
+from kasuhara_live.audio.sources import FileSource, paced
+from kasuhara_live.audio.vad import WebRtcDetector
+from kasuhara_live.config import Config
+from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, UtteranceFinal
+from kasuhara_live.pipeline import CallPipeline, EventHook, run_call, speakers_for
+
+EventSink = Callable[[Event], None]
+
+
+def format_clock(seconds: float) -> str:
+    """``mm:ss.s`` for transcripts."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+class TranscriptWriter:
+    """A readable transcript: finals and alerts, one line each (partials are for live screens)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, CallStarted):
+            self.out.write(f"== {event.call_id} ({event.source}, {'/'.join(event.speakers)})\n")
+        elif isinstance(event, UtteranceFinal):
+            self.out.write(f"[{format_clock(event.start)}-{format_clock(event.end)}] {event.speaker}: {event.text}\n")
+        elif isinstance(event, Alert):
+            self.out.write(f"  !! {event.severity.value.upper()} {event.category}: {' / '.join(event.evidence)}\n")
+            if event.script:
+                self.out.write(f"     -> {event.script}\n")
+        elif isinstance(event, CallEnded):
+            self.out.write(f"== end of {event.call_id} ({format_clock(event.time)})\n")
+        self.out.flush()
+
+
+class JsonlWriter:
+    """One JSON object per line, flushed per event so a reader sees it as soon as it exists."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        self.out.write(wire.dumps(event) + "\n")
+        self.out.flush()
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, name: str, duration: float, stream: TextIO = sys.stderr) -> None:
+        self.name, self.duration, self.stream = name, duration, stream
+        self.enabled = stream.isatty() and duration > 0
+        self._last = -1
+
+    def update(self, seconds: float) -> None:
+        if not self.enabled:
+            return
+        percent = min(100, int(100 * seconds / self.duration))
+        if percent != self._last:
+            self._last = percent
+            bar = "#" * (percent // 4)
+            self.stream.write(f"\r{self.name[:30]:30s} [{bar:25s}] {percent:3d}%")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _tracked(chunks: Iterator[AudioChunk], progress: Progress) -> Iterator[AudioChunk]:
+    for chunk in chunks:
+        yield chunk
+        progress.update(chunk.end / SAMPLE_RATE)
+
+
+def replay_file(path: Path, cfg: Config, transcriber: Transcriber, sink: EventSink, realtime: bool = False,
+                hooks: Callable[[str], list[EventHook]] | None = None) -> None:
+    """Run one recorded call through the pipeline, sending every event to ``sink``."""
+    source = FileSource(path, cfg.audio.chunk_ms)
+    call_id = path.stem
+    clock = time.monotonic if realtime else None
+    pipeline = CallPipeline(call_id, cfg, speakers_for(source.channels, cfg), transcriber,
+                            lambda: WebRtcDetector(cfg.vad.aggressiveness), clock=clock,
+                            hooks=hooks(call_id) if hooks else ())
+    chunks = paced(source.chunks()) if realtime else source.chunks()
+    progress = Progress(path.name, source.duration)
+    try:
+        for event in run_call(pipeline, _tracked(chunks, progress), source=str(path)):
+            sink(event)
+    finally:
+        progress.close()

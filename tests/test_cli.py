@@ -1,0 +1,84 @@
+"""The command line as a user meets it: real processes, one-line errors, non-zero exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, tone, write_wav
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kasuhara_live", *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kasuhara-live: error:"), proc.stderr
+    assert expected in lines[0]
+
+
+@pytest.fixture()
+def garbage(tmp_path: Path) -> Path:
+    path = tmp_path / "call.wav"
+    path.write_bytes(b"RIFF....WAVEfmt garbage" * 20)
+    return path
+
+
+def test_unreadable_audio(garbage: Path) -> None:
+    assert_one_line_error(run_cli("replay", str(garbage)), "cannot read audio")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.flac"
+    empty.write_bytes(b"")
+    assert_one_line_error(run_cli("replay", str(empty)), "cannot read audio")
+
+
+def test_wrong_sample_rate(tmp_path: Path) -> None:
+    low = write_wav(tmp_path / "low.wav", [tone(1.0, rate=4000)], rate=4000)
+    assert_one_line_error(run_cli("replay", str(low)), "4000 Hz")
+
+
+def test_config_typo(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text("[asr]\nbeam_sise = 5\n", encoding="utf-8")
+    proc = run_cli("replay", "samples/complaint_call.flac", "--config", str(site))
+    assert_one_line_error(proc, "unknown key 'asr.beam_sise'")
+
+
+def test_missing_argument_is_one_line_too() -> None:
+    proc = run_cli("replay")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_and_corrupt_model(tmp_path: Path) -> None:
+    proc = run_cli("models", "verify", "--dir", str(tmp_path / "none"))
+    assert_one_line_error(proc, "incomplete")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (bad / name).write_text("{}")
+    (bad / "model.bin").write_bytes(b"\0" * 1000)
+    assert_one_line_error(run_cli("models", "verify", "--dir", str(bad)), "corrupt")
+    site = tmp_path / "site.toml"
+    site.write_text(f'[asr]\nmodel = "{bad}"\n', encoding="utf-8")
+    clip = write_wav(tmp_path / "clip.wav", [tone(0.5)])
+    assert_one_line_error(run_cli("replay", str(clip), "--config", str(site)), "cannot load Whisper model")
+    site.write_text(f'[asr]\nmodel = "{tmp_path / "nowhere"}"\n', encoding="utf-8")
+    assert_one_line_error(run_cli("replay", str(clip), "--config", str(site)), "no CTranslate2 model.bin")
+
+
+def test_model_install_and_verify(tmp_path: Path) -> None:
+    target = tmp_path / "whisper-base"
+    proc = run_cli("models", "install", "--dir", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "model.bin").stat().st_size == 145_217_532
+    assert run_cli("models", "verify", "--dir", str(target)).returncode == 0

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import numpy as np
+
+from kasuhara_live.audio.frames import AudioChunk
+from kasuhara_live.config import Config
+from kasuhara_live.events import CallEnded, CallStarted, UtteranceFinal, UtterancePartial
+from kasuhara_live.pipeline import CallPipeline, run_call
+from tests.conftest import FakeClock, LoudnessDetector, ScriptedTranscriber, quiet, tone
+
+
+def chunks(channels: list[np.ndarray], block: int = 1600) -> list[AudioChunk]:
+    data = np.stack(channels)
+    return [AudioChunk(data[:, i : i + block], i) for i in range(0, data.shape[1], block)]
+
+
+def stereo_call() -> list[np.ndarray]:
+    agent = np.concatenate([quiet(0.5), tone(2.0), quiet(4.5)])
+    customer = np.concatenate([quiet(3.0), tone(3.0), quiet(1.0)])
+    return [agent, customer]
+
+
+def test_stereo_call_gives_partials_before_finals_with_the_right_speakers(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    pipe = CallPipeline("c1", cfg, ("agent", "customer"), asr, LoudnessDetector)
+    events = list(run_call(pipe, chunks(stereo_call()), "test"))
+    assert isinstance(events[0], CallStarted) and isinstance(events[-1], CallEnded)
+    finals = [e for e in events if isinstance(e, UtteranceFinal)]
+    assert [f.speaker for f in finals] == ["agent", "customer"]
+    assert abs(finals[1].start - (3.0 - 0.24)) < 0.031 and finals[1].end > 6.0
+    for final in finals:
+        partials = [e for e in events if isinstance(e, UtterancePartial) and e.utterance_id == final.utterance_id]
+        assert partials, "each utterance of 2 s or more has partials"
+        assert events.index(partials[-1]) < events.index(final)
+        assert all(p.speaker == final.speaker and p.end <= final.end for p in partials)
+        assert final.time >= final.end  # emitted after the audio that closed it
+    assert finals[0].loudness_db > -20.0
+    assert events[-1].time == 7.0 and all(e.wall is None for e in events)
+
+
+def test_clock_adds_wall_and_overload_skips_partials_never_finals(cfg: Config) -> None:
+    clock = FakeClock()
+    asr = ScriptedTranscriber()
+    pipe = CallPipeline("c1", cfg, ("agent", "customer"), asr, LoudnessDetector, clock=clock)
+    events = pipe.start()
+    for chunk in chunks(stereo_call()):
+        clock.now += 5.0  # each 0.1 s of audio takes 5 s to process: far behind
+        events += pipe.feed(chunk)
+    events += pipe.finish()
+    assert all(e.wall is not None for e in events)
+    assert not [e for e in events if isinstance(e, UtterancePartial)]
+    assert len([e for e in events if isinstance(e, UtteranceFinal)]) == 2
+
+
+def test_dropped_hallucinations_and_hooks(cfg: Config) -> None:
+    seen: list[str] = []
+
+    def hook(event: object) -> list:
+        seen.append(type(event).__name__)
+        return []
+
+    asr = ScriptedTranscriber(no_speech=0.99)  # and avg_logprob -0.2: kept, Whisper's test needs both
+    pipe = CallPipeline("c1", cfg, ("mixed",), asr, LoudnessDetector, hooks=[hook])
+    events = list(run_call(pipe, chunks([np.concatenate([quiet(0.5), tone(1.5), quiet(1.0)])])))
+    assert [type(e).__name__ for e in events] == seen
+    assert any(isinstance(e, UtteranceFinal) for e in events)
+
+
+def test_finals_of_both_channels_closing_together_are_one_batch(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    both = np.concatenate([quiet(0.5), tone(0.6), quiet(1.0)])
+    pipe = CallPipeline("c1", cfg, ("agent", "customer"), asr, LoudnessDetector)
+    events = list(run_call(pipe, chunks([both, both.copy()])))
+    assert len([e for e in events if isinstance(e, UtteranceFinal)]) == 2
+    assert 2 in asr.batches

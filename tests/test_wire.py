@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kasuhara_live import wire
+from kasuhara_live.errors import WireError
+from kasuhara_live.events import Alert, CallEnded, CallStarted, Level, UtteranceFinal, UtterancePartial
+
+EVENTS = [
+    CallStarted("c1", 0.0, ("agent", "customer"), "a.flac"),
+    UtterancePartial("c1", 3.1, "u0001", "customer", 1.0, 3.1, "土下座し", "土下", wall=3.2),
+    UtteranceFinal("c1", 4.0, "u0001", "customer", 1.0, 3.6, "土下座しろ", -12.5),
+    Alert("c1", 4.0, "a1", "dogeza", Level.WARNING, 1.0, 3.6, ("土下座しろ",), ("conduct",), "そのようなご要望には…"),
+    CallEnded("c1", 60.0),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
+def test_round_trip(event: wire.Event) -> None:
+    line = wire.dumps(event)
+    obj = json.loads(line)
+    assert obj["v"] == 1 and obj["kind"] == wire.kind_of(event) and obj["call_id"] == "c1"
+    assert wire.loads(line) == event
+
+
+def test_japanese_is_not_escaped_and_wall_only_when_set() -> None:
+    line = wire.dumps(EVENTS[2])
+    assert "土下座しろ" in line and "wall" not in line
+    assert json.loads(wire.dumps(EVENTS[1]))["wall"] == 3.2
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"v": 2, "kind": "call.ended", "call_id": "c", "time": 1}', "unsupported wire version 2"),
+        ('{"v": 1, "kind": "call.exploded"}', "unknown event kind 'call.exploded'"),
+        ('{"v": 1, "kind": "call.ended", "time": 1}', "missing field 'call_id'"),
+        ('{"v": 1, "kind": "call.ended", "call_id": "c", "time": "soon"}', "field 'time' must be a number"),
+        ('{"v": 1, "kind": "call.ended", "call_id": 5, "time": 1}', "field 'call_id' must be a string"),
+    ],
+)
+def test_malformed_messages_are_wire_errors(message: str, expected: str) -> None:
+    with pytest.raises(WireError, match=expected):
+        wire.loads(message)
+
+
+def test_alert_severity_must_be_a_level() -> None:
+    obj = wire.to_json(EVENTS[3])
+    obj["severity"] = "apocalyptic"
+    with pytest.raises(WireError, match="not one of none, caution, warning, critical"):
+        wire.from_json(obj)
+
+
+def test_levels_are_ordered() -> None:
+    assert Level.NONE < Level.CAUTION < Level.WARNING < Level.CRITICAL
+    assert max([Level.WARNING, Level.CRITICAL, Level.NONE], key=lambda lv: lv.rank) is Level.CRITICAL
