@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kasuhara_live import __version__
 from kasuhara_live.config import Config, load_config
 from kasuhara_live.errors import KasuharaError
 
 EXIT_USAGE = 2
+
+if TYPE_CHECKING:
+    from kasuhara_live.judge.detector import Detector
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,11 +56,54 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     paths = expand_audio_paths(Path(p) for p in args.audio)
+    detector = _detector(cfg)
     engine = load_engine(cfg.asr)
     with _output(args.jsonl) as out:
         sink = JsonlWriter(out) if args.jsonl else TranscriptWriter(out)
         for path in paths:
-            replay_file(path, cfg, engine, sink, realtime=args.realtime)
+            replay_file(path, cfg, engine, sink, realtime=args.realtime, hooks=lambda call: [detector.for_call(call)])
+    return 0
+
+
+def _detector(cfg: Config) -> Detector:
+    from kasuhara_live.judge.detector import Detector
+
+    return Detector.from_config(cfg)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    detector = _detector(_config(args))
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        print(json.dumps(detector.scan(text), ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from kasuhara_live.judge.evaluate import evaluate, read_rows
+
+    detector = _detector(_config(args))
+    reports = []
+    for name in args.data:
+        path = Path(name)
+        _, report = evaluate(read_rows(path), detector.judge_text, path.name)
+        reports.append(report)
+        print(report)
+    if args.out:
+        with _output(args.out) as out:
+            out.write("# Judge evaluation\n\nCommand: `kasuhara-live eval " + " ".join(args.data) + "`\n\n")
+            out.write("\n".join(reports) + "\n")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    detector = _detector(cfg)
+    print(f"ok: {', '.join(cfg.source_files)}; {len(detector.lexicon.terms)} terms, "
+          f"{len(detector.lexicon.exceptions)} exceptions, {sum(len(t.phrases) for t in detector.lexicon.terms)} "
+          f"phrases; scripts for {', '.join(sorted(detector.scripts.table))}")
     return 0
 
 
@@ -87,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "readable transcript")
     replay.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
     replay.set_defaults(func=cmd_replay)
+
+    scan = sub.add_parser("scan", help="judge text lines from stdin; one JSON object per line on stdout")
+    scan.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+    scan.set_defaults(func=cmd_scan)
+
+    evaluation = sub.add_parser("eval", help="precision/recall/F1 of the judge on labelled TSV files")
+    evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional)")
+    evaluation.add_argument("--out", metavar="PATH", help="also write the Markdown report here")
+    evaluation.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+    evaluation.set_defaults(func=cmd_eval)
+
+    check = sub.add_parser("check-config", help="validate the config, lexicon and scripts files")
+    check.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+    check.set_defaults(func=cmd_check_config)
 
     models = sub.add_parser("models", help="install or verify the embedded Whisper model")
     models.add_argument("action", choices=["install", "verify"])

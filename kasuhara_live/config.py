@@ -85,6 +85,33 @@ class CallConfig:
 
 
 @dataclass(frozen=True)
+class JudgeConfig:
+    """Harassment detection: which files, which speakers, weights and thresholds of the two axes."""
+
+    lexicon_files: tuple[str, ...]
+    scripts_file: str
+    speakers: tuple[str, ...]
+    judge_partials: bool
+    min_fuzzy_kana: int = field(metadata=_spec(lo=2, hi=20))
+    kana_per_error: int = field(metadata=_spec(lo=2, hi=20))
+    max_reading_errors: int = field(metadata=_spec(lo=0, hi=5))
+    command_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    rough_address_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    rough_ending_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    te_yaru_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    conduct_high: float = field(metadata=_spec(lo=0.1, hi=10.0))
+    coercion: float = field(metadata=_spec(lo=0.0, hi=10.0))
+    demand_grey: float = field(metadata=_spec(lo=0.0, hi=10.0))
+    shout_db: float = field(metadata=_spec(lo=1.0, hi=40.0))
+    shout_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    baseline_utterances: int = field(metadata=_spec(lo=1, hi=50))
+    repeat_count: int = field(metadata=_spec(lo=2, hi=50))
+    repeat_window_minutes: float = field(metadata=_spec(lo=0.5, hi=120.0))
+    decay_minutes: float = field(metadata=_spec(lo=0.5, hi=120.0))
+    agent_final_warning_phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UiConfig:
     """What language people see: consoles, scripts, alerts and reports."""
 
@@ -99,6 +126,7 @@ class Config:
     vad: VadConfig
     asr: AsrConfig
     call: CallConfig
+    judge: JudgeConfig
     ui: UiConfig
     source_files: tuple[str, ...] = ()
 
@@ -108,6 +136,18 @@ def _type_name(tp: Any) -> str:
     if typing.get_origin(tp) is tuple:
         return "a list of strings"
     return names.get(tp, str(tp))
+
+
+def resolve_config_file(cfg: Config, name: str) -> Path:
+    """A file named in the config: absolute, or relative to the directory of the last config file that has it."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path
+    for source in reversed(cfg.source_files):
+        candidate = Path(source).parent / path
+        if candidate.exists():
+            return candidate
+    return Path(cfg.source_files[0]).parent / path if cfg.source_files else path
 
 
 def _coerce(path: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:

@@ -117,6 +117,18 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class LevelChanged:
+    """The call's escalation level moved; ``reason`` says why (in the configured UI language)."""
+
+    call_id: str
+    time: float
+    level: Level
+    previous: Level
+    reason: str
+    wall: float | None = None
+
+
+@dataclass(frozen=True)
 class CallEnded:
     """A call ended; ``time`` is its audio duration in seconds."""
 
@@ -126,4 +138,4 @@ class CallEnded:
     wall: float | None = None
 
 
-Event = CallStarted | UtterancePartial | UtteranceFinal | Alert | CallEnded
+Event = CallStarted | UtterancePartial | UtteranceFinal | Alert | LevelChanged | CallEnded

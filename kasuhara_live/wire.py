@@ -13,7 +13,16 @@ import typing
 from typing import Any
 
 from kasuhara_live.errors import WireError
-from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, Level, UtteranceFinal, UtterancePartial
+from kasuhara_live.events import (
+    Alert,
+    CallEnded,
+    CallStarted,
+    Event,
+    Level,
+    LevelChanged,
+    UtteranceFinal,
+    UtterancePartial,
+)
 
 WIRE_VERSION = 1
 
@@ -22,6 +31,7 @@ KINDS: dict[str, type[Any]] = {
     "utterance.partial": UtterancePartial,
     "utterance.final": UtteranceFinal,
     "alert": Alert,
+    "level.changed": LevelChanged,
     "call.ended": CallEnded,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}

@@ -1,0 +1,184 @@
+"""Judging the whole call: levels that rise and decay, repetition, shouting, call length, escalation steps.
+
+:class:`CallJudge` is the per-call state machine.  It is fed the pipeline's events (it is a pipeline hook)
+and returns ``alert`` and ``level.changed`` events.  Pure: time is the audio time carried by the events.
+
+* Utterances of the judged speakers are scored by :class:`UtteranceJudge`; shouting (loudness well above the
+  caller's own baseline) adds a conduct cue.
+* The same demand category ``repeat_count`` times within ``repeat_window_minutes`` is persistence (warning).
+* Harassment after the agent has given the final warning (heard on the agent's channel) is critical.
+* Steps: complaint/grey → acknowledge; first harassment → clear statement; more → final warning;
+  critical → end the call.
+* Partials may raise an alert early; the final of the same utterance never repeats it.
+* The level steps down one level after ``decay_minutes`` without new evidence; every change says why.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from kasuhara_live.config import Config
+from kasuhara_live.events import Alert, Event, Level, LevelChanged, UtteranceFinal, UtterancePartial
+from kasuhara_live.judge import labels
+from kasuhara_live.judge.japanese import Analyzer
+from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term
+from kasuhara_live.judge.rules import ENVIRONMENT_CATEGORIES, Cue, Judgement, UtteranceJudge
+from kasuhara_live.judge.scripts import Scripts, Step
+
+
+@dataclass
+class _State:
+    level: Level = Level.NONE
+    last_evidence: float = 0.0
+    loudness: list[float] = field(default_factory=list)
+    demands: list[tuple[float, str]] = field(default_factory=list)
+    warnings: int = 0
+    final_warning_given: bool = False
+    alerted: dict[str, tuple[str, Level]] = field(default_factory=dict)  # utterance id -> (category, severity)
+    categories_seen: set[str] = field(default_factory=set)
+    length_steps: set[Level] = field(default_factory=set)
+    count: int = 0
+
+
+class CallJudge:
+    """The harassment judgement of one call."""
+
+    def __init__(self, call_id: str, cfg: Config, judge: UtteranceJudge, scripts: Scripts,
+                 agent_phrases: PhraseMatcher) -> None:
+        self.call_id = call_id
+        self.cfg = cfg
+        self.jcfg = cfg.judge
+        self.lang = cfg.ui.language
+        self.judge = judge
+        self.scripts = scripts
+        self.agent_phrases = agent_phrases
+        self.state = _State()
+
+    def __call__(self, event: Event) -> list[Event]:
+        out: list[Event] = []
+        if isinstance(event, UtteranceFinal | UtterancePartial):
+            out += self._utterance(event)
+        out += self._time_passes(event.time)
+        return out
+
+    # -- utterances ---------------------------------------------------------------------------------------
+
+    def _utterance(self, event: UtteranceFinal | UtterancePartial) -> list[Event]:
+        final = isinstance(event, UtteranceFinal)
+        if final and self.agent_phrases.find(self.judge.analyzer.analyze(event.text)):
+            self.state.final_warning_given = True
+        if event.speaker not in self.jcfg.speakers or (not final and not self.jcfg.judge_partials):
+            return []
+        extra = self._shouting(event) if isinstance(event, UtteranceFinal) else ()
+        judgement = self.judge.judge(event.text, extra)
+        reason = self._reason_of(judgement)
+        severity, category = judgement.level, judgement.category
+        if final:
+            repeated = self._repetition(event.time, judgement)
+            if repeated and severity <= Level.WARNING:
+                severity, category, reason = Level.WARNING, "persistence", repeated
+        if severity >= Level.WARNING and self.state.final_warning_given and severity < Level.CRITICAL:
+            severity = Level.CRITICAL
+            reason = labels.REASON[self.lang]["after_final_warning"].format(detail=reason)
+        if severity is Level.NONE:
+            return []
+        if not final and severity < Level.WARNING:
+            return []  # partials are for early warnings only
+        return self._alert(event, judgement, severity, category, reason)
+
+    def _shouting(self, event: UtteranceFinal) -> tuple[Cue, ...]:
+        levels = self.state.loudness
+        baseline = statistics.median(levels) if len(levels) >= self.jcfg.baseline_utterances else None
+        if len(levels) < self.jcfg.baseline_utterances:
+            levels.append(event.loudness_db)
+        if baseline is None or event.loudness_db - baseline < self.jcfg.shout_db:
+            return ()
+        text = labels.REASON[self.lang]["shouting"].format(db=event.loudness_db - baseline)
+        return (Cue("shouting", "intimidation", "conduct", self.jcfg.shout_weight, text),)
+
+    def _repetition(self, now: float, judgement: Judgement) -> str:
+        window = self.jcfg.repeat_window_minutes * 60.0
+        demands = [c for c in judgement.cues if c.axis == "demand"]
+        for cue in demands:
+            self.state.demands.append((now, cue.category))
+        self.state.demands = [(t, c) for t, c in self.state.demands if now - t <= window]
+        for cue in demands:
+            count = sum(1 for _, c in self.state.demands if c == cue.category)
+            if count >= self.jcfg.repeat_count:
+                return labels.REASON[self.lang]["repeated"].format(
+                    count=count, minutes=self.jcfg.repeat_window_minutes, detail=cue.evidence)
+        return ""
+
+    def _reason_of(self, judgement: Judgement) -> str:
+        evidence = "」「".join(judgement.evidence) if self.lang == "ja" else '", "'.join(judgement.evidence)
+        return labels.REASON[self.lang]["utterance"].format(
+            category=labels.category(self.lang, judgement.category), evidence=evidence)
+
+    def _alert(self, event: UtteranceFinal | UtterancePartial, judgement: Judgement, severity: Level,
+               category: str, reason: str) -> list[Event]:
+        state = self.state
+        previous = state.alerted.get(event.utterance_id)
+        if previous is not None and previous[1] >= severity:
+            return []  # the partial already raised this alert
+        if severity is Level.CAUTION and (state.level >= Level.CAUTION and category in state.categories_seen):
+            return []  # a complaint goes on: one acknowledgement is enough, do not flood the supervisor
+        state.alerted[event.utterance_id] = (category, severity)
+        state.categories_seen.add(category)
+        step = self._step(severity)
+        state.count += 1
+        criteria = judgement.criteria
+        if (severity >= Level.WARNING or category in ENVIRONMENT_CATEGORIES) and "work_environment" not in criteria:
+            criteria = (*criteria, "work_environment")
+        alert = Alert(self.call_id, event.time, f"{self.call_id}-a{state.count:03d}", category, severity,
+                      event.start, event.end, judgement.evidence or (event.text,), criteria,
+                      self.scripts.text(self.lang, category, step), reason, event.utterance_id, event.wall)
+        state.last_evidence = event.time
+        return [alert, *self._raise(severity, reason, event.time, event.wall)]
+
+    def _step(self, severity: Level) -> Step:
+        if severity is Level.CRITICAL:
+            return Step.END_CALL
+        if severity is Level.WARNING:
+            self.state.warnings += 1
+            return Step.CLEAR_STATEMENT if self.state.warnings == 1 else Step.FINAL_WARNING
+        return Step.ACKNOWLEDGE
+
+    # -- the call as a whole ----------------------------------------------------------------------------
+
+    def _raise(self, level: Level, reason: str, now: float, wall: float | None) -> list[Event]:
+        if level <= self.state.level:
+            return []
+        previous, self.state.level = self.state.level, level
+        return [LevelChanged(self.call_id, now, level, previous, reason, wall)]
+
+    def _time_passes(self, now: float) -> list[Event]:
+        out: list[Event] = []
+        call = self.cfg.call
+        for minutes, level in ((call.caution_minutes, Level.CAUTION), (call.warning_minutes, Level.WARNING),
+                               (call.limit_minutes, Level.CRITICAL)):
+            if now >= minutes * 60.0 and level not in self.state.length_steps:
+                self.state.length_steps.add(level)
+                reason = labels.REASON[self.lang]["length"].format(minutes=minutes)
+                step = {Level.CAUTION: Step.SUPERVISOR, Level.WARNING: Step.CLEAR_STATEMENT}.get(level, Step.END_CALL)
+                self.state.count += 1
+                out.append(Alert(self.call_id, now, f"{self.call_id}-a{self.state.count:03d}", "restraint", level,
+                                 0.0, now, (reason,), ("work_environment",),
+                                 self.scripts.text(self.lang, "restraint", step), reason))
+                self.state.last_evidence = now
+                out += self._raise(level, reason, now, None)
+        decay = self.jcfg.decay_minutes * 60.0
+        if self.state.level > Level.NONE and now - self.state.last_evidence >= decay:
+            previous = self.state.level
+            self.state.level = Level(list(Level)[previous.rank - 1])
+            self.state.last_evidence = now
+            reason = labels.REASON[self.lang]["decay"].format(minutes=self.jcfg.decay_minutes)
+            out.append(LevelChanged(self.call_id, now, self.state.level, previous, reason))
+        return out
+
+
+def agent_phrase_matcher(cfg: Config, analyzer: Analyzer) -> PhraseMatcher:
+    """Recognises the agent's final-warning wording (``judge.agent_final_warning_phrases``)."""
+    term = Term("agent_final_warning", "intimidation", "conduct", 0.0, None, cfg.judge.agent_final_warning_phrases)
+    return PhraseMatcher(Lexicon((term,), (), ()), analyzer, cfg.judge.min_fuzzy_kana, cfg.judge.kana_per_error,
+                         cfg.judge.max_reading_errors)

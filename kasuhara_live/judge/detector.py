@@ -1,0 +1,55 @@
+"""Everything the judge needs, loaded once from the configuration and shared by all calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kasuhara_live.config import Config, resolve_config_file
+from kasuhara_live.events import Level
+from kasuhara_live.judge.call_state import CallJudge, agent_phrase_matcher
+from kasuhara_live.judge.japanese import Analyzer
+from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, load_lexicon
+from kasuhara_live.judge.rules import Judgement, UtteranceJudge
+from kasuhara_live.judge.scripts import Scripts, Step, load_scripts
+
+
+@dataclass
+class Detector:
+    """The loaded lexicon, scripts and matchers; makes a :class:`CallJudge` per call."""
+
+    cfg: Config
+    lexicon: Lexicon
+    scripts: Scripts
+    judge: UtteranceJudge
+    agent_phrases: PhraseMatcher
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> Detector:
+        lexicon = load_lexicon(resolve_config_file(cfg, name) for name in cfg.judge.lexicon_files)
+        scripts = load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file))
+        analyzer = Analyzer()
+        return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer),
+                   agent_phrase_matcher(cfg, analyzer))
+
+    def for_call(self, call_id: str) -> CallJudge:
+        return CallJudge(call_id, self.cfg, self.judge, self.scripts, self.agent_phrases)
+
+    def scan(self, text: str) -> dict[str, Any]:
+        """One line of text judged on its own: the ``scan`` command's JSON object."""
+        judgement = self.judge.judge(text)
+        alerts = []
+        if judgement.level > Level.NONE:
+            step = {Level.CAUTION: Step.ACKNOWLEDGE, Level.WARNING: Step.CLEAR_STATEMENT,
+                    Level.CRITICAL: Step.END_CALL}[judgement.level]
+            alerts.append({
+                "category": judgement.category,
+                "severity": judgement.level.value,
+                "evidence": list(judgement.evidence),
+                "criteria": list(judgement.criteria),
+                "script": self.scripts.text(self.cfg.ui.language, judgement.category, step),
+            })
+        return {"text": text, "level": judgement.level.value, "alerts": alerts}
+
+    def judge_text(self, text: str) -> Judgement:
+        return self.judge.judge(text)

@@ -1,0 +1,117 @@
+"""Measuring the judge on a labelled set: precision, recall, F1, per category, and the mistakes listed.
+
+The data is a TSV with a header containing at least ``level``, ``category`` and ``text`` (``id`` if present).
+Binary positive = level warning or critical.  The report is Markdown, so it can be kept in the repository
+and read by an admin deciding whether a threshold change is worth deploying.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kasuhara_live.errors import KasuharaError
+from kasuhara_live.events import Level
+from kasuhara_live.judge.rules import Judgement
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    level: Level
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Scores:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Read a labelled TSV, rejecting a bad header or label with the line number."""
+    try:
+        fh = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise KasuharaError(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = {"level", "category", "text"} - set(reader.fieldnames or ())
+        if missing:
+            raise KasuharaError(f"{path}: header lacks column(s) {', '.join(sorted(missing))}")
+        rows = []
+        for number, record in enumerate(reader, start=2):
+            try:
+                level = Level(record["level"])
+            except ValueError:
+                raise KasuharaError(f"{path}:{number}: level {record['level']!r} is not none, caution, warning "
+                                    "or critical") from None
+            rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or ""))
+    if not rows:
+        raise KasuharaError(f"{path}: no rows")
+    return rows
+
+
+def positive(level: Level) -> bool:
+    return level >= Level.WARNING
+
+
+def _klass(level: Level, category: str) -> str:
+    if positive(level):
+        return "harassment"
+    return "complaint/grey" if level is Level.CAUTION or category == "complaint" else "ordinary"
+
+
+def evaluate(rows: list[Row], judge: Callable[[str], Judgement], title: str) -> tuple[Scores, str]:
+    """Score every row; return the binary scores and a Markdown report."""
+    results = [(row, judge(row.text)) for row in rows]
+    binary = Scores(
+        tp=sum(positive(r.level) and positive(j.level) for r, j in results),
+        fp=sum(not positive(r.level) and positive(j.level) for r, j in results),
+        fn=sum(positive(r.level) and not positive(j.level) for r, j in results),
+    )
+    lines = [f"## {title}", "", f"{len(rows)} utterances, {sum(positive(r.level) for r in rows)} harassment "
+             "(level >= warning).", "",
+             "| binary (>= warning) | precision | recall | F1 |", "|---|---|---|---|",
+             f"| all | {binary.precision:.3f} | {binary.recall:.3f} | {binary.f1:.3f} |", ""]
+    categories = sorted({r.category for r in rows if positive(r.level)})
+    lines += ["| category | gold | caught (>= warning) | recall | category right | false alarms named so |",
+              "|---|---|---|---|---|---|"]
+    for cat in categories:
+        gold = [(r, j) for r, j in results if r.category == cat and positive(r.level)]
+        caught = sum(positive(j.level) for _, j in gold)
+        named = sum(positive(j.level) and j.category == cat for _, j in gold)
+        false_named = sum(not positive(r.level) and positive(j.level) and j.category == cat for r, j in results)
+        lines.append(f"| {cat} | {len(gold)} | {caught} | {caught / len(gold):.2f} | {named} | {false_named} |")
+    confusion = Counter((_klass(r.level, r.category), _klass(j.level, j.category)) for r, j in results)
+    classes = ("ordinary", "complaint/grey", "harassment")
+    lines += ["", "| gold \\ predicted | " + " | ".join(classes) + " |", "|---|---|---|---|"]
+    lines += [f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in classes) + " |" for g in classes]
+    exact = sum(r.level is j.level for r, j in results)
+    lines += ["", f"Exact level agreement: {exact}/{len(rows)} ({exact / len(rows):.1%}).", ""]
+    misses = [(r, j) for r, j in results if positive(r.level) and not positive(j.level)]
+    false_alarms = [(r, j) for r, j in results if not positive(r.level) and positive(j.level)]
+    for name, items in (("Misses", misses), ("False alarms", false_alarms)):
+        lines += [f"### {name} ({len(items)})", ""]
+        lines += [f"- `{r.id}` gold {r.level.value}/{r.category}, got {j.level.value}/{j.category} "
+                  f"(conduct {j.conduct}, demand {j.demand}): {r.text}" for r, j in items]
+        lines.append("")
+    return binary, "\n".join(lines)

@@ -1,0 +1,132 @@
+"""Japanese text as the judge sees it: normalised, tokenised, and spelled in kana.
+
+Whisper ``base`` gets about a fifth of the characters wrong, mostly by sound (土下座 → どげざ / 途げざ).
+So every token also carries a *reading key*: its kana reading (unidic's orthographic ``kana`` field, so
+ドロボー and 泥棒 both read ドロボウ) folded further so that spellings of the same sound compare equal
+(long-vowel marks, オウ/オオ, ヂ/ジ, ヲ/オ, small vowels).  Lexicon phrases are matched against these keys
+with a small edit-distance tolerance (see :mod:`kasuhara_live.judge.lexicon`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_VOWEL_OF: dict[str, str] = {}
+for _vowel, _row in {
+    "ア": "アカガサザタダナハバパマヤャラワァ",
+    "イ": "イキギシジチヂニヒビピミリィ",
+    "ウ": "ウクグスズツヅヌフブプムユュルゥヴ",
+    "エ": "エケゲセゼテデネヘベペメレェ",
+    "オ": "オコゴソゾトドノホボポモヨョロヲォ",
+}.items():
+    for _kana in _row:
+        _VOWEL_OF[_kana] = _vowel
+
+_FOLD = str.maketrans({"ヲ": "オ", "ヂ": "ジ", "ヅ": "ズ", "ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ",
+                       "ヮ": "ワ", "ヵ": "カ", "ヶ": "ケ"})
+_REPEATED_MARKS = re.compile(r"([ーッっ〜~!！?？、。…])\1+")
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
+CLAUSE_BREAKS = frozenset("、。！？!?,.…「」『』()（）")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full/half width), one of each repeated mark (ふざけんなーーー → ふざけんなー), trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("〜", "ー").replace("~", "ー")
+    return _REPEATED_MARKS.sub(r"\1", text).strip()
+
+
+def to_katakana(text: str) -> str:
+    """Hiragana to katakana; other characters unchanged."""
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def reading_key(kana: str) -> str:
+    """Fold a katakana reading so that spellings of one sound compare equal.
+
+    ー takes the vowel before it; then オウ → オオ and エイ → エエ (how they are pronounced), so ドロボー,
+    ドロボウ and ドロボオ are one key.  Non-kana characters are dropped.
+    """
+    chars: list[str] = []
+    for c in to_katakana(kana).translate(_FOLD):
+        if c == "ー":
+            if chars and chars[-1] in _VOWEL_OF:
+                chars.append(_VOWEL_OF[chars[-1]])
+            continue
+        if _KATAKANA.match(c):
+            chars.append(c)
+    for i in range(1, len(chars)):
+        prev = _VOWEL_OF.get(chars[i - 1])
+        if (chars[i] == "ウ" and prev == "オ") or (chars[i] == "イ" and prev == "エ"):
+            chars[i] = prev
+    return "".join(chars)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One morpheme with what matching and grammar rules need."""
+
+    surface: str
+    lemma: str
+    key: str  # reading key; "" for punctuation and symbols
+    pos: str  # unidic pos1, e.g. 動詞, 助動詞, 名詞
+    pos2: str
+    form: str  # conjugation form, e.g. 命令形, 終止形-一般 ("" when not conjugated)
+    key_start: int  # offset of this token's key in the analysis key
+
+    @property
+    def is_break(self) -> bool:
+        return self.pos == "補助記号" or self.surface in CLAUSE_BREAKS
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A normalised utterance: its tokens and the concatenated reading key."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    key: str
+
+    def token_at_key(self, offset: int) -> int:
+        """Index of the token whose key starts at ``offset`` (or -1)."""
+        for i, token in enumerate(self.tokens):
+            if token.key_start == offset and token.key:
+                return i
+        return -1
+
+
+def _feature(word: Any, name: str) -> str:
+    value = getattr(word.feature, name, None)
+    return "" if value in (None, "*") else str(value)
+
+
+class Analyzer:
+    """fugashi + unidic-lite, with a cache: the same phrase is analysed once."""
+
+    def __init__(self) -> None:
+        import fugashi
+
+        self._tagger = fugashi.Tagger()
+        self.analyze = lru_cache(maxsize=4096)(self._analyze)
+
+    def _analyze(self, text: str) -> Analysis:
+        norm = normalize_text(text)
+        tokens: list[Token] = []
+        parts: list[str] = []
+        offset = 0
+        for word in self._tagger(norm):
+            pos = _feature(word, "pos1")
+            kana = _feature(word, "kana") or word.surface
+            key = "" if pos in ("補助記号", "空白") else reading_key(kana)
+            if not key and pos not in ("補助記号", "空白") and not _KATAKANA.search(to_katakana(word.surface)):
+                key = ""  # latin, digits: no reading
+            lemma = _feature(word, "lemma") or word.surface
+            tokens.append(Token(word.surface, lemma, key, pos, _feature(word, "pos2"), _feature(word, "cForm"),
+                                offset))
+            parts.append(key)
+            offset += len(key)
+        return Analysis(norm, tuple(tokens), "".join(parts))

@@ -1,0 +1,256 @@
+"""The harassment lexicon: loading, validation and matching on lemmas and kana readings.
+
+``configs/lexicon.toml`` lists terms (wordings of one kind: a category, an axis, a weight, phrases) and
+exceptions (look-alike ordinary words).  A phrase matches an utterance
+
+* on **lemmas**: the phrase's lemma sequence appears contiguously, the last word in the same conjugation
+  form (so 払え matches 払えよ but not 払います); or
+* on **readings**: the phrase's reading key appears in the utterance's key within an edit distance that
+  grows with its length (none under ``judge.min_fuzzy_kana`` kana), starting on a token boundary and ending
+  on one (a trailing long vowel excepted) — so どげざしろ and ドゲザしろ match 土下座しろ while シネ does not
+  match inside シネマ.
+
+A bigram index keeps this fast: only (phrase, position) pairs sharing a kana bigram are compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from kasuhara_live.config import read_toml
+from kasuhara_live.errors import ConfigError
+from kasuhara_live.events import Level
+from kasuhara_live.judge.japanese import Analysis, Analyzer
+
+CATEGORIES = (
+    "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
+    "personal_attack", "excessive_demand", "complaint",
+)
+AXES = ("conduct", "demand", "complaint")
+_ID = re.compile(r"^[a-z0-9_]+$")
+_TRAILING_OK = frozenset("アイウエオッ")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One kind of wording: what it is (category, axis) and how much it weighs."""
+
+    id: str
+    category: str
+    axis: str
+    weight: float
+    severity: Level | None
+    phrases: tuple[str, ...]
+    fuzzy: bool = True
+
+
+@dataclass(frozen=True)
+class Exception_:
+    """Ordinary words that contain abusive-looking ones (バカ売れ, 殺虫剤)."""
+
+    id: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple[Term, ...]
+    exceptions: tuple[Exception_, ...]
+    harm_verbs: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A phrase found in an utterance: tokens ``first``..``last`` (inclusive)."""
+
+    owner: str  # term or exception id
+    phrase: str
+    first: int
+    last: int
+    distance: int
+    text: str  # the words of the utterance that matched
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: expected a non-empty list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _check_keys(entry: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed keys are {', '.join(sorted(allowed))}")
+
+
+def _term(entry: Any, where: str) -> Term:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy"}, where)
+    term_id = entry.get("id")
+    if not isinstance(term_id, str) or not _ID.match(term_id):
+        raise ConfigError(f"{where}: id = {term_id!r} is not allowed: expected lowercase letters, digits and _")
+    where = f"{where} (id {term_id!r})"
+    category, axis, weight = entry.get("category"), entry.get("axis"), entry.get("weight", 1.0)
+    if category not in CATEGORIES:
+        raise ConfigError(f"{where}: category = {category!r} is not allowed: expected one of {', '.join(CATEGORIES)}")
+    if axis not in AXES:
+        raise ConfigError(f"{where}: axis = {axis!r} is not allowed: expected one of {', '.join(AXES)}")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 3:
+        raise ConfigError(f"{where}: weight = {weight!r} is not allowed: expected a number from 0 to 3")
+    severity = entry.get("severity")
+    if severity is not None and severity not in ("caution", "warning", "critical"):
+        raise ConfigError(f"{where}: severity = {severity!r} is not allowed: expected caution, warning or critical")
+    fuzzy = entry.get("fuzzy", True)
+    if not isinstance(fuzzy, bool):
+        raise ConfigError(f"{where}: fuzzy = {fuzzy!r} is not allowed: expected true or false")
+    return Term(term_id, category, axis, float(weight), Level(severity) if severity else None,
+                _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy)
+
+
+def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
+    """Validate a lexicon table (already merged with any site additions)."""
+    _check_keys(data, {"version", "term", "exception", "grammar"}, source or "lexicon")
+    terms = [_term(entry, f"{source} term #{i + 1}") for i, entry in enumerate(data.get("term", []))]
+    exceptions = []
+    for i, entry in enumerate(data.get("exception", [])):
+        where = f"{source} exception #{i + 1}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a table")
+        _check_keys(entry, {"id", "phrases"}, where)
+        exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where)))
+    seen: set[str] = set()
+    for owner_id in [t.id for t in terms] + [e.id for e in exceptions]:
+        if owner_id in seen:
+            raise ConfigError(f"{source}: id {owner_id!r} is defined twice; ids must be unique across files")
+        seen.add(owner_id)
+    grammar = data.get("grammar", {})
+    if not isinstance(grammar, dict):
+        raise ConfigError(f"{source}: [grammar] must be a table")
+    _check_keys(grammar, {"harm_verbs"}, f"{source} [grammar]")
+    harm = _strings(grammar.get("harm_verbs", ["殺す"]), f"{source} [grammar] harm_verbs")
+    return Lexicon(tuple(terms), tuple(exceptions), harm, source)
+
+
+def load_lexicon(paths: Iterable[Path]) -> Lexicon:
+    """Load the shipped lexicon and site additions; later files add terms and exceptions (ids must differ)."""
+    merged: dict[str, Any] = {"term": [], "exception": [], "grammar": {}}
+    sources = []
+    for path in paths:
+        data = read_toml(path)
+        sources.append(str(path))
+        _check_keys(data, {"version", "term", "exception", "grammar"}, str(path))
+        for key in ("term", "exception"):
+            entries = data.get(key, [])
+            if not isinstance(entries, list):
+                raise ConfigError(f"{path}: {key} must be written as [[{key}]] tables")
+            merged[key].extend(entries)
+        if isinstance(data.get("grammar"), dict):
+            merged["grammar"].update(data["grammar"])
+    return parse_lexicon(merged, ", ".join(sources))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    owner: str
+    phrase: str
+    key: str
+    lemmas: tuple[str, ...]
+    last_form: str
+    tolerance: int
+
+
+class PhraseMatcher:
+    """Finds lexicon phrases in analysed utterances, tolerant to how Whisper spells what it heard."""
+
+    def __init__(self, lexicon: Lexicon, analyzer: Analyzer, min_fuzzy_kana: int = 4,
+                 kana_per_error: int = 4, max_errors: int = 2) -> None:
+        self.analyzer = analyzer
+        self.patterns: list[_Pattern] = []
+        owners: list[tuple[str, tuple[str, ...], bool]] = [(t.id, t.phrases, t.fuzzy) for t in lexicon.terms]
+        owners += [(e.id, e.phrases, False) for e in lexicon.exceptions]
+        for owner, phrases, fuzzy in owners:
+            for phrase in phrases:
+                analysis = analyzer.analyze(phrase)
+                words = [t for t in analysis.tokens if not t.is_break]
+                if len(analysis.key) < 2:
+                    raise ConfigError(f"lexicon {owner!r}: phrase {phrase!r} is too short to match safely "
+                                      "(needs a reading of 2 kana or more)")
+                errors = 0
+                if fuzzy and len(analysis.key) >= min_fuzzy_kana:
+                    errors = min(max_errors, len(analysis.key) // kana_per_error)
+                self.patterns.append(_Pattern(owner, phrase, analysis.key, tuple(t.lemma for t in words),
+                                              words[-1].form if words else "", errors))
+        self._by_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for index, pattern in enumerate(self.patterns):
+            for offset in range(len(pattern.key) - 1):
+                self._by_bigram[pattern.key[offset : offset + 2]].append((index, offset))
+        self._by_first_lemma: dict[str, list[int]] = defaultdict(list)
+        for index, pattern in enumerate(self.patterns):
+            if pattern.lemmas:
+                self._by_first_lemma[pattern.lemmas[0]].append(index)
+
+    def find(self, analysis: Analysis) -> list[Match]:
+        """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
+        candidates = sorted([*self._lemma_matches(analysis), *self._reading_matches(analysis)],
+                            key=lambda m: (m.distance, m.first - m.last))
+        kept: list[Match] = []
+        for match in candidates:
+            if not any(k.owner == match.owner and k.first <= match.last and match.first <= k.last for k in kept):
+                kept.append(match)
+        return sorted(kept, key=lambda m: (m.first, m.last))
+
+    def _lemma_matches(self, analysis: Analysis) -> Iterable[Match]:
+        tokens = analysis.tokens
+        for start, token in enumerate(tokens):
+            for index in self._by_first_lemma.get(token.lemma, ()):
+                pattern = self.patterns[index]
+                end = start + len(pattern.lemmas)
+                if end > len(tokens) or tuple(t.lemma for t in tokens[start:end]) != pattern.lemmas:
+                    continue
+                if tokens[end - 1].form.split("-")[0] != pattern.last_form.split("-")[0]:
+                    continue
+                yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
+                            "".join(t.surface for t in tokens[start:end]))
+
+    def _reading_matches(self, analysis: Analysis) -> Iterable[Match]:
+        key, tokens = analysis.key, analysis.tokens
+        starts = {t.key_start: i for i, t in reversed(list(enumerate(tokens))) if t.key}
+        ends: dict[int, int] = {}
+        for i, t in enumerate(tokens):
+            if t.key:
+                ends[t.key_start + len(t.key)] = i
+                # A trailing long vowel or small tsu may follow the phrase inside the same token (ふざけんなー).
+                for cut in range(1, len(t.key)):
+                    if all(c in _TRAILING_OK for c in t.key[-cut:]):
+                        ends.setdefault(t.key_start + len(t.key) - cut, i)
+        candidates: set[tuple[int, int]] = set()
+        for offset in range(len(key) - 1):
+            for index, pattern_offset in self._by_bigram.get(key[offset : offset + 2], ()):
+                candidates.add((index, offset - pattern_offset))
+        for index, diagonal in candidates:
+            pattern = self.patterns[index]
+            tol = pattern.tolerance
+            for start in range(diagonal - tol, diagonal + tol + 1):
+                if start not in starts:
+                    continue
+                best: tuple[int, int] | None = None
+                for length in range(len(pattern.key) - tol, len(pattern.key) + tol + 1):
+                    end = start + length
+                    if end not in ends or end > len(key) or length < 2:
+                        continue
+                    distance = Levenshtein.distance(pattern.key, key[start:end], score_cutoff=tol)
+                    if distance <= tol and (best is None or distance < best[0]):
+                        best = (distance, end)
+                if best is not None:
+                    first, last = starts[start], ends[best[1]]
+                    text = "".join(t.surface for t in tokens[first : last + 1])
+                    yield Match(pattern.owner, pattern.phrase, first, last, best[0], text)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from kasuhara_live.judge.japanese import Analyzer, normalize_text, reading_key
+
+
+def test_normalize_width_and_repeated_marks() -> None:
+    assert normalize_text("ﾊﾞｶ！！！ふざけんなーーー") == "バカ!ふざけんなー"
+    assert normalize_text("１０万円") == "10万円"
+
+
+@pytest.mark.parametrize(("a", "b"), [("ドロボー", "ドロボウ"), ("どろぼう", "ドロボオ"), ("ケーキ", "ケエキ"),
+                                      ("せいい", "セエイ")])
+def test_reading_keys_fold_spellings_of_one_sound(a: str, b: str) -> None:
+    assert reading_key(a) == reading_key(b)
+
+
+def test_analysis_reads_kanji_and_kana_alike() -> None:
+    analyzer = Analyzer()
+    assert analyzer.analyze("土下座しろ").key == analyzer.analyze("どげざしろ").key == "ドゲザシロ"
+    assert analyzer.analyze("給料ドロボー").key == analyzer.analyze("給料泥棒").key
+    forms = {t.surface: t.form for t in analyzer.analyze("金を払え").tokens}
+    assert forms["払え"].startswith("命令形")

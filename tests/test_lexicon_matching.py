@@ -1,0 +1,141 @@
+"""The matcher and the utterance rules on a small lexicon written here (the shipped one is tested elsewhere)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from kasuhara_live.config import Config
+from kasuhara_live.errors import ConfigError
+from kasuhara_live.events import Level
+from kasuhara_live.judge.japanese import Analyzer
+from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, parse_lexicon
+from kasuhara_live.judge.rules import UtteranceJudge
+
+MINI = """
+version = 1
+[grammar]
+harm_verbs = ["殺す", "殴る"]
+[[term]]
+id = "dogeza"
+category = "dogeza"
+axis = "conduct"
+weight = 1.0
+phrases = ["土下座しろ", "土下座"]
+[[term]]
+id = "baka"
+category = "abuse"
+axis = "conduct"
+weight = 1.0
+phrases = ["バカ", "給料泥棒"]
+[[term]]
+id = "die"
+category = "abuse"
+axis = "conduct"
+weight = 1.0
+phrases = ["死ね"]
+[[term]]
+id = "kill"
+category = "threat"
+axis = "conduct"
+weight = 1.0
+severity = "critical"
+phrases = ["殺すぞ"]
+[[term]]
+id = "isharyo"
+category = "excessive_demand"
+axis = "demand"
+weight = 0.7
+phrases = ["慰謝料"]
+[[term]]
+id = "refund"
+category = "complaint"
+axis = "complaint"
+weight = 0.5
+phrases = ["返金してください"]
+[[exception]]
+id = "baka_ure"
+phrases = ["バカ売れ"]
+"""
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return parse_lexicon(tomllib.loads(MINI), "mini")
+
+
+@pytest.fixture(scope="module")
+def judge(lexicon: Lexicon, cfg: Config) -> UtteranceJudge:
+    return UtteranceJudge(lexicon, cfg.judge)
+
+
+@pytest.mark.parametrize("heard", ["土下座しろ", "どげざしろ", "ドゲザしろよ", "途げざしろ", "ドゲだしろ"])
+def test_misrecognised_dogeza_still_matches(judge: UtteranceJudge, heard: str) -> None:
+    result = judge.judge(f"じゃあお前が{heard}")
+    assert result.category == "dogeza" and result.level >= Level.WARNING, result
+
+
+@pytest.mark.parametrize("text", ["殺虫剤はどこで買えますか", "この商品バカ売れしてますね", "死ぬほどかわいいです",
+                                  "シネマのチケットについて", "土下座なんて求めていません", "別に死ねとは言ってない",
+                                  "前の担当者に「バカ」と言われたんです"])
+def test_ordinary_words_negation_and_reported_speech_stay_quiet(judge: UtteranceJudge, text: str) -> None:
+    assert judge.judge(text).level < Level.WARNING, judge.judge(text)
+
+
+def test_insult_with_copula_negation_is_still_an_insult(judge: UtteranceJudge) -> None:
+    assert judge.judge("バカじゃないの").level is Level.WARNING
+
+
+def test_demand_axis_needs_coercion_to_be_harassment(judge: UtteranceJudge) -> None:
+    polite = judge.judge("慰謝料についてご相談したいのですが")
+    pressed = judge.judge("慰謝料を払えよ、お前")
+    assert polite.level is Level.CAUTION and polite.category == "excessive_demand"
+    assert pressed.level is Level.WARNING and "demand_validity" in pressed.criteria
+    assert "means_manner" in pressed.criteria
+
+
+def test_threats(judge: UtteranceJudge) -> None:
+    assert judge.judge("殺すぞ").level is Level.CRITICAL
+    assert judge.judge("ぶん殴ってやるからな").level is Level.CRITICAL  # harm verb + てやる
+    assert judge.judge("訴えてやる").level is Level.CAUTION  # てやる without harm: coercive, not violent
+
+
+def test_complaint_is_caution_with_complaint_category(judge: UtteranceJudge) -> None:
+    result = judge.judge("もう三回目ですよ。返金してください")
+    assert result.level is Level.CAUTION and result.category == "complaint"
+
+
+def test_ordinary_enquiry_is_none(judge: UtteranceJudge) -> None:
+    assert judge.judge("注文した商品の配送状況を知りたいのですが").level is Level.NONE
+
+
+def test_matcher_reports_the_words_that_matched(lexicon: Lexicon) -> None:
+    matcher = PhraseMatcher(lexicon, Analyzer())
+    [match] = [m for m in matcher.find(Analyzer().analyze("この給料ドロボーが")) if m.owner == "baka"]
+    assert match.text == "給料ドロボー"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[[term]]\nid = "x"\ncategory = "rudeness"\naxis = "conduct"\nphrases = ["バカ"]\n', "category = 'rudeness'"),
+        ('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "tone"\nphrases = ["バカ"]\n', "axis = 'tone'"),
+        ('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\nweight = 9\nphrases = ["バカ"]\n', "weight = 9"),
+        ('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\nphrases = []\n', "non-empty list"),
+        ('[[term]]\nid = "X Y"\ncategory = "abuse"\naxis = "conduct"\nphrases = ["バカ"]\n', "id = 'X Y'"),
+        ('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\nphrase = ["バカ"]\n', "unknown key 'phrase'"),
+        ('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\nphrases = ["バカ"]\n'
+         '[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\nphrases = ["アホ"]\n', "defined twice"),
+    ],
+)
+def test_broken_rules_are_rejected_by_name(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[")):
+        parse_lexicon(tomllib.loads(text), "site.toml")
+
+
+def test_too_short_phrase_is_rejected(cfg: Config) -> None:
+    lexicon = parse_lexicon(tomllib.loads('[[term]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\n'
+                                          'phrases = ["ア"]\n'), "site.toml")
+    with pytest.raises(ConfigError, match="too short"):
+        UtteranceJudge(lexicon, cfg.judge)
