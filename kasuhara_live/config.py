@@ -96,7 +96,6 @@ class JudgeConfig:
     kana_per_error: int = field(metadata=_spec(lo=2, hi=20))
     max_reading_errors: int = field(metadata=_spec(lo=0, hi=5))
     command_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
-    rough_address_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     rough_ending_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     te_yaru_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     conduct_high: float = field(metadata=_spec(lo=0.1, hi=10.0))

@@ -31,6 +31,8 @@ _FOLD = str.maketrans({"ヲ": "オ", "ヂ": "ジ", "ヅ": "ズ", "ァ": "ア", "
 _REPEATED_MARKS = re.compile(r"([ーッっ〜~!！?？、。…])\1+")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 CLAUSE_BREAKS = frozenset("、。！？!?,.…「」『』()（）")
+POLITE_COMMANDS = frozenset({"下さる", "なさる", "為さる", "いらっしゃる", "御座る", "ます", "くださる"})
+E_ROW = frozenset("エケゲセゼテデネヘベペメレ")
 
 
 def normalize_text(text: str) -> str:
@@ -82,6 +84,10 @@ class Token:
     def is_break(self) -> bool:
         return self.pos == "補助記号" or self.surface in CLAUSE_BREAKS
 
+    @property
+    def conjugates(self) -> bool:
+        return self.pos in ("動詞", "助動詞", "形容詞")
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -90,6 +96,24 @@ class Analysis:
     text: str
     tokens: tuple[Token, ...]
     key: str
+
+    def is_command(self, index: int) -> bool:
+        """Token ``index`` is an imperative (払え, しろ, 謝らせろ), not a polite request (ください).
+
+        unidic-lite sometimes tags a clause-final 出せ or 払え as 連用形 (of the potential verb), so an e-row
+        verb form that ends its clause counts as imperative too.
+        """
+        token = self.tokens[index]
+        if not token.conjugates or token.lemma in POLITE_COMMANDS:
+            return False
+        if token.form.startswith("命令形"):
+            return True
+        if token.form.startswith("意志推量形") and token.key.endswith("ヨ") and token.key[-2:-1] in E_ROW:
+            return True  # 払えよ: unidic-lite reads it as a classical volitional
+        following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None
+        ends_clause = following is None or following.is_break or following.lemma in ("よ", "や", "って")
+        return (token.pos == "動詞" and token.form.startswith("連用形") and ends_clause
+                and token.key[-1:] in E_ROW)
 
     def token_at_key(self, offset: int) -> int:
         """Index of the token whose key starts at ``offset`` (or -1)."""
@@ -124,7 +148,8 @@ class Analyzer:
             key = "" if pos in ("補助記号", "空白") else reading_key(kana)
             if not key and pos not in ("補助記号", "空白") and not _KATAKANA.search(to_katakana(word.surface)):
                 key = ""  # latin, digits: no reading
-            lemma = _feature(word, "lemma") or word.surface
+            # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
+            lemma = (_feature(word, "lemma") or word.surface).split("-")[0]
             tokens.append(Token(word.surface, lemma, key, pos, _feature(word, "pos2"), _feature(word, "cForm"),
                                 offset))
             parts.append(key)

@@ -36,6 +36,7 @@ CATEGORIES = (
 AXES = ("conduct", "demand", "complaint")
 _ID = re.compile(r"^[a-z0-9_]+$")
 _TRAILING_OK = frozenset("アイウエオッ")
+_FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞"})
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,28 @@ class Exception_:
 
 
 @dataclass(frozen=True)
+class Construction:
+    """A pattern of co-occurring parts within one sentence, in order (e.g. a group noun + a dismissive word).
+
+    Each part is a list of phrases; the construction matches when every part matches, left to right, inside
+    one sentence.  Negation does not cancel a part: 切らない is what a restraint construction looks for.
+    """
+
+    id: str
+    category: str
+    axis: str
+    weight: float
+    severity: Level | None
+    parts: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Lexicon:
     terms: tuple[Term, ...]
     exceptions: tuple[Exception_, ...]
     harm_verbs: tuple[str, ...]
     source: str = ""
+    constructions: tuple[Construction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,9 +134,21 @@ def _term(entry: Any, where: str) -> Term:
                 _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy)
 
 
+def _construction(entry: Any, where: str) -> Construction:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "parts"}, where)
+    base = _term({**{k: v for k, v in entry.items() if k != "parts"}, "phrases": ["--"]}, where)
+    parts = entry.get("parts")
+    if not isinstance(parts, list) or len(parts) < 2:
+        raise ConfigError(f"{where} (id {base.id!r}): parts must be a list of at least two phrase lists")
+    return Construction(base.id, base.category, base.axis, base.weight, base.severity,
+                        tuple(_strings(part, f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
+
+
 def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     """Validate a lexicon table (already merged with any site additions)."""
-    _check_keys(data, {"version", "term", "exception", "grammar"}, source or "lexicon")
+    _check_keys(data, {"version", "term", "exception", "grammar", "construction"}, source or "lexicon")
     terms = [_term(entry, f"{source} term #{i + 1}") for i, entry in enumerate(data.get("term", []))]
     exceptions = []
     for i, entry in enumerate(data.get("exception", [])):
@@ -127,8 +157,10 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
             raise ConfigError(f"{where}: expected a table")
         _check_keys(entry, {"id", "phrases"}, where)
         exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where)))
+    constructions = [_construction(entry, f"{source} construction #{i + 1}")
+                     for i, entry in enumerate(data.get("construction", []))]
     seen: set[str] = set()
-    for owner_id in [t.id for t in terms] + [e.id for e in exceptions]:
+    for owner_id in [t.id for t in terms] + [e.id for e in exceptions] + [c.id for c in constructions]:
         if owner_id in seen:
             raise ConfigError(f"{source}: id {owner_id!r} is defined twice; ids must be unique across files")
         seen.add(owner_id)
@@ -137,18 +169,18 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
         raise ConfigError(f"{source}: [grammar] must be a table")
     _check_keys(grammar, {"harm_verbs"}, f"{source} [grammar]")
     harm = _strings(grammar.get("harm_verbs", ["殺す"]), f"{source} [grammar] harm_verbs")
-    return Lexicon(tuple(terms), tuple(exceptions), harm, source)
+    return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions))
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:
     """Load the shipped lexicon and site additions; later files add terms and exceptions (ids must differ)."""
-    merged: dict[str, Any] = {"term": [], "exception": [], "grammar": {}}
+    merged: dict[str, Any] = {"term": [], "exception": [], "construction": [], "grammar": {}}
     sources = []
     for path in paths:
         data = read_toml(path)
         sources.append(str(path))
-        _check_keys(data, {"version", "term", "exception", "grammar"}, str(path))
-        for key in ("term", "exception"):
+        _check_keys(data, {"version", "term", "exception", "grammar", "construction"}, str(path))
+        for key in ("term", "exception", "construction"):
             entries = data.get(key, [])
             if not isinstance(entries, list):
                 raise ConfigError(f"{path}: {key} must be written as [[{key}]] tables")
@@ -156,6 +188,11 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
         if isinstance(data.get("grammar"), dict):
             merged["grammar"].update(data["grammar"])
     return parse_lexicon(merged, ", ".join(sources))
+
+
+def part_owner(construction_id: str, index: int) -> str:
+    """The owner name under which a construction's part is matched."""
+    return f"{construction_id}#{index}"
 
 
 @dataclass(frozen=True)
@@ -166,6 +203,8 @@ class _Pattern:
     lemmas: tuple[str, ...]
     last_form: str
     tolerance: int
+    ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
+    starts_with_function_word: bool
 
 
 class PhraseMatcher:
@@ -175,20 +214,27 @@ class PhraseMatcher:
                  kana_per_error: int = 4, max_errors: int = 2) -> None:
         self.analyzer = analyzer
         self.patterns: list[_Pattern] = []
-        owners: list[tuple[str, tuple[str, ...], bool]] = [(t.id, t.phrases, t.fuzzy) for t in lexicon.terms]
-        owners += [(e.id, e.phrases, False) for e in lexicon.exceptions]
-        for owner, phrases, fuzzy in owners:
+        owners: list[tuple[str, tuple[str, ...], bool, int]] = [(t.id, t.phrases, t.fuzzy, 2) for t in lexicon.terms]
+        owners += [(e.id, e.phrases, False, 2) for e in lexicon.exceptions]
+        # A construction's part may be one kana (ぞ): it only counts beside the other parts.
+        owners += [(part_owner(c.id, i), part, False, 1) for c in lexicon.constructions
+                   for i, part in enumerate(c.parts)]
+        for owner, phrases, fuzzy, shortest in owners:
             for phrase in phrases:
                 analysis = analyzer.analyze(phrase)
                 words = [t for t in analysis.tokens if not t.is_break]
-                if len(analysis.key) < 2:
+                if len(analysis.key) < shortest:
                     raise ConfigError(f"lexicon {owner!r}: phrase {phrase!r} is too short to match safely "
                                       "(needs a reading of 2 kana or more)")
                 errors = 0
                 if fuzzy and len(analysis.key) >= min_fuzzy_kana:
                     errors = min(max_errors, len(analysis.key) // kana_per_error)
+                last = words[-1] if words else None
+                grammatical = last is not None and (last.conjugates or last.pos == "助詞")
                 self.patterns.append(_Pattern(owner, phrase, analysis.key, tuple(t.lemma for t in words),
-                                              words[-1].form if words else "", errors))
+                                              last.form if last else "", errors,
+                                              last.key if grammatical and last else "",
+                                              bool(words) and words[0].pos in _FUNCTION_POS))
         self._by_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             for offset in range(len(pattern.key) - 1):
@@ -207,6 +253,11 @@ class PhraseMatcher:
             if not any(k.owner == match.owner and k.first <= match.last and match.first <= k.last for k in kept):
                 kept.append(match)
         return sorted(kept, key=lambda m: (m.first, m.last))
+
+    @staticmethod
+    def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
+        # Fuzziness is for content words Whisper spells by sound; grammar endings decide what is meant.
+        return not pattern.ending or key[end - len(pattern.ending) : end] == pattern.ending
 
     def _lemma_matches(self, analysis: Analysis) -> Iterable[Match]:
         tokens = analysis.tokens
@@ -242,15 +293,19 @@ class PhraseMatcher:
             for start in range(diagonal - tol, diagonal + tol + 1):
                 if start not in starts:
                     continue
+                # A content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し).
+                exact_only = tokens[starts[start]].pos in _FUNCTION_POS and not pattern.starts_with_function_word
                 best: tuple[int, int] | None = None
                 for length in range(len(pattern.key) - tol, len(pattern.key) + tol + 1):
                     end = start + length
                     if end not in ends or end > len(key) or length < 2:
                         continue
                     distance = Levenshtein.distance(pattern.key, key[start:end], score_cutoff=tol)
+                    if exact_only and distance:
+                        continue
                     if distance <= tol and (best is None or distance < best[0]):
                         best = (distance, end)
-                if best is not None:
+                if best is not None and self._ending_agrees(pattern, key, best[1]):
                     first, last = starts[start], ends[best[1]]
                     text = "".join(t.surface for t in tokens[first : last + 1])
                     yield Match(pattern.owner, pattern.phrase, first, last, best[0], text)

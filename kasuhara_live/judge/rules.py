@@ -5,13 +5,14 @@ shouting) and *demand* (what is asked: money as 誠意, 慰謝料, the president
 term's weight to its axis; grammar cues add to conduct:
 
 * commands (命令形 verbs other than polite ください/なさい, prohibitive な): coercion;
-* rough address and sentence ends (お前, てめえ, 貴様, 〜ぞ, 〜やがる);
+* rough sentence ends (〜ぞ, 〜ぜ, 〜やがる); rough address (お前, てめえ) is in the lexicon;
 * threat constructions 〜てやる (with a harm verb from ``[grammar] harm_verbs``: a threat of violence).
 
 A match is dropped when it sits in an exception (バカ売れ), when its clause is negated after a verb
 (土下座なんて求めていません), or when it is reported speech (「死ね」と言われた, 〜といった暴言).
-Levels: critical on a critical term; warning when conduct alone is high, or a demand is pressed with
-coercion (demand >= ``demand_grey`` and conduct >= ``coercion``); caution for complaint cues, a grey demand or mild roughness; none otherwise.
+Levels: critical on a critical term or threat; warning when conduct alone is high, or a demand is pressed
+with coercion (demand >= ``demand_grey`` and conduct >= ``coercion``); caution for complaint cues, a grey
+demand or mild roughness; none otherwise.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from dataclasses import dataclass, field
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import Analysis, Analyzer, Token
-from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term
+from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
 ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
-_POLITE_COMMANDS = frozenset({"下さる", "なさる", "いらっしゃる", "為さる", "御座る"})
-_ROUGH_ADDRESS = frozenset({"お前", "御前", "てめえ", "手前", "貴様", "おめえ", "テメエ", "テメー", "オマエ"})
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
-_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う"})
+_ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
+_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る"})
+_QUOTES = frozenset({"と", "って", "とか", "なんて"})
+_HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
+_INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
+_FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
 _CLOSING_QUOTES = frozenset("」』\"”")
@@ -94,6 +98,8 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     saw_verb = tokens[match.last].pos == "動詞"
     for token in _clause_after(tokens, match.last):
+        if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
+            return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞":
             saw_verb = True
         if token.lemma in _NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
@@ -102,19 +108,39 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
 
 
 def is_reported(analysis: Analysis, match: Match) -> bool:
-    """The words are quoted, not said to the agent: 〜と言われた, 〜って書かれた, 〜といった暴言."""
-    after = _clause_after(analysis.tokens, match.last)
+    """The words are quoted, not said to the agent: 〜と言われた, 〜って脅されて, 〜とか言ったみたい, 〜といった暴言.
+
+    A caller insisting on their own words (払えって言ってるんだよ) is not reporting them.
+    """
+    after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:-1]):
-        if token.lemma in ("と", "って") and token.pos == "助詞" and after[i + 1].lemma in _SAYING_VERBS:
-            rest = after[i + 2 :]
-            if any(t.lemma in _PASSIVE for t in rest[:3]):
-                return True
-            # 〜といった暴言 / 〜という発言: the saying verb modifies a noun
-            if rest and rest[0].lemma in ("た", "だ") and len(rest) > 1 and rest[1].pos == "名詞":
-                return True
-            if after[i + 1].form.startswith("連体形") and rest and rest[0].pos == "名詞":
-                return True
+        if not (token.lemma in _QUOTES and token.pos == "助詞" and after[i + 1].lemma in _SAYING_VERBS):
+            continue
+        rest = after[i + 2 : i + 6]
+        tail = "".join(t.surface for t in rest)
+        if tail.startswith(_INSISTING):
+            return False
+        if any(t.lemma in _PASSIVE | _HEARSAY for t in rest[:3]):
+            return True
+        if rest and rest[0].lemma in ("た", "だ") and len(rest) > 1 and rest[1].pos == "名詞":
+            return True  # 〜といった暴言
+        if rest and rest[0].pos == "名詞" and after[i + 1].form.startswith("連体形"):
+            return True  # 〜という発言
+        if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in ("た", "てる", "て"):
+            return not tail.startswith(("てん", "てる", "ている"))  # 〜って言った / 言われて: a past report
     return False
+
+
+def is_simile(analysis: Analysis, match: Match) -> bool:
+    """アホみたいに食べる, バカみたいに高い: a comparison, not a name for the listener."""
+    after = analysis.tokens[match.last + 1 : match.last + 3]
+    return bool(after) and after[0].lemma in ("みたい", "様", "よう") and (len(after) < 2 or after[1].surface in ("に", "な"))
+
+
+def is_own(analysis: Analysis, match: Match) -> bool:
+    """私の名前と住所: the caller's own data, not the agent's."""
+    before = analysis.tokens[max(0, match.first - 2) : match.first]
+    return any(t.lemma in _FIRST_PERSON for t in before) and bool(before) and before[-1].lemma == "の"
 
 
 class UtteranceJudge:
@@ -126,14 +152,40 @@ class UtteranceJudge:
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
         self.exceptions = {e.id for e in lexicon.exceptions}
         self.harm_verbs = frozenset(lexicon.harm_verbs)
+        self.constructions = lexicon.constructions
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
 
     def judge(self, text: str, extra: tuple[Cue, ...] = ()) -> Judgement:
         """Judge one utterance; ``extra`` cues come from outside the text (shouting)."""
         analysis = self.analyzer.analyze(text)
-        cues = [*self._lexicon_cues(analysis), *self._grammar_cues(analysis), *extra]
+        cues = [*self._lexicon_cues(analysis), *self._construction_cues(analysis), *self._grammar_cues(analysis),
+                *extra]
         return self._combine(cues)
+
+    def _construction_cues(self, analysis: Analysis) -> list[Cue]:
+        if not self.constructions:
+            return []
+        by_owner: dict[str, list[Match]] = {}
+        for match in self.matcher.find(analysis):
+            by_owner.setdefault(match.owner, []).append(match)
+        sentence_of = _sentence_index(analysis)
+        cues = []
+        for construction in self.constructions:
+            for sentence in set(sentence_of):
+                position, words = -1, list[str]()
+                for index in range(len(construction.parts)):
+                    found = [m for m in by_owner.get(part_owner(construction.id, index), [])
+                             if sentence_of[m.first] == sentence and m.first > position]
+                    if not found:
+                        break
+                    first = min(found, key=lambda m: m.first)
+                    position, words = first.last, [*words, first.text]
+                else:
+                    cues.append(Cue(construction.id, construction.category, construction.axis, construction.weight,
+                                    "…".join(words), construction.severity))
+                    break
+        return cues
 
     def _lexicon_cues(self, analysis: Analysis) -> list[Cue]:
         matches = self.matcher.find(analysis)
@@ -148,6 +200,9 @@ class UtteranceJudge:
                 continue
             if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
                 continue
+            if (term.category == "abuse" and is_simile(analysis, match)) or \
+                    (term.category == "personal_attack" and is_own(analysis, match)):
+                continue
             taken.add((term.id, match.first))
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
         return cues
@@ -157,28 +212,41 @@ class UtteranceJudge:
         cues: list[Cue] = []
         for i, token in enumerate(tokens):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if token.pos == "動詞" and token.form.startswith("命令形") and token.lemma not in _POLITE_COMMANDS:
+            if is_reported(analysis, _self_match(i)):
+                continue  # 「殺すぞ」って言われた: someone else's words
+            if analysis.is_command(i) or _is_prohibitive(tokens, i):
                 cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-            elif token.lemma in _ROUGH_ADDRESS or token.surface in _ROUGH_ADDRESS:
-                cues.append(Cue("rough_address", "intimidation", "conduct", cfg.rough_address_weight, token.surface))
-            elif token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS and (nxt is None or nxt.is_break):
+            elif _is_rough(token, nxt):
                 cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
-            elif token.lemma == "やがる":
-                cues.append(Cue("rough_ending", "abuse", "conduct", cfg.rough_ending_weight, token.surface))
-            # 〜てやる: 殴ってやる, 行ってやるからな
-            if (token.pos == "動詞" and nxt is not None and nxt.lemma == "て" and i + 2 < len(tokens)
-                    and tokens[i + 2].lemma in ("遣る", "やる") and not is_negated(analysis, _self_match(i + 2))):
-                words = "".join(t.surface for t in tokens[i : i + 3])
-                if any(token.lemma.endswith(verb) for verb in self.harm_verbs):
+            if token.pos != "動詞":
+                continue
+            harm = self._is_harm_verb(token)
+            threat_form = _te_yaru(tokens, i)
+            if harm and not is_negated(analysis, _self_match(i)) and not _described(tokens, i):
+                passive = _followed_by(tokens, i, _PASSIVE)
+                if not passive or _rough_after(tokens, i):
+                    words = "".join(t.surface for t in tokens[i : i + 3])
                     cues.append(Cue("harm_threat", "threat", "conduct", 1.0, words, Level.CRITICAL))
-                else:
-                    cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight, words))
+                    continue
+            if threat_form and not is_negated(analysis, _self_match(i + 1)):
+                cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
+                                "".join(t.surface for t in tokens[i : i + 3])))
         # Many commands in one breath are no more than one command plus a little.
-        commands = [c for c in cues if c.source in ("command", "rough_ending", "rough_address")]
+        commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
             keep = sorted(commands, key=lambda c: -c.weight)[:2]
             cues = [c for c in cues if c not in commands or c in keep]
         return cues
+
+    def _is_harm_verb(self, token: Token) -> bool:
+        for verb in self.harm_verbs:
+            stem = verb[:-1]
+            if token.lemma.startswith(verb) or token.lemma.endswith(verb):
+                return True
+            if stem and not stem.isascii() and any("\u4e00" <= c <= "\u9fff" for c in stem) and \
+                    token.surface.startswith(stem):
+                return True
+        return False
 
     def _combine(self, cues: list[Cue]) -> Judgement:
         if not cues:
@@ -204,7 +272,7 @@ class UtteranceJudge:
     def _lead(cues: list[Cue], level: Level) -> str:
         # The leading category: the forcing term if any, then the heaviest lexicon term, grammar cues last.
         def rank(c: Cue) -> tuple[int, int, float]:
-            lexical = c.source not in ("command", "rough_address", "rough_ending", "te_yaru")
+            lexical = c.source not in ("command", "rough_ending", "te_yaru")
             return (c.severity.rank if c.severity else 0, int(lexical and c.axis != "complaint"), c.weight)
 
         if level <= Level.CAUTION and all(c.axis == "complaint" or c.weight < 0.5 for c in cues):
@@ -212,6 +280,68 @@ class UtteranceJudge:
             if complaints:
                 return "complaint"
         return max(cues, key=rank).category
+
+
+def _sentence_index(analysis: Analysis) -> list[int]:
+    """For each token, the number of the sentence it belongs to (split at 。！？)."""
+    out, current = [], 0
+    for token in analysis.tokens:
+        out.append(current)
+        if token.surface in ("。", "!", "?", "！", "？"):
+            current += 1
+    return out
+
+
+def _described(tokens: tuple[Token, ...], index: int) -> bool:
+    """The verb tells what happened (殴られた, 蹴ってた, 殴る蹴るの暴行) rather than threatening it."""
+    rest = tokens[index + 1 : index + 5]
+    tail = "".join(t.surface for t in rest)
+    if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう")):
+        return False
+    if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった")):
+        return True
+    return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
+
+
+def _followed_by(tokens: tuple[Token, ...], index: int, lemmas: frozenset[str], span: int = 2) -> bool:
+    return any(t.lemma in lemmas for t in tokens[index + 1 : index + 1 + span])
+
+
+def _rough_after(tokens: tuple[Token, ...], index: int) -> bool:
+    return any(_is_rough(t, tokens[j + 1] if j + 1 < len(tokens) else None)
+               for j, t in enumerate(tokens) if j > index)
+
+
+def _is_rough(token: Token, nxt: Token | None) -> bool:
+    """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら."""
+    if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
+        return True
+    if token.lemma == "やがる" or token.surface in ("ねえ", "ねー", "ねぇ"):
+        return True
+    return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
+
+
+def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
+    """ふざけるな, 言うなよ (verb + な), 言い訳すんじゃねえ (verb + んじゃねえ)."""
+    token = tokens[index]
+    if token.pos != "動詞" or not (token.form.startswith("終止形") or token.form.startswith("連体形")):
+        return False
+    rest = tokens[index + 1 : index + 5]
+    if rest and rest[0].lemma == "な" and rest[0].pos == "助詞" and (len(rest) == 1 or rest[1].is_break
+                                                                     or rest[1].lemma in ("よ", "って")):
+        return True
+    surfaces = "".join(t.surface for t in rest)
+    return surfaces.startswith(("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ"))
+
+
+def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
+    """〜てやる / 〜てやろうか / Kansai 〜たろか, 〜たる: doing something *to* the listener."""
+    nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+    after = tokens[index + 2] if index + 2 < len(tokens) else None
+    if nxt is not None and nxt.lemma == "て" and after is not None and after.lemma in ("遣る", "やる"):
+        return True
+    return nxt is not None and nxt.surface in ("たろ", "だろ", "たる", "ちゃる") and nxt.form.startswith("意志推量形") \
+        and after is not None and after.lemma == "か"
 
 
 def _self_match(index: int) -> Match:
