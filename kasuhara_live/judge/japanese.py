@@ -123,6 +123,43 @@ class Analysis:
         return -1
 
 
+_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    "エー ビー シー ディー イー エフ ジー エイチ アイ ジェー ケー エル エム エヌ オー ピー キュー アール エス ティー "
+    "ユー ブイ ダブリュー エックス ワイ ゼット").split(), strict=True))
+_DIGITS = "〇一二三四五六七八九"
+_DIGIT_READ = dict(zip(_DIGITS, ("ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュウ"), strict=True))
+_UNITS = (("千", "セン"), ("百", "ヒャク"), ("十", "ジュウ"))
+
+
+def number_reading(n: int) -> str:
+    """Katakana reading of a number below 10^8 (10万 → ジュウマン), so 10倍 and 十倍 read alike."""
+    if n == 0:
+        return "ゼロ"
+    out = ""
+    man, rest = divmod(n, 10_000)
+    for part, suffix in ((man, "マン"), (rest, "")):
+        if not part:
+            continue
+        chunk = ""
+        for (_, unit), value in zip(_UNITS, (part // 1000 % 10, part // 100 % 10, part // 10 % 10), strict=True):
+            if value:
+                chunk += ("" if value == 1 else _DIGIT_READ[_DIGITS[value]]) + unit
+        if part % 10:
+            chunk += _DIGIT_READ[_DIGITS[part % 10]]
+        out += chunk + suffix
+    return out
+
+
+def fallback_reading(surface: str) -> str:
+    """A reading for what the dictionary cannot read: digits as numbers, capital letters by name (SNS)."""
+    text = unicodedata.normalize("NFKC", surface)
+    if text.isdigit() and len(text) <= 8:
+        return number_reading(int(text))
+    if text.isascii() and text.isalpha() and text.isupper() and len(text) <= 5:
+        return "".join(_LETTERS[c] for c in text)
+    return ""
+
+
 def _feature(word: Any, name: str) -> str:
     value = getattr(word.feature, name, None)
     return "" if value in (None, "*") else str(value)
@@ -144,10 +181,8 @@ class Analyzer:
         offset = 0
         for word in self._tagger(norm):
             pos = _feature(word, "pos1")
-            kana = _feature(word, "kana") or word.surface
+            kana = _feature(word, "kana") or fallback_reading(word.surface) or word.surface
             key = "" if pos in ("補助記号", "空白") else reading_key(kana)
-            if not key and pos not in ("補助記号", "空白") and not _KATAKANA.search(to_katakana(word.surface)):
-                key = ""  # latin, digits: no reading
             # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
             lemma = (_feature(word, "lemma") or word.surface).split("-")[0]
             tokens.append(Token(word.surface, lemma, key, pos, _feature(word, "pos2"), _feature(word, "cForm"),

@@ -54,10 +54,15 @@ class Term:
 
 @dataclass(frozen=True)
 class Exception_:
-    """Ordinary words that contain abusive-looking ones (バカ売れ, 殺虫剤)."""
+    """Ordinary words that contain abusive-looking ones (バカ売れ, 殺虫剤).
+
+    By default an exception silences the term matches it overlaps; with ``scope = "utterance"`` it silences
+    every match of ``categories`` in its utterance (コンロ in a question about 火をつける).
+    """
 
     id: str
     phrases: tuple[str, ...]
+    sentence_categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,8 +160,16 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
         where = f"{source} exception #{i + 1}"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a table")
-        _check_keys(entry, {"id", "phrases"}, where)
-        exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where)))
+        _check_keys(entry, {"id", "phrases", "scope", "categories"}, where)
+        scope = entry.get("scope", "overlap")
+        if scope not in ("overlap", "utterance"):
+            raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
+        categories = _strings(entry.get("categories"), f"{where}: categories") if scope == "utterance" else ()
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if unknown:
+            raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
+        exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where),
+                                     categories))
     constructions = [_construction(entry, f"{source} construction #{i + 1}")
                      for i, entry in enumerate(data.get("construction", []))]
     seen: set[str] = set()
@@ -205,6 +218,7 @@ class _Pattern:
     tolerance: int
     ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
     starts_with_function_word: bool
+    any_form: bool  # a construction part that is one verb: 教える matches 教えろ, 教えて, 教えます
 
 
 class PhraseMatcher:
@@ -234,7 +248,8 @@ class PhraseMatcher:
                 self.patterns.append(_Pattern(owner, phrase, analysis.key, tuple(t.lemma for t in words),
                                               last.form if last else "", errors,
                                               last.key if grammatical and last else "",
-                                              bool(words) and words[0].pos in _FUNCTION_POS))
+                                              bool(words) and words[0].pos in _FUNCTION_POS,
+                                              "#" in owner and len(words) == 1 and words[0].conjugates))
         self._by_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             for offset in range(len(pattern.key) - 1):
@@ -267,7 +282,7 @@ class PhraseMatcher:
                 end = start + len(pattern.lemmas)
                 if end > len(tokens) or tuple(t.lemma for t in tokens[start:end]) != pattern.lemmas:
                     continue
-                if tokens[end - 1].form.split("-")[0] != pattern.last_form.split("-")[0]:
+                if not pattern.any_form and tokens[end - 1].form.split("-")[0] != pattern.last_form.split("-")[0]:
                     continue
                 yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
                             "".join(t.surface for t in tokens[start:end]))

@@ -29,6 +29,7 @@ ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
+_ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
@@ -102,8 +103,12 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞":
             saw_verb = True
+        if token.lemma in ("知れる", "構う"):
+            return False  # 刺すかもしれません, 死んでもかまわない: not a denial of the words
         if token.lemma in _NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
-            return True
+            rest = "".join(t.surface for t in _clause_after(tokens, tokens.index(token)))
+            # 土下座しないなら許さない, 土下座もできねえのか: a condition or a taunt, not a denial
+            return not rest.startswith(("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、"))
     return False
 
 
@@ -150,7 +155,9 @@ class UtteranceJudge:
         self.cfg = cfg
         self.analyzer = analyzer or Analyzer()
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
-        self.exceptions = {e.id for e in lexicon.exceptions}
+        self.exceptions = {e.id for e in lexicon.exceptions if not e.sentence_categories}
+        self.sentence_exceptions = {e.id: frozenset(e.sentence_categories) for e in lexicon.exceptions
+                                    if e.sentence_categories}
         self.harm_verbs = frozenset(lexicon.harm_verbs)
         self.constructions = lexicon.constructions
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
@@ -159,9 +166,18 @@ class UtteranceJudge:
     def judge(self, text: str, extra: tuple[Cue, ...] = ()) -> Judgement:
         """Judge one utterance; ``extra`` cues come from outside the text (shouting)."""
         analysis = self.analyzer.analyze(text)
-        cues = [*self._lexicon_cues(analysis), *self._construction_cues(analysis), *self._grammar_cues(analysis),
-                *extra]
-        return self._combine(cues)
+        cues = [*self._lexicon_cues(analysis), *self._construction_cues(analysis), *self._grammar_cues(analysis)]
+        silenced = self._silenced_categories(analysis)
+        cues = [c for c in cues if c.category not in silenced]
+        return self._combine([*cues, *extra])
+
+    def _silenced_categories(self, analysis: Analysis) -> frozenset[str]:
+        # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
+        if not self.sentence_exceptions:
+            return frozenset()
+        found = [self.sentence_exceptions[m.owner] for m in self.matcher.find(analysis)
+                 if m.owner in self.sentence_exceptions]
+        return frozenset().union(*found) if found else frozenset()
 
     def _construction_cues(self, analysis: Analysis) -> list[Cue]:
         if not self.constructions:
@@ -173,7 +189,7 @@ class UtteranceJudge:
         cues = []
         for construction in self.constructions:
             for sentence in set(sentence_of):
-                position, words = -1, list[str]()
+                position, words, parts = -1, list[str](), list[Match]()
                 for index in range(len(construction.parts)):
                     found = [m for m in by_owner.get(part_owner(construction.id, index), [])
                              if sentence_of[m.first] == sentence and m.first > position]
@@ -181,7 +197,10 @@ class UtteranceJudge:
                         break
                     first = min(found, key=lambda m: m.first)
                     position, words = first.last, [*words, first.text]
+                    parts.append(first)
                 else:
+                    if any(is_reported(analysis, part) for part in parts):
+                        continue  # ネットに晒すとか言ったみたいで: someone else's words
                     cues.append(Cue(construction.id, construction.category, construction.axis, construction.weight,
                                     "…".join(words), construction.severity))
                     break
@@ -214,11 +233,17 @@ class UtteranceJudge:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if is_reported(analysis, _self_match(i)):
                 continue  # 「殺すぞ」って言われた: someone else's words
-            if analysis.is_command(i) or _is_prohibitive(tokens, i):
+            if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
                 cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
+            elif _is_imposition(tokens, i) or _rough_tail(tokens, i):
+                cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
             elif _is_rough(token, nxt):
                 cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
             if token.pos != "動詞":
+                if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
+                    # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
+                    cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface,
+                                    Level.CRITICAL))
                 continue
             harm = self._is_harm_verb(token)
             threat_form = _te_yaru(tokens, i)
@@ -321,6 +346,24 @@ def _is_rough(token: Token, nxt: Token | None) -> bool:
     return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
 
 
+def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
+    """払ってもらう, 付き合ってもらう: a declared imposition (もらえますか is a request and does not count)."""
+    token = tokens[index]
+    if token.lemma not in ("貰う", "もらう") or not token.form.startswith("終止形"):
+        return False
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    return index > 0 and tokens[index - 1].lemma == "て" and (
+        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で"))
+
+
+def _rough_tail(tokens: tuple[Token, ...], index: int) -> bool:
+    """Rough clause ends that span tokens: 〜だろうが, 謝らんかい, 〜じゃねえか."""
+    if index > 0 and not tokens[index - 1].conjugates and tokens[index - 1].pos != "名詞":
+        return False
+    tail = "".join(t.surface for t in _clause_after(tokens, index - 1)[:4])
+    return tail.startswith(_ROUGH_TAILS)
+
+
 def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     """ふざけるな, 言うなよ (verb + な), 言い訳すんじゃねえ (verb + んじゃねえ)."""
     token = tokens[index]
@@ -332,6 +375,15 @@ def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
         return True
     surfaces = "".join(t.surface for t in rest)
     return surfaces.startswith(("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ"))
+
+
+def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
+    """とぼけてんじゃねえ, ふざけとんちゃうぞ: verb + てん/とん + じゃねえ."""
+    if tokens[index].pos != "動詞":
+        return False
+    surfaces = "".join(t.surface for t in tokens[index + 1 : index + 6])
+    return surfaces.startswith(("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!",
+                                "とんちゃうぞ", "てんちゃうぞ"))
 
 
 def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
