@@ -47,6 +47,20 @@ def to_katakana(text: str) -> str:
     return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
 
 
+_SOUND_FOLD = str.maketrans(
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポラリルレロ",
+    "カキクケコサシスセソタチツテトハヒフヘホハヒフヘホタチツテト",
+)
+
+
+def sound_key(key: str) -> str:
+    """A coarser key for what the ear confuses on a phone line: voicing (ド/ト) and r/d (ロゲザ for ドゲザ).
+
+    Character for character, so offsets in the reading key stay valid.
+    """
+    return key.translate(_SOUND_FOLD)
+
+
 def reading_key(kana: str) -> str:
     """Fold a katakana reading so that spellings of one sound compare equal.
 
@@ -97,6 +111,10 @@ class Analysis:
     tokens: tuple[Token, ...]
     key: str
 
+    @property
+    def sound(self) -> str:
+        return sound_key(self.key)
+
     def is_command(self, index: int) -> bool:
         """Token ``index`` is an imperative (払え, しろ, 謝らせろ), not a polite request (ください).
 
@@ -123,11 +141,14 @@ class Analysis:
         return -1
 
 
-_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+_LETTER_NAMES = (
     "エー ビー シー ディー イー エフ ジー エイチ アイ ジェー ケー エル エム エヌ オー ピー キュー アール エス ティー "
-    "ユー ブイ ダブリュー エックス ワイ ゼット").split(), strict=True))
+    "ユー ブイ ダブリュー エックス ワイ ゼット"
+)
+_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", _LETTER_NAMES.split(" "), strict=True))
 _DIGITS = "〇一二三四五六七八九"
-_DIGIT_READ = dict(zip(_DIGITS, ("ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュウ"), strict=True))
+_DIGIT_READ = dict(zip(_DIGITS, ("ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュウ"),
+                       strict=True))
 _UNITS = (("千", "セン"), ("百", "ヒャク"), ("十", "ジュウ"))
 
 

@@ -27,7 +27,7 @@ from rapidfuzz.distance import Levenshtein
 from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import Analysis, Analyzer
+from kasuhara_live.judge.japanese import Analysis, Analyzer, sound_key
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -251,9 +251,12 @@ class PhraseMatcher:
                                               bool(words) and words[0].pos in _FUNCTION_POS,
                                               "#" in owner and len(words) == 1 and words[0].conjugates))
         self._by_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._by_sound_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             for offset in range(len(pattern.key) - 1):
                 self._by_bigram[pattern.key[offset : offset + 2]].append((index, offset))
+                if pattern.tolerance:
+                    self._by_sound_bigram[sound_key(pattern.key)[offset : offset + 2]].append((index, offset))
         self._by_first_lemma: dict[str, list[int]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             if pattern.lemmas:
@@ -261,7 +264,8 @@ class PhraseMatcher:
 
     def find(self, analysis: Analysis) -> list[Match]:
         """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
-        candidates = sorted([*self._lemma_matches(analysis), *self._reading_matches(analysis)],
+        candidates = sorted([*self._lemma_matches(analysis), *self._reading_matches(analysis),
+                             *self._reading_matches(analysis, by_sound=True)],
                             key=lambda m: (m.distance, m.first - m.last))
         kept: list[Match] = []
         for match in candidates:
@@ -287,8 +291,10 @@ class PhraseMatcher:
                 yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
                             "".join(t.surface for t in tokens[start:end]))
 
-    def _reading_matches(self, analysis: Analysis) -> Iterable[Match]:
-        key, tokens = analysis.key, analysis.tokens
+    def _reading_matches(self, analysis: Analysis, by_sound: bool = False) -> Iterable[Match]:
+        """Approximate matches on readings; ``by_sound`` compares voicing- and r/d-folded keys (fuzzy terms only)."""
+        key, tokens = (analysis.sound if by_sound else analysis.key), analysis.tokens
+        index_of = self._by_sound_bigram if by_sound else self._by_bigram
         starts = {t.key_start: i for i, t in reversed(list(enumerate(tokens))) if t.key}
         ends: dict[int, int] = {}
         for i, t in enumerate(tokens):
@@ -300,7 +306,7 @@ class PhraseMatcher:
                         ends.setdefault(t.key_start + len(t.key) - cut, i)
         candidates: set[tuple[int, int]] = set()
         for offset in range(len(key) - 1):
-            for index, pattern_offset in self._by_bigram.get(key[offset : offset + 2], ()):
+            for index, pattern_offset in index_of.get(key[offset : offset + 2], ()):
                 candidates.add((index, offset - pattern_offset))
         for index, diagonal in candidates:
             pattern = self.patterns[index]
@@ -315,12 +321,13 @@ class PhraseMatcher:
                     end = start + length
                     if end not in ends or end > len(key) or length < 2:
                         continue
-                    distance = Levenshtein.distance(pattern.key, key[start:end], score_cutoff=tol)
+                    target = sound_key(pattern.key) if by_sound else pattern.key
+                    distance = Levenshtein.distance(target, key[start:end], score_cutoff=tol)
                     if exact_only and distance:
                         continue
                     if distance <= tol and (best is None or distance < best[0]):
                         best = (distance, end)
-                if best is not None and self._ending_agrees(pattern, key, best[1]):
+                if best is not None and self._ending_agrees(pattern, analysis.key, best[1]):
                     first, last = starts[start], ends[best[1]]
                     text = "".join(t.surface for t in tokens[first : last + 1])
                     yield Match(pattern.owner, pattern.phrase, first, last, best[0], text)

@@ -139,7 +139,9 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
 def is_simile(analysis: Analysis, match: Match) -> bool:
     """アホみたいに食べる, バカみたいに高い: a comparison, not a name for the listener."""
     after = analysis.tokens[match.last + 1 : match.last + 3]
-    return bool(after) and after[0].lemma in ("みたい", "様", "よう") and (len(after) < 2 or after[1].surface in ("に", "な"))
+    if not after or after[0].lemma not in ("みたい", "様", "よう"):
+        return False
+    return len(after) < 2 or after[1].surface in ("に", "な")
 
 
 def is_own(analysis: Analysis, match: Match) -> bool:
@@ -235,9 +237,7 @@ class UtteranceJudge:
                 continue  # 「殺すぞ」って言われた: someone else's words
             if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
                 cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-            elif _is_imposition(tokens, i) or _rough_tail(tokens, i):
-                cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
-            elif _is_rough(token, nxt):
+            elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
                 cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
             if token.pos != "動詞":
                 if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
