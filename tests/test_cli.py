@@ -82,3 +82,48 @@ def test_model_install_and_verify(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (target / "model.bin").stat().st_size == 145_217_532
     assert run_cli("models", "verify", "--dir", str(target)).returncode == 0
+
+
+def run_with_input(args: list[str], text: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kasuhara_live", *args], input=text, capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+
+
+def test_scan_reads_lines_and_writes_json_objects() -> None:
+    import json
+
+    proc = run_with_input(["scan"], "配送状況を教えてください\n\n土下座しろよ\n殺すぞ\n")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["level"] for r in rows] == ["none", "warning", "critical"]
+    assert rows[1]["alerts"][0]["category"] == "dogeza" and rows[1]["alerts"][0]["script"]
+
+
+def test_eval_reports_and_rejects_a_bad_file(tmp_path: Path) -> None:
+    data = tmp_path / "set.tsv"
+    data.write_text("id\tlevel\tcategory\ttext\n1\twarning\tdogeza\t土下座しろ\n2\tnone\tnone\t住所を変えたい\n",
+                    encoding="utf-8")
+    out = tmp_path / "report.md"
+    proc = run_cli("eval", str(data), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "| all | 1.000 | 1.000 | 1.000 |" in proc.stdout and out.exists()
+    data.write_text("id\tlevel\tcategory\ttext\n1\tsevere\tdogeza\t土下座しろ\n", encoding="utf-8")
+    assert_one_line_error(run_cli("eval", str(data)), "level 'severe'")
+
+
+def test_check_config_names_a_broken_rule(tmp_path: Path) -> None:
+    assert run_cli("check-config").returncode == 0
+    extra = tmp_path / "site_lexicon.toml"
+    extra.write_text('[[term]]\nid = "rude"\ncategory = "rudeness"\naxis = "conduct"\nphrases = ["アホンダラ"]\n',
+                     encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(f'[judge]\nlexicon_files = ["{REPO / "configs" / "lexicon.toml"}", "site_lexicon.toml"]\n',
+                    encoding="utf-8")
+    assert_one_line_error(run_cli("check-config", "--config", str(site)), "id 'rude'")
+    extra.write_text('[[term]]\nid = "anhonda"\ncategory = "abuse"\naxis = "conduct"\nphrases = ["アホンダラ"]\n',
+                     encoding="utf-8")
+    proc = run_cli("check-config", "--config", str(site))
+    assert proc.returncode == 0, proc.stderr
+    scan = subprocess.run([sys.executable, "-m", "kasuhara_live", "scan", "--config", str(site)], input="このアホンダラ\n",
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert '"warning"' in scan.stdout, scan.stdout + scan.stderr

@@ -110,3 +110,33 @@ def test_realtime_replay_adds_wall_clock(tmp_path: Path) -> None:
     assert all("wall" in e for e in events)
     assert events[-1]["wall"] >= 9.5  # paced: it took real time
     assert finals(events)
+
+
+def alerts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e["kind"] == "alert"]
+
+
+def test_harassment_sample_alerts_at_the_right_moments(harassment: list[dict[str, Any]]) -> None:
+    script = [row for row in read_script("harassment_call") if row["speaker"] == "customer"]
+    serious = [a for a in alerts(harassment) if a["severity"] in ("warning", "critical")]
+    assert all(a["script"] and a["evidence"] and a["criteria"] for a in serious)
+
+    def overlapping(row: dict[str, Any]) -> list[dict[str, Any]]:
+        return [a for a in serious if a["start"] < row["end"] + 0.5 and a["end"] > row["start"] - 0.5]
+
+    calm = [row for row in script if row["expect"] in ("none", "caution")]
+    assert not any(overlapping(row) for row in calm), "no warning while the caller is still civil"
+    abusive = [row for row in script if row["expect"] in ("warning", "critical")]
+    caught = [row for row in abusive if overlapping(row)]
+    assert len(caught) >= 0.75 * len(abusive), [row["text"] for row in abusive if row not in caught]
+    first_critical = min(row["start"] for row in script if row["expect"] == "critical")
+    criticals = [a for a in serious if a["severity"] == "critical"]
+    assert criticals and min(a["start"] for a in criticals) >= first_critical - 0.5
+    levels = [e["level"] for e in harassment if e["kind"] == "level.changed"]
+    assert levels[-1] == "critical" and "warning" in levels
+
+
+def test_complaint_sample_stays_a_complaint(complaint: list[dict[str, Any]]) -> None:
+    found = alerts(complaint)
+    assert found and all(a["severity"] in ("none", "caution") for a in found)
+    assert {a["category"] for a in found} == {"complaint"}

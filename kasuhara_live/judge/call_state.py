@@ -71,7 +71,9 @@ class CallJudge:
         if event.speaker not in self.jcfg.speakers or (not final and not self.jcfg.judge_partials):
             return []
         extra = self._shouting(event) if isinstance(event, UtteranceFinal) else ()
-        judgement = self.judge.judge(event.text, extra)
+        # A partial may end in the middle of a word (バカ|売れ): judge only the words already followed by more.
+        text = event.text if final else self.judge.analyzer.settled_prefix(event.text)
+        judgement = self.judge.judge(text, extra)
         reason = self._reason_of(judgement)
         severity, category = judgement.level, judgement.category
         if final:
@@ -119,7 +121,7 @@ class CallJudge:
                category: str, reason: str) -> list[Event]:
         state = self.state
         previous = state.alerted.get(event.utterance_id)
-        if previous is not None and previous[1] >= severity:
+        if previous is not None and (previous[1] > severity or (previous[1] is severity and previous[0] == category)):
             return []  # the partial already raised this alert
         if severity is Level.CAUTION and (state.level >= Level.CAUTION and category in state.categories_seen):
             return []  # a complaint goes on: one acknowledgement is enough, do not flood the supervisor

@@ -195,6 +195,13 @@ class Analyzer:
         self._tagger = fugashi.Tagger()
         self.analyze = lru_cache(maxsize=4096)(self._analyze)
 
+    def settled_prefix(self, text: str) -> str:
+        """The text without its last word unless it ends a sentence: what a partial hypothesis has settled."""
+        tokens = self.analyze(text).tokens
+        if not tokens or tokens[-1].is_break:
+            return text
+        return "".join(t.surface for t in tokens[:-1])
+
     def _analyze(self, text: str) -> Analysis:
         norm = normalize_text(text)
         tokens: list[Token] = []

@@ -34,6 +34,7 @@ _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
+_INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
@@ -65,8 +66,13 @@ class Judgement:
 
     @property
     def evidence(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.evidence for c in self.cues if c.category == self.category or
-                                   c.severity is not None or c.axis == "conduct"))
+        """The words that triggered the judgement: lexicon and construction matches first, grammar cues only
+        when nothing else was found, and no fragment that a longer piece of evidence already shows."""
+        relevant = [c for c in self.cues if c.category == self.category or c.severity is not None
+                    or c.axis == "conduct"]
+        lexical = [c.evidence for c in relevant if c.source not in GRAMMAR_CUES]
+        words = list(dict.fromkeys(lexical or [c.evidence for c in relevant]))
+        return tuple(w for w in words if not any(w != other and w in other for other in words))
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -80,6 +86,7 @@ class Judgement:
         return tuple(c.source for c in self.cues if c.axis == "demand")
 
 
+GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -142,6 +149,19 @@ def is_simile(analysis: Analysis, match: Match) -> bool:
     if not after or after[0].lemma not in ("みたい", "様", "よう"):
         return False
     return len(after) < 2 or after[1].surface in ("に", "な")
+
+
+def in_compound(analysis: Analysis, match: Match) -> bool:
+    """A short noun inside a longer word is not the insult: 野菜くず, 生ゴミ, ゴミ箱 (but クズ野郎 is)."""
+    tokens = analysis.tokens
+    word = tokens[match.first]
+    if match.first != match.last or word.pos != "名詞" or len(word.key) > 3:
+        return False
+    before = tokens[match.first - 1] if match.first > 0 else None
+    after = tokens[match.last + 1] if match.last + 1 < len(tokens) else None
+    if before is not None and before.pos in ("名詞", "接頭辞"):
+        return True
+    return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
 
 
 def is_own(analysis: Analysis, match: Match) -> bool:
@@ -222,7 +242,7 @@ class UtteranceJudge:
             if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
                 continue
             if (term.category == "abuse" and is_simile(analysis, match)) or \
-                    (term.category == "personal_attack" and is_own(analysis, match)):
+                    (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
             taken.add((term.id, match.first))
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
@@ -297,7 +317,7 @@ class UtteranceJudge:
     def _lead(cues: list[Cue], level: Level) -> str:
         # The leading category: the forcing term if any, then the heaviest lexicon term, grammar cues last.
         def rank(c: Cue) -> tuple[int, int, float]:
-            lexical = c.source not in ("command", "rough_ending", "te_yaru")
+            lexical = c.source not in GRAMMAR_CUES
             return (c.severity.rank if c.severity else 0, int(lexical and c.axis != "complaint"), c.weight)
 
         if level <= Level.CAUTION and all(c.axis == "complaint" or c.weight < 0.5 for c in cues):

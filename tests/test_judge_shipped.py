@@ -1,0 +1,86 @@
+"""The shipped lexicon and rules on sentences written for these tests (not taken from tests/data).
+
+Each harassment category must fire, ordinary look-alikes must stay quiet, and the grammar (negation,
+reported speech, kana tolerance, constructions) must do what the lexicon cannot do alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kasuhara_live.config import Config
+from kasuhara_live.events import Level
+from kasuhara_live.judge.detector import Detector
+
+
+@pytest.fixture(scope="module")
+def detector(cfg: Config) -> Detector:
+    return Detector.from_config(cfg)
+
+
+HARASSMENT = [
+    ("threat", "てめえの店に火をつけてやるからな", Level.CRITICAL),
+    ("threat", "今度そっちに行ったらぶん殴ってやる", Level.CRITICAL),
+    ("abuse", "ほんと役立たずだな、あんたは", Level.WARNING),
+    ("intimidation", "ふざけんじゃねえよ、なめてんのか", Level.WARNING),
+    ("dogeza", "店長と二人で土下座して謝れ", Level.WARNING),
+    ("persistence", "返事が来るまで毎晩電話してやるからな", Level.WARNING),
+    ("restraint", "あんたが認めるまで絶対にこの電話は切らないからな", Level.WARNING),
+    ("discrimination", "女のくせに口答えするな", Level.WARNING),
+    ("sexual", "ねえ、彼氏いるの?声かわいいね", Level.WARNING),
+    ("personal_attack", "あんたのフルネーム、ネットに晒してやるからな", Level.WARNING),
+    ("excessive_demand", "迷惑料として百万円払えよ", Level.WARNING),
+]
+
+
+@pytest.mark.parametrize(("category", "text", "level"), HARASSMENT, ids=[h[0] for h in HARASSMENT])
+def test_each_category_fires(detector: Detector, category: str, text: str, level: Level) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= level, (text, result)
+    assert category in {c.category for c in result.cues}, (text, result)
+
+
+NEGATIVES = [
+    "殺虫剤はどの売り場にありますか",
+    "このバッグ、SNSでバカ売れしてるらしいですね",
+    "子犬が死ぬほどかわいくて、つい買っちゃいました",
+    "コンロに火をつけると変な音がするんです",
+    "殴り書きのメモしか残っていなくて",
+    "私の住所と電話番号を変更したいのですが",
+    "責任者の方から折り返しお電話いただけますか",
+    "土下座なんて求めていません、ちゃんと直してほしいだけです",
+    "前の店員さんに「バカ」と言われたんです",
+    "社長宛ての請求書の送り先を確認したいです",
+    "ネットで見た手順の通りに設定しました",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_hard_negatives_stay_below_warning(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+def test_complaints_are_complaints_not_harassment(detector: Detector) -> None:
+    for text in ("もう三回目ですよ。どうなってるんですか。返金してください", "納得できません。説明してください"):
+        result = detector.judge_text(text)
+        assert result.level is Level.CAUTION and result.category == "complaint", (text, result)
+
+
+@pytest.mark.parametrize("heard", ["どげざしろ", "ドゲザしろよ", "途げざしろ"])
+def test_whisper_spellings_of_dogeza(detector: Detector, heard: str) -> None:
+    assert detector.judge_text(f"じゃあお前が{heard}").category == "dogeza"
+
+
+def test_demand_pressed_with_coercion_is_harassment_said_politely_is_grey(detector: Detector) -> None:
+    assert detector.judge_text("社長を今すぐ電話に出せ").level is Level.WARNING
+    polite = detector.judge_text("社長さんとお話しすることはできますか")
+    assert polite.level <= Level.CAUTION
+
+
+def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
+    out = detector.scan("土下座しろ")
+    assert set(out) == {"text", "level", "alerts"} and out["level"] == "warning"
+    [alert] = out["alerts"]
+    assert set(alert) == {"category", "severity", "evidence", "criteria", "script"}
+    assert alert["category"] == "dogeza" and "土下座" in alert["script"]
+    assert detector.scan("配送状況を教えてください") == {"text": "配送状況を教えてください", "level": "none", "alerts": []}
