@@ -124,6 +124,5 @@ def test_check_config_names_a_broken_rule(tmp_path: Path) -> None:
                      encoding="utf-8")
     proc = run_cli("check-config", "--config", str(site))
     assert proc.returncode == 0, proc.stderr
-    scan = subprocess.run([sys.executable, "-m", "kasuhara_live", "scan", "--config", str(site)], input="このアホンダラ\n",
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    scan = run_with_input(["scan", "--config", str(site)], "このアホンダラ\n")
     assert '"warning"' in scan.stdout, scan.stdout + scan.stderr

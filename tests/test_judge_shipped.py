@@ -83,4 +83,5 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     [alert] = out["alerts"]
     assert set(alert) == {"category", "severity", "evidence", "criteria", "script"}
     assert alert["category"] == "dogeza" and "土下座" in alert["script"]
-    assert detector.scan("配送状況を教えてください") == {"text": "配送状況を教えてください", "level": "none", "alerts": []}
+    quiet = "配送状況を教えてください"
+    assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
