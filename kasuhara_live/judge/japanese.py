@@ -61,6 +61,7 @@ def sound_key(key: str) -> str:
     return key.translate(_SOUND_FOLD)
 
 
+@lru_cache(maxsize=65536)
 def reading_key(kana: str) -> str:
     """Fold a katakana reading so that spellings of one sound compare equal.
 
@@ -181,9 +182,8 @@ def fallback_reading(surface: str) -> str:
     return ""
 
 
-def _feature(word: Any, name: str) -> str:
-    value = getattr(word.feature, name, None)
-    return "" if value in (None, "*") else str(value)
+def _clean(value: Any) -> str:
+    return "" if value is None or value == "*" else str(value)
 
 
 class Analyzer:
@@ -208,13 +208,13 @@ class Analyzer:
         parts: list[str] = []
         offset = 0
         for word in self._tagger(norm):
-            pos = _feature(word, "pos1")
-            kana = _feature(word, "kana") or fallback_reading(word.surface) or word.surface
+            feature, surface = word.feature, word.surface
+            pos = _clean(feature.pos1)
+            kana = _clean(feature.kana) or fallback_reading(surface) or surface
             key = "" if pos in ("補助記号", "空白") else reading_key(kana)
             # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
-            lemma = (_feature(word, "lemma") or word.surface).split("-")[0]
-            tokens.append(Token(word.surface, lemma, key, pos, _feature(word, "pos2"), _feature(word, "cForm"),
-                                offset))
+            lemma = (_clean(feature.lemma) or surface).split("-")[0]
+            tokens.append(Token(surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm), offset))
             parts.append(key)
             offset += len(key)
         return Analysis(norm, tuple(tokens), "".join(parts))

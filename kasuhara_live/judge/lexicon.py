@@ -219,6 +219,7 @@ class _Pattern:
     ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
     starts_with_function_word: bool
     any_form: bool  # a construction part that is one verb: 教える matches 教えろ, 教えて, 教えます
+    sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
 
 
 class PhraseMatcher:
@@ -249,23 +250,49 @@ class PhraseMatcher:
                                               last.form if last else "", errors,
                                               last.key if grammatical and last else "",
                                               bool(words) and words[0].pos in _FUNCTION_POS,
-                                              "#" in owner and len(words) == 1 and words[0].conjugates))
-        self._by_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
+                                              "#" in owner and len(words) == 1 and words[0].conjugates,
+                                              sound_key(analysis.key)))
+        # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
+        # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
+        frequency: dict[str, int] = defaultdict(int)
+        for pattern in self.patterns:
+            for offset in range(len(pattern.key) - 1):
+                frequency[pattern.key[offset : offset + 2]] += 1
+        # Exact phrases are looked up whole; fuzzy ones are found on the sound key (which also finds every
+        # reading-exact occurrence, since folding only merges characters).
+        self._exact: dict[str, list[int]] = defaultdict(list)
         self._by_sound_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
-            for offset in range(len(pattern.key) - 1):
-                self._by_bigram[pattern.key[offset : offset + 2]].append((index, offset))
-                if pattern.tolerance:
-                    self._by_sound_bigram[sound_key(pattern.key)[offset : offset + 2]].append((index, offset))
+            if not pattern.tolerance:
+                self._exact[pattern.key].append(index)
+                continue
+            for offset in self._anchor_offsets(pattern.sound, pattern.tolerance, frequency):
+                self._by_sound_bigram[pattern.sound[offset : offset + 2]].append((index, offset))
+        self._longest_exact = max((len(k) for k in self._exact), default=0)
         self._by_first_lemma: dict[str, list[int]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             if pattern.lemmas:
                 self._by_first_lemma[pattern.lemmas[0]].append(index)
 
+    @staticmethod
+    def _anchor_offsets(key: str, tolerance: int, frequency: Mapping[str, int]) -> list[int]:
+        if len(key) < 2:
+            return []
+        pieces = tolerance + 1
+        size = len(key) // pieces
+        offsets = []
+        for piece in range(pieces):
+            lo = piece * size
+            hi = len(key) if piece == pieces - 1 else lo + size
+            choices = range(lo, max(lo + 1, hi - 1))
+            offsets.append(min(choices, key=lambda o: (frequency.get(key[o : o + 2], 0), o)))
+        return sorted(set(offsets))
+
     def find(self, analysis: Analysis) -> list[Match]:
         """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
-        candidates = sorted([*self._lemma_matches(analysis), *self._reading_matches(analysis),
-                             *self._reading_matches(analysis, by_sound=True)],
+        starts, ends = _boundaries(analysis)
+        candidates = sorted([*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
+                             *self._fuzzy_matches(analysis, starts, ends)],
                             key=lambda m: (m.distance, m.first - m.last))
         kept: list[Match] = []
         for match in candidates:
@@ -291,43 +318,74 @@ class PhraseMatcher:
                 yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
                             "".join(t.surface for t in tokens[start:end]))
 
-    def _reading_matches(self, analysis: Analysis, by_sound: bool = False) -> Iterable[Match]:
-        """Approximate matches on readings; ``by_sound`` compares voicing- and r/d-folded keys (fuzzy terms only)."""
-        key, tokens = (analysis.sound if by_sound else analysis.key), analysis.tokens
-        index_of = self._by_sound_bigram if by_sound else self._by_bigram
-        starts = {t.key_start: i for i, t in reversed(list(enumerate(tokens))) if t.key}
-        ends: dict[int, int] = {}
-        for i, t in enumerate(tokens):
-            if t.key:
-                ends[t.key_start + len(t.key)] = i
-                # A trailing long vowel or small tsu may follow the phrase inside the same token (ふざけんなー).
-                for cut in range(1, len(t.key)):
-                    if all(c in _TRAILING_OK for c in t.key[-cut:]):
-                        ends.setdefault(t.key_start + len(t.key) - cut, i)
+    def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+        """Phrases without tolerance: their whole reading, from a token start to a token end."""
+        key, tokens = analysis.key, analysis.tokens
+        for start, first in starts.items():
+            for end in range(start + 2, min(len(key), start + self._longest_exact) + 1):
+                if end not in ends:
+                    continue
+                for index in self._exact.get(key[start:end], ()):
+                    pattern = self.patterns[index]
+                    if self._ending_agrees(pattern, key, end):
+                        last = ends[end]
+                        yield Match(pattern.owner, pattern.phrase, first, last, 0,
+                                    "".join(t.surface for t in tokens[first : last + 1]))
+
+    def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+        """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
+        sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
         candidates: set[tuple[int, int]] = set()
-        for offset in range(len(key) - 1):
-            for index, pattern_offset in index_of.get(key[offset : offset + 2], ()):
-                candidates.add((index, offset - pattern_offset))
+        for offset in range(len(sound) - 1):
+            postings = self._by_sound_bigram.get(sound[offset : offset + 2])
+            if postings:
+                candidates.update((index, offset - pattern_offset) for index, pattern_offset in postings)
         for index, diagonal in candidates:
             pattern = self.patterns[index]
             tol = pattern.tolerance
             for start in range(diagonal - tol, diagonal + tol + 1):
-                if start not in starts:
+                first = starts.get(start)
+                if first is None:
                     continue
-                # A content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し).
-                exact_only = tokens[starts[start]].pos in _FUNCTION_POS and not pattern.starts_with_function_word
-                best: tuple[int, int] | None = None
-                for length in range(len(pattern.key) - tol, len(pattern.key) + tol + 1):
-                    end = start + length
-                    if end not in ends or end > len(key) or length < 2:
-                        continue
-                    target = sound_key(pattern.key) if by_sound else pattern.key
-                    distance = Levenshtein.distance(target, key[start:end], score_cutoff=tol)
-                    if exact_only and distance:
-                        continue
-                    if distance <= tol and (best is None or distance < best[0]):
-                        best = (distance, end)
-                if best is not None and self._ending_agrees(pattern, analysis.key, best[1]):
-                    first, last = starts[start], ends[best[1]]
-                    text = "".join(t.surface for t in tokens[first : last + 1])
-                    yield Match(pattern.owner, pattern.phrase, first, last, best[0], text)
+                # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
+                exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
+                best = self._closest(pattern.sound, sound, start, tol, ends, exact_only)
+                if best is not None and self._ending_agrees(pattern, key, best[1]):
+                    last = ends[best[1]]
+                    # rank by the distance of what was actually written, not of the folded sounds
+                    written = Levenshtein.distance(pattern.key, key[start : best[1]])
+                    yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1),
+                                "".join(t.surface for t in tokens[first : last + 1]))
+
+    @staticmethod
+    def _closest(target: str, key: str, start: int, tol: int, ends: Mapping[int, int],
+                 exact_only: bool) -> tuple[int, int] | None:
+        best: tuple[int, int] | None = None
+        for length in range(max(2, len(target) - tol), len(target) + tol + 1):
+            end = start + length
+            if end not in ends or end > len(key):
+                continue
+            distance = Levenshtein.distance(target, key[start:end], score_cutoff=tol)
+            if (exact_only and distance) or distance > tol:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, end)
+        return best
+
+
+def _boundaries(analysis: Analysis) -> tuple[dict[int, int], dict[int, int]]:
+    """Where tokens start and end in the reading key (a trailing long vowel or small tsu may be left over)."""
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    for i, t in enumerate(analysis.tokens):
+        if not t.key:
+            continue
+        starts.setdefault(t.key_start, i)
+        end = t.key_start + len(t.key)
+        ends[end] = i
+        # ふざけんなー: the phrase may end before a trailing long vowel inside the same token
+        cut = 1
+        while cut < len(t.key) and t.key[-cut] in _TRAILING_OK:
+            ends.setdefault(end - cut, i)
+            cut += 1
+    return starts, ends

@@ -188,24 +188,25 @@ class UtteranceJudge:
     def judge(self, text: str, extra: tuple[Cue, ...] = ()) -> Judgement:
         """Judge one utterance; ``extra`` cues come from outside the text (shouting)."""
         analysis = self.analyzer.analyze(text)
-        cues = [*self._lexicon_cues(analysis), *self._construction_cues(analysis), *self._grammar_cues(analysis)]
-        silenced = self._silenced_categories(analysis)
+        matches = self.matcher.find(analysis)
+        cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
+                *self._grammar_cues(analysis)]
+        silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *extra])
 
-    def _silenced_categories(self, analysis: Analysis) -> frozenset[str]:
+    def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
         if not self.sentence_exceptions:
             return frozenset()
-        found = [self.sentence_exceptions[m.owner] for m in self.matcher.find(analysis)
-                 if m.owner in self.sentence_exceptions]
+        found = [self.sentence_exceptions[m.owner] for m in matches if m.owner in self.sentence_exceptions]
         return frozenset().union(*found) if found else frozenset()
 
-    def _construction_cues(self, analysis: Analysis) -> list[Cue]:
+    def _construction_cues(self, analysis: Analysis, matches: list[Match]) -> list[Cue]:
         if not self.constructions:
             return []
         by_owner: dict[str, list[Match]] = {}
-        for match in self.matcher.find(analysis):
+        for match in matches:
             by_owner.setdefault(match.owner, []).append(match)
         sentence_of = _sentence_index(analysis)
         cues = []
@@ -228,8 +229,7 @@ class UtteranceJudge:
                     break
         return cues
 
-    def _lexicon_cues(self, analysis: Analysis) -> list[Cue]:
-        matches = self.matcher.find(analysis)
+    def _lexicon_cues(self, analysis: Analysis, matches: list[Match]) -> list[Cue]:
         blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
         taken: set[tuple[str, int]] = set()
@@ -252,6 +252,8 @@ class UtteranceJudge:
         cfg, tokens = self.cfg, analysis.tokens
         cues: list[Cue] = []
         for i, token in enumerate(tokens):
+            if not (token.conjugates or token.pos in ("助詞", "感動詞", "名詞")):
+                continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if is_reported(analysis, _self_match(i)):
                 continue  # 「殺すぞ」って言われた: someone else's words

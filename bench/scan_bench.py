@@ -1,0 +1,75 @@
+"""Judge throughput: utterances per second through ``scan`` on one core (benchmark, not a test).
+
+Two figures, both on the labelled sentences in tests/data (cache cleared before every pass, so each
+utterance is analysed from scratch):
+
+* **judge**: ``Detector.scan`` in process (analysis + matching + rules + JSON-ready result);
+* **scan command**: the real ``kasuhara-live scan`` process fed the same lines on stdin, JSON out,
+  including start-up (loading the lexicon and the dictionary), pinned to one CPU with ``taskset``.
+
+Usage: ``.venv/bin/python bench/scan_bench.py [--passes N]``; prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kasuhara_live.config import load_config  # noqa: E402
+from kasuhara_live.judge.detector import Detector  # noqa: E402
+
+
+def texts() -> list[str]:
+    out: list[str] = []
+    for name in ("dev.tsv", "heldout.tsv"):
+        with (REPO / "tests" / "data" / name).open(encoding="utf-8") as fh:
+            out += [row["text"] for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=5)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
+    lines = texts()
+    started = time.perf_counter()
+    detector = Detector.from_config(load_config())
+    load_s = time.perf_counter() - started
+    rates = []
+    for _ in range(args.passes):
+        detector.judge.analyzer.analyze.cache_clear()  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        for text in lines:
+            detector.scan(text)
+        rates.append(len(lines) / (time.perf_counter() - started))
+    payload = "\n".join(lines * args.passes) + "\n"
+    command = [str(REPO / ".venv" / "bin" / "kasuhara-live"), "scan"]
+    if shutil.which("taskset"):
+        command = ["taskset", "-c", "0", *command]
+    started = time.perf_counter()
+    proc = subprocess.run(command, input=payload, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    count = len(proc.stdout.splitlines())
+    print(f"{len(lines)} distinct utterances (mean {sum(map(len, lines)) / len(lines):.0f} characters), "
+          f"{args.passes} passes, one core.\n")
+    print("| measure | utterances/s |\n|---|---|")
+    print(f"| judge in process, best pass | {max(rates):,.0f} |")
+    print(f"| judge in process, worst pass | {min(rates):,.0f} |")
+    print(f"| `kasuhara-live scan` process, incl. start-up ({count} lines in {wall:.2f} s) | {count / wall:,.0f} |")
+    print(f"\nlexicon + dictionary load: {load_s:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
