@@ -10,7 +10,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -127,27 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kasuhara-live {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    replay = sub.add_parser("replay", help="run recorded calls through the full pipeline")
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub_parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+        sub_parser.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+        sub_parser.set_defaults(func=func)
+        return sub_parser
+
+    replay = command("replay", cmd_replay, "run recorded calls through the full pipeline")
     replay.add_argument("audio", nargs="+", help="audio files (WAV, FLAC, MP3, OGG, M4A) or directories of them")
     replay.add_argument("--realtime", action="store_true", help="pace the audio in real time (adds `wall`)")
     replay.add_argument("--jsonl", metavar="PATH", help="write JSON lines to PATH ('-' for stdout) instead of a "
                         "readable transcript")
-    replay.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
-    replay.set_defaults(func=cmd_replay)
-
-    scan = sub.add_parser("scan", help="judge text lines from stdin; one JSON object per line on stdout")
-    scan.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
-    scan.set_defaults(func=cmd_scan)
-
-    evaluation = sub.add_parser("eval", help="precision/recall/F1 of the judge on labelled TSV files")
+    command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
+    evaluation = command("eval", cmd_eval, "precision/recall/F1 of the judge on labelled TSV files")
     evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional)")
     evaluation.add_argument("--out", metavar="PATH", help="also write the Markdown report here")
-    evaluation.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
-    evaluation.set_defaults(func=cmd_eval)
-
-    check = sub.add_parser("check-config", help="validate the config, lexicon and scripts files")
-    check.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
-    check.set_defaults(func=cmd_check_config)
+    command("check-config", cmd_check_config, "validate the config, lexicon and scripts files")
 
     models = sub.add_parser("models", help="install or verify the embedded Whisper model")
     models.add_argument("action", choices=["install", "verify"])

@@ -31,7 +31,8 @@ _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
-_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く"})
+_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る",
+                           "行く"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
