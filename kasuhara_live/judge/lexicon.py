@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -90,8 +90,7 @@ class Lexicon:
     constructions: tuple[Construction, ...] = ()
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """A phrase found in an utterance: tokens ``first``..``last`` (inclusive)."""
 
     owner: str  # term or exception id
@@ -347,10 +346,14 @@ class PhraseMatcher:
                 first = starts.get(start)
                 if first is None:
                     continue
+                # Cheap pre-test: with few errors allowed, the first or the last sound is heard as written.
+                head, tail, size = pattern.sound[0], pattern.sound[-1], len(pattern.sound)
+                if not sound.startswith(head, start) and tail not in sound[start + size - tol - 1 : start + size + tol]:
+                    continue
                 # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
                 exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
-                best = self._closest(pattern.sound, sound, start, tol, ends, exact_only)
-                if best is not None and self._ending_agrees(pattern, key, best[1]):
+                best = self._closest(pattern, sound, key, start, ends, exact_only)
+                if best is not None:
                     last = ends[best[1]]
                     # rank by the distance of what was actually written, not of the folded sounds
                     written = Levenshtein.distance(pattern.key, key[start : best[1]])
@@ -358,14 +361,18 @@ class PhraseMatcher:
                                 "".join(t.surface for t in tokens[first : last + 1]))
 
     @staticmethod
-    def _closest(target: str, key: str, start: int, tol: int, ends: Mapping[int, int],
+    def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],
                  exact_only: bool) -> tuple[int, int] | None:
+        """The best end for ``pattern`` heard from ``start``: (distance on sound keys, end), or None."""
+        target, tol, ending = pattern.sound, pattern.tolerance, pattern.ending
         best: tuple[int, int] | None = None
         for length in range(max(2, len(target) - tol), len(target) + tol + 1):
             end = start + length
-            if end not in ends or end > len(key):
+            if end not in ends or end > len(sound):
                 continue
-            distance = Levenshtein.distance(target, key[start:end], score_cutoff=tol)
+            if ending and not key.endswith(ending, 0, end):
+                continue  # the grammatical ending must be heard as written (cheap test first)
+            distance = Levenshtein.distance(target, sound[start:end], score_cutoff=tol)
             if (exact_only and distance) or distance > tol:
                 continue
             if best is None or distance < best[0]:

@@ -213,6 +213,8 @@ class UtteranceJudge:
         sentence_of = _sentence_index(analysis)
         cues = []
         for construction in self.constructions:
+            if not all(part_owner(construction.id, i) in by_owner for i in range(len(construction.parts))):
+                continue
             for sentence in set(sentence_of):
                 position, words, parts = -1, list[str](), list[Match]()
                 for index in range(len(construction.parts)):
