@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench eval clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PY=$(PY) bash scripts/setup.sh
@@ -24,6 +24,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/asr_bench.py
+	$(BIN)/python bench/scan_bench.py
+
+eval: $(STAMP)
+	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/heldout.tsv tests/blind/blind.tsv \
+	  tests/data/dev_asr.tsv tests/data/heldout_asr.tsv tests/blind/blind_asr.tsv --out docs/judge-evaluation.md
 
 clean:
 	rm -rf $(VENV) models/whisper-base

@@ -59,7 +59,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     detector = _detector(cfg)
     engine = load_engine(cfg.asr)
     with _output(args.jsonl) as out:
-        sink = JsonlWriter(out) if args.jsonl else TranscriptWriter(out)
+        sink = JsonlWriter(out) if args.jsonl else TranscriptWriter(out, cfg.ui.language)
         for path in paths:
             replay_file(path, cfg, engine, sink, realtime=args.realtime, hooks=lambda call: [detector.for_call(call)])
     return 0

@@ -15,6 +15,7 @@ from kasuhara_live.audio.sources import FileSource, paced
 from kasuhara_live.audio.vad import WebRtcDetector
 from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, UtteranceFinal
+from kasuhara_live.judge import labels
 from kasuhara_live.pipeline import CallPipeline, EventHook, run_call, speakers_for
 
 EventSink = Callable[[Event], None]
@@ -27,10 +28,14 @@ def format_clock(seconds: float) -> str:
 
 
 class TranscriptWriter:
-    """A readable transcript: finals and alerts, one line each (partials are for live screens)."""
+    """A readable transcript: finals and alerts, one line each (partials are for live screens).
 
-    def __init__(self, out: TextIO) -> None:
+    Alerts are written in the UI language (``ui.language``): level and category names, evidence, script.
+    """
+
+    def __init__(self, out: TextIO, language: str = "ja") -> None:
         self.out = out
+        self.language = language
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, CallStarted):
@@ -38,9 +43,11 @@ class TranscriptWriter:
         elif isinstance(event, UtteranceFinal):
             self.out.write(f"[{format_clock(event.start)}-{format_clock(event.end)}] {event.speaker}: {event.text}\n")
         elif isinstance(event, Alert):
-            self.out.write(f"  !! {event.severity.value.upper()} {event.category}: {' / '.join(event.evidence)}\n")
+            level = labels.LEVEL[self.language][event.severity.value]
+            category = labels.category(self.language, event.category)
+            self.out.write(f"  !! [{level}] {category}: {' / '.join(event.evidence)}\n")
             if event.script:
-                self.out.write(f"     -> {event.script}\n")
+                self.out.write(f"     → {event.script}\n")
         elif isinstance(event, CallEnded):
             self.out.write(f"== end of {event.call_id} ({format_clock(event.time)})\n")
         self.out.flush()
