@@ -36,8 +36,23 @@ class TranscriptWriter:
     def __init__(self, out: TextIO, language: str = "ja") -> None:
         self.out = out
         self.language = language
+        self._held: list[Alert] = []  # alerts raised on a partial wait for their utterance's line
+        self._written: set[str] = set()
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, Alert) and event.utterance_id and event.utterance_id not in self._written:
+            self._held.append(event)
+            return
+        self._write(event)
+        if isinstance(event, UtteranceFinal):
+            self._written.add(event.utterance_id)
+            for alert in [a for a in self._held if a.utterance_id == event.utterance_id]:
+                self._held.remove(alert)
+                self._write(alert)
+        elif isinstance(event, CallEnded):
+            self._written.clear()
+
+    def _write(self, event: Event) -> None:
         if isinstance(event, CallStarted):
             self.out.write(f"== {event.call_id} ({event.source}, {'/'.join(event.speakers)})\n")
         elif isinstance(event, UtteranceFinal):
@@ -49,6 +64,9 @@ class TranscriptWriter:
             if event.script:
                 self.out.write(f"     → {event.script}\n")
         elif isinstance(event, CallEnded):
+            for alert in self._held:  # an utterance whose final never came (dropped as noise)
+                self._write(alert)
+            self._held.clear()
             self.out.write(f"== end of {event.call_id} ({format_clock(event.time)})\n")
         self.out.flush()
 

@@ -121,8 +121,9 @@ class CallJudge:
                category: str, reason: str) -> list[Event]:
         state = self.state
         previous = state.alerted.get(event.utterance_id)
-        if previous is not None and (previous[1] > severity or (previous[1] is severity and previous[0] == category)):
-            return []  # the partial already raised this alert
+        if previous is not None and previous[1] >= severity and not (
+                severity is Level.CRITICAL and previous[0] != category):
+            return []  # the partial already raised this alert (a critical may still be named more precisely)
         if severity is Level.CAUTION and (state.level >= Level.CAUTION and category in state.categories_seen):
             return []  # a complaint goes on: one acknowledgement is enough, do not flood the supervisor
         state.alerted[event.utterance_id] = (category, severity)
