@@ -321,7 +321,7 @@ class PhraseMatcher:
         """Phrases without tolerance: their whole reading, from a token start to a token end."""
         key, tokens = analysis.key, analysis.tokens
         for start, first in starts.items():
-            for end in range(start + 2, min(len(key), start + self._longest_exact) + 1):
+            for end in range(start + 1, min(len(key), start + self._longest_exact) + 1):
                 if end not in ends:
                     continue
                 for index in self._exact.get(key[start:end], ()):

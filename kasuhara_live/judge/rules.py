@@ -31,8 +31,8 @@ _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
-_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "話す", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る",
-                           "行く"})
+# 話す is not here: 〜と話しても is "talking with", not a quotation.
+_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
@@ -161,7 +161,8 @@ def in_compound(analysis: Analysis, match: Match) -> bool:
         return False
     before = tokens[match.first - 1] if match.first > 0 else None
     after = tokens[match.last + 1] if match.last + 1 < len(tokens) else None
-    if before is not None and before.pos in ("名詞", "接頭辞"):
+    # 生ゴミ, 下屑: a prefix or a one-character noun in front makes a compound (全員バカ does not)
+    if before is not None and (before.pos == "接頭辞" or (before.pos == "名詞" and len(before.surface) == 1)):
         return True
     return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
 
@@ -215,11 +216,12 @@ class UtteranceJudge:
         for construction in self.constructions:
             if not all(part_owner(construction.id, i) in by_owner for i in range(len(construction.parts))):
                 continue
+            # A construction may run over into the next sentence: 韓国の人?じゃあ話しても無駄だな.
             for sentence in set(sentence_of):
                 position, words, parts = -1, list[str](), list[Match]()
                 for index in range(len(construction.parts)):
                     found = [m for m in by_owner.get(part_owner(construction.id, index), [])
-                             if sentence_of[m.first] == sentence and m.first > position]
+                             if sentence <= sentence_of[m.first] <= sentence + 1 and m.first > position]
                     if not found:
                         break
                     first = min(found, key=lambda m: m.first)
@@ -418,8 +420,12 @@ def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
     after = tokens[index + 2] if index + 2 < len(tokens) else None
     if nxt is not None and nxt.lemma == "て" and after is not None and after.lemma in ("遣る", "やる"):
         return True
-    return nxt is not None and nxt.surface in ("たろ", "だろ", "たる", "ちゃる") and nxt.form.startswith("意志推量形") \
-        and after is not None and after.lemma == "か"
+    if nxt is None or not tokens[index].form.startswith("連用形"):
+        return False
+    if nxt.surface in ("たる", "だる", "ちゃる", "たるわ"):
+        return True  # 上げたるわ, しばいたる
+    # 割ったろか, 突っ込んだろか (not the conjecture 〜だろう, which keeps its う)
+    return nxt.surface in ("たろ", "だろ") and after is not None and after.surface in ("か", "かい")
 
 
 def _self_match(index: int) -> Match:
