@@ -10,8 +10,8 @@ def test_transcript_puts_an_early_alert_under_its_utterance_in_japanese() -> Non
     out = io.StringIO()
     write = TranscriptWriter(out, "ja")
     write(CallStarted("c", 0.0, ("agent", "customer"), "x.flac"))
-    write(Alert("c", 3.0, "a1", "dogeza", Level.WARNING, 1.0, 3.0, ("土下座しろ",), ("means_manner",), "お応えできません",
-                utterance_id="u1"))
+    write(Alert("c", 3.0, "a1", "dogeza", Level.WARNING, 1.0, 3.0, ("土下座しろ",), ("means_manner",),
+                "お応えできません", utterance_id="u1"))
     write(UtteranceFinal("c", 4.0, "u1", "customer", 1.0, 3.5, "土下座しろよ"))
     write(CallEnded("c", 10.0))
     lines = out.getvalue().splitlines()

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from kasuhara_live.metrics import edit_distance  # noqa: E402
+from kasuhara_live.metrics import edit_distance
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
