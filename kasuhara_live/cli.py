@@ -85,15 +85,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kasuhara_live.judge.evaluate import evaluate, read_rows
 
     detector = _detector(_config(args))
-    reports = []
+    reports, summary = [], ["| data | utterances | precision | recall | F1 |", "|---|---|---|---|---|"]
     for name in args.data:
         path = Path(name)
-        _, report = evaluate(read_rows(path), detector.judge_text, path.name)
+        rows = read_rows(path)
+        scores, report = evaluate(rows, detector.judge_text, path.name)
         reports.append(report)
+        summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
         print(report)
+    print("\n".join(summary))
     if args.out:
         with _output(args.out) as out:
             out.write("# Judge evaluation\n\nCommand: `kasuhara-live eval " + " ".join(args.data) + "`\n\n")
+            out.write("Binary: harassment = level warning or critical.\n\n" + "\n".join(summary) + "\n\n")
             out.write("\n".join(reports) + "\n")
     return 0
 
