@@ -139,3 +139,49 @@ def test_too_short_phrase_is_rejected(cfg: Config) -> None:
                                           'phrases = ["ア"]\n'), "site.toml")
     with pytest.raises(ConfigError, match="too short"):
         UtteranceJudge(lexicon, cfg.judge)
+
+
+CONSTRUCTIONS = """
+[[construction]]
+id = "group_contempt"
+category = "discrimination"
+axis = "conduct"
+weight = 1.0
+parts = [["女", "外国人"], ["なんか", "くせに"]]
+
+[[exception]]
+id = "stove"
+scope = "utterance"
+categories = ["threat"]
+phrases = ["コンロ"]
+
+[[term]]
+id = "arson"
+category = "threat"
+axis = "conduct"
+weight = 1.0
+severity = "critical"
+phrases = ["火をつける"]
+"""
+
+
+def test_constructions_need_every_part_in_order_within_reach(cfg: Config) -> None:
+    judge = UtteranceJudge(parse_lexicon(tomllib.loads(CONSTRUCTIONS), "c"), cfg.judge)
+    assert judge.judge("外国人なんかに任せるからだ").category == "discrimination"
+    assert judge.judge("女のくせに生意気だ").level is Level.WARNING
+    assert judge.judge("なんか外国人の方が多いですね").level is Level.NONE  # wrong order
+    assert judge.judge("女性用のサイズはありますか").level is Level.NONE  # one part only
+
+
+def test_utterance_scope_exception_silences_its_categories(cfg: Config) -> None:
+    judge = UtteranceJudge(parse_lexicon(tomllib.loads(CONSTRUCTIONS), "c"), cfg.judge)
+    assert judge.judge("店に火をつけるぞ").level is Level.CRITICAL
+    assert judge.judge("火をつけるタイプのコンロはありますか").level is Level.NONE
+
+
+def test_bad_construction_and_scope_are_rejected() -> None:
+    with pytest.raises(ConfigError, match="parts must be a list of at least two"):
+        parse_lexicon(tomllib.loads('[[construction]]\nid = "x"\ncategory = "abuse"\naxis = "conduct"\n'
+                                    'parts = [["a"]]\n'), "s")
+    with pytest.raises(ConfigError, match="scope = 'sentence'"):
+        parse_lexicon(tomllib.loads('[[exception]]\nid = "x"\nscope = "sentence"\nphrases = ["コンロ"]\n'), "s")
