@@ -255,40 +255,38 @@ class UtteranceJudge:
         return cues
 
     def _grammar_cues(self, analysis: Analysis) -> list[Cue]:
-        cfg, tokens = self.cfg, analysis.tokens
-        cues: list[Cue] = []
-        for i, token in enumerate(tokens):
-            if not (token.conjugates or token.pos in ("助詞", "感動詞", "名詞")):
-                continue
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if is_reported(analysis, _self_match(i)):
-                continue  # 「殺すぞ」って言われた: someone else's words
-            if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
-                cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-            elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
-                cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
-            if token.pos != "動詞":
-                if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
-                    # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
-                    cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface,
-                                    Level.CRITICAL))
-                continue
-            harm = self._is_harm_verb(token)
-            threat_form = _te_yaru(tokens, i)
-            if harm and not is_negated(analysis, _self_match(i)) and not _described(tokens, i):
-                passive = _followed_by(tokens, i, _PASSIVE)
-                if not passive or _rough_after(tokens, i):
-                    words = "".join(t.surface for t in tokens[i : i + 3])
-                    cues.append(Cue("harm_threat", "threat", "conduct", 1.0, words, Level.CRITICAL))
-                    continue
-            if threat_form and not is_negated(analysis, _self_match(i + 1)):
-                cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
-                                "".join(t.surface for t in tokens[i : i + 3])))
+        cues = [cue for i, token in enumerate(analysis.tokens)
+                if token.conjugates or token.pos in ("助詞", "感動詞", "名詞")
+                for cue in self._cues_at(analysis, i)]
         # Many commands in one breath are no more than one command plus a little.
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
             keep = sorted(commands, key=lambda c: -c.weight)[:2]
             cues = [c for c in cues if c not in commands or c in keep]
+        return cues
+
+    def _cues_at(self, analysis: Analysis, i: int) -> list[Cue]:
+        """Grammar cues of token ``i``; none when the words are someone else's (「殺すぞ」って言われた)."""
+        cfg, tokens, token = self.cfg, analysis.tokens, analysis.tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        cues: list[Cue] = []
+        if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
+            cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
+        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
+            cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
+        if token.pos != "動詞":
+            if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
+                # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
+                cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
+        elif self._is_harm_verb(token) and not is_negated(analysis, _self_match(i)) and not _described(tokens, i) \
+                and (not _followed_by(tokens, i, _PASSIVE) or _rough_after(tokens, i)):
+            cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
+                            Level.CRITICAL))
+        elif _te_yaru(tokens, i) and not is_negated(analysis, _self_match(i + 1)):
+            cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
+                            "".join(t.surface for t in tokens[i : i + 3])))
+        if cues and is_reported(analysis, _self_match(i)):
+            return []
         return cues
 
     def _is_harm_verb(self, token: Token) -> bool:
