@@ -12,8 +12,8 @@ Runs on the sample calls in samples/ with the embedded model and prints a Markdo
 * **baseline**: ``WhisperModel.transcribe`` over the whole file (30 s windows, VAD off), the way a
   batch job would do it; it has no live latency.
 
-Usage: ``.venv/bin/python bench/asr_bench.py [--runs N] [--out bench/RESULTS.md]``.  The machine is shared
-and noisy: compare rows of the same run, not figures across runs.
+Usage: ``.venv/bin/python bench/asr_bench.py [--skip-baseline] [--out FILE]`` (default bench/asr_results.md).
+The machine is shared and noisy: compare rows of the same run, not figures across runs.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS.md"), help="Markdown file to (over)write")
+    parser.add_argument("--out", default=str(REPO / "bench" / "asr_results.md"),
+                        help="Markdown file to (over)write; bench/RESULTS.md is the curated record")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
 
