@@ -133,13 +133,6 @@ class Analysis:
         return (token.pos == "動詞" and token.form.startswith("連用形") and ends_clause
                 and token.key[-1:] in E_ROW)
 
-    def token_at_key(self, offset: int) -> int:
-        """Index of the token whose key starts at ``offset`` (or -1)."""
-        for i, token in enumerate(self.tokens):
-            if token.key_start == offset and token.key:
-                return i
-        return -1
-
 
 _LETTER_NAMES = (
     "エー ビー シー ディー イー エフ ジー エイチ アイ ジェー ケー エル エム エヌ オー ピー キュー アール エス ティー "

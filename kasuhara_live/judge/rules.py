@@ -84,9 +84,6 @@ class Judgement:
         order = ("demand_validity", "means_manner", "work_environment")
         return tuple(c for c in order if c in crit)
 
-    def demand_terms(self) -> tuple[str, ...]:
-        return tuple(c.source for c in self.cues if c.axis == "demand")
-
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
