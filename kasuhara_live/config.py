@@ -107,6 +107,7 @@ class JudgeConfig:
     repeat_count: int = field(metadata=_spec(lo=2, hi=50))
     repeat_window_minutes: float = field(metadata=_spec(lo=0.5, hi=120.0))
     decay_minutes: float = field(metadata=_spec(lo=0.5, hi=120.0))
+    context_seconds: float = field(metadata=_spec(lo=0.0, hi=30.0))
     agent_final_warning_phrases: tuple[str, ...]
 
 

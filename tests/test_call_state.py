@@ -143,3 +143,18 @@ def test_english_ui(make, cfg: Config) -> None:  # type: ignore[no-untyped-def]
     judge.lang = "en"
     out = judge(UtteranceFinal("c1", 5.0, "u1", "customer", 1.0, 4.5, "このバカ"))
     assert isinstance(out[0], Alert) and out[0].script == "en:clear_statement" and "verbal abuse" in out[0].reason
+
+
+def test_a_sentence_cut_in_two_by_vad_is_judged_whole(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make(context_seconds=2.0)
+    assert judge(UtteranceFinal("c1", 10.5, "u1", "customer", 8.0, 10.0, "この給料")) == []
+    out = judge(UtteranceFinal("c1", 12.5, "u2", "customer", 11.0, 12.0, "泥棒が"))
+    assert any(isinstance(e, Alert) and e.category == "abuse" and e.severity is Level.WARNING for e in out)
+
+
+def test_context_is_only_the_same_caller_shortly_before(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make(context_seconds=2.0)
+    judge(UtteranceFinal("c1", 10.5, "u1", "customer", 8.0, 10.0, "この給料"))
+    late = judge(UtteranceFinal("c1", 20.5, "u2", "customer", 18.0, 20.0, "泥棒が"))
+    other = judge(UtteranceFinal("c1", 21.5, "u3", "agent", 20.6, 21.0, "泥棒が"))
+    assert late == [] and other == []

@@ -39,6 +39,7 @@ class _State:
     categories_seen: set[str] = field(default_factory=set)
     length_steps: set[Level] = field(default_factory=set)
     count: int = 0
+    previous: tuple[str, float, str, Level] | None = None  # speaker, end, text, level of the last final judged
 
 
 class CallJudge:
@@ -73,7 +74,9 @@ class CallJudge:
         extra = self._shouting(event) if isinstance(event, UtteranceFinal) else ()
         # A partial may end in the middle of a word (バカ|売れ): judge only the words already followed by more.
         text = event.text if final else self.judge.analyzer.settled_prefix(event.text)
-        judgement = self.judge.judge(text, extra)
+        judgement = self._with_context(event, text, self.judge.judge(text, extra), extra)
+        if final:
+            self.state.previous = (event.speaker, event.end, event.text, judgement.level)
         reason = self._reason_of(judgement)
         severity, category = judgement.level, judgement.category
         if final:
@@ -88,6 +91,22 @@ class CallJudge:
         if not final and severity < Level.WARNING:
             return []  # partials are for early warnings only
         return self._alert(event, judgement, severity, category, reason)
+
+    def _with_context(self, event: UtteranceFinal | UtterancePartial, text: str, alone: Judgement,
+                      extra: tuple[Cue, ...]) -> Judgement:
+        """Judge the utterance together with the same caller's previous one when VAD cut a sentence in two.
+
+        納得するまで | 電話を切らないからな: neither half says it alone. The joined text counts only when it says
+        more than either half did, and only within ``judge.context_seconds`` of the previous utterance.
+        """
+        previous = self.state.previous
+        if previous is None:
+            return alone
+        speaker, end, before, before_level = previous
+        if speaker != event.speaker or event.start - end > self.jcfg.context_seconds:
+            return alone
+        joined = self.judge.judge(before + text, extra)
+        return joined if joined.level > max(alone.level, before_level, key=lambda lv: lv.rank) else alone
 
     def _shouting(self, event: UtteranceFinal) -> tuple[Cue, ...]:
         levels = self.state.loudness
