@@ -293,11 +293,12 @@ class PhraseMatcher:
         candidates = sorted([*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
                              *self._fuzzy_matches(analysis, starts, ends)],
                             key=lambda m: (m.distance, m.first - m.last))
-        kept: list[Match] = []
+        kept: dict[str, list[Match]] = {}
         for match in candidates:
-            if not any(k.owner == match.owner and k.first <= match.last and match.first <= k.last for k in kept):
-                kept.append(match)
-        return sorted(kept, key=lambda m: (m.first, m.last))
+            same = kept.setdefault(match.owner, [])
+            if not any(k.first <= match.last and match.first <= k.last for k in same):
+                same.append(match)
+        return sorted((m for group in kept.values() for m in group), key=lambda m: (m.first, m.last))
 
     @staticmethod
     def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
@@ -306,11 +307,12 @@ class PhraseMatcher:
 
     def _lemma_matches(self, analysis: Analysis) -> Iterable[Match]:
         tokens = analysis.tokens
-        for start, token in enumerate(tokens):
-            for index in self._by_first_lemma.get(token.lemma, ()):
+        lemmas = tuple(t.lemma for t in tokens)
+        for start, lemma in enumerate(lemmas):
+            for index in self._by_first_lemma.get(lemma, ()):
                 pattern = self.patterns[index]
                 end = start + len(pattern.lemmas)
-                if end > len(tokens) or tuple(t.lemma for t in tokens[start:end]) != pattern.lemmas:
+                if end > len(tokens) or lemmas[start:end] != pattern.lemmas:
                     continue
                 if not pattern.any_form and tokens[end - 1].form.split("-")[0] != pattern.last_form.split("-")[0]:
                     continue
