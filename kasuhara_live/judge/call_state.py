@@ -106,7 +106,7 @@ class CallJudge:
         if speaker != event.speaker or event.start - end > self.jcfg.context_seconds:
             return alone
         joined = self.judge.judge(before + text, extra)
-        return joined if joined.level > max(alone.level, before_level, key=lambda lv: lv.rank) else alone
+        return joined if joined.level > max(alone.level, before_level) else alone
 
     def _shouting(self, event: UtteranceFinal) -> tuple[Cue, ...]:
         levels = self.state.loudness
@@ -148,15 +148,18 @@ class CallJudge:
         state.alerted[event.utterance_id] = (category, severity)
         state.categories_seen.add(category)
         step = self._step(severity)
-        state.count += 1
         criteria = judgement.criteria
         if (severity >= Level.WARNING or category in ENVIRONMENT_CATEGORIES) and "work_environment" not in criteria:
             criteria = (*criteria, "work_environment")
-        alert = Alert(self.call_id, event.time, f"{self.call_id}-a{state.count:03d}", category, severity,
+        alert = Alert(self.call_id, event.time, self._next_alert_id(), category, severity,
                       event.start, event.end, judgement.evidence or (event.text,), criteria,
                       self.scripts.text(self.lang, category, step), reason, event.utterance_id, event.wall)
         state.last_evidence = event.time
         return [alert, *self._raise(severity, reason, event.time, event.wall)]
+
+    def _next_alert_id(self) -> str:
+        self.state.count += 1
+        return f"{self.call_id}-a{self.state.count:03d}"
 
     def _step(self, severity: Level) -> Step:
         if severity is Level.CRITICAL:
@@ -183,8 +186,7 @@ class CallJudge:
                 self.state.length_steps.add(level)
                 reason = labels.REASON[self.lang]["length"].format(minutes=minutes)
                 step = {Level.CAUTION: Step.SUPERVISOR, Level.WARNING: Step.CLEAR_STATEMENT}.get(level, Step.END_CALL)
-                self.state.count += 1
-                out.append(Alert(self.call_id, now, f"{self.call_id}-a{self.state.count:03d}", "restraint", level,
+                out.append(Alert(self.call_id, now, self._next_alert_id(), "restraint", level,
                                  0.0, now, (reason,), ("work_environment",),
                                  self.scripts.text(self.lang, "restraint", step), reason))
                 self.state.last_evidence = now

@@ -62,7 +62,7 @@ class Exception_:
 
     id: str
     phrases: tuple[str, ...]
-    sentence_categories: tuple[str, ...] = ()
+    utterance_categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -177,9 +177,9 @@ class UtteranceJudge:
         self.cfg = cfg
         self.analyzer = analyzer or Analyzer()
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
-        self.exceptions = {e.id for e in lexicon.exceptions if not e.sentence_categories}
-        self.sentence_exceptions = {e.id: frozenset(e.sentence_categories) for e in lexicon.exceptions
-                                    if e.sentence_categories}
+        self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
+        self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
+                                    if e.utterance_categories}
         self.harm_verbs = frozenset(lexicon.harm_verbs)
         self.constructions = lexicon.constructions
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
@@ -197,9 +197,9 @@ class UtteranceJudge:
 
     def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
-        if not self.sentence_exceptions:
+        if not self.utterance_exceptions:
             return frozenset()
-        found = [self.sentence_exceptions[m.owner] for m in matches if m.owner in self.sentence_exceptions]
+        found = [self.utterance_exceptions[m.owner] for m in matches if m.owner in self.utterance_exceptions]
         return frozenset().union(*found) if found else frozenset()
 
     def _construction_cues(self, analysis: Analysis, matches: list[Match]) -> list[Cue]:
@@ -235,10 +235,9 @@ class UtteranceJudge:
     def _lexicon_cues(self, analysis: Analysis, matches: list[Match]) -> list[Cue]:
         blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
-        taken: set[tuple[str, int]] = set()
-        for match in matches:
+        for match in matches:  # find() already keeps one match per owner and place
             term = self.terms.get(match.owner)
-            if term is None or (term.id, match.first) in taken:
+            if term is None:
                 continue
             if any(first <= match.last and match.first <= last for first, last in blocked):
                 continue
@@ -247,7 +246,6 @@ class UtteranceJudge:
             if (term.category == "abuse" and is_simile(analysis, match)) or \
                     (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
-            taken.add((term.id, match.first))
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
         return cues
 
@@ -303,7 +301,7 @@ class UtteranceJudge:
         conduct = sum(c.weight for c in cues if c.axis == "conduct")
         demand = sum(c.weight for c in cues if c.axis == "demand")
         complaint = sum(c.weight for c in cues if c.axis == "complaint")
-        forced = max((c.severity for c in cues if c.severity is not None), key=lambda lv: lv.rank, default=None)
+        forced = max((c.severity for c in cues if c.severity is not None), default=None)
         if forced is Level.CRITICAL:
             level = Level.CRITICAL
         elif (forced is Level.WARNING or conduct >= cfg.conduct_high
