@@ -112,6 +112,41 @@ class JudgeConfig:
 
 
 @dataclass(frozen=True)
+class HubConfig:
+    """The websocket hub: where it listens, who may connect, and its bounds."""
+
+    host: str
+    port: int = field(metadata=_spec(lo=0, hi=65535))
+    users_file: str
+    tls_cert: str
+    tls_key: str
+    max_message_bytes: int = field(metadata=_spec(lo=1024, hi=16 * 1024 * 1024))
+    history_events_per_call: int = field(metadata=_spec(lo=10, hi=100000))
+    client_queue_limit: int = field(metadata=_spec(lo=10, hi=100000))
+    ended_call_linger_s: float = field(metadata=_spec(lo=0.0, hi=86400.0))
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """The per-seat monitor: which devices it captures and how it reaches the hub."""
+
+    hub_url: str
+    input_device: str
+    caller_device: str
+    buffer_events: int = field(metadata=_spec(lo=100, hi=1000000))
+    reconnect_max_s: float = field(metadata=_spec(lo=0.1, hi=300.0))
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """The agent and supervisor consoles."""
+
+    hub_url: str
+    transcript_lines: int = field(metadata=_spec(lo=10, hi=10000))
+    supervisor_messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UiConfig:
     """What language people see: consoles, scripts, alerts and reports."""
 
@@ -127,6 +162,9 @@ class Config:
     asr: AsrConfig
     call: CallConfig
     judge: JudgeConfig
+    hub: HubConfig
+    monitor: MonitorConfig
+    console: ConsoleConfig
     ui: UiConfig
     source_files: tuple[str, ...] = ()
 

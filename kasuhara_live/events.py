@@ -138,4 +138,38 @@ class CallEnded:
     wall: float | None = None
 
 
-Event = CallStarted | UtterancePartial | UtteranceFinal | Alert | LevelChanged | CallEnded
+class ActionKind(StrEnum):
+    """What a person did about a call, from a console."""
+
+    SCRIPT_USED = "script_used"  # agent: read the scripted response (detail: the step)
+    JOIN_REQUESTED = "join_requested"  # agent: asks a supervisor to join the call
+    RED_CARD = "red_card"  # agent: ended the call for cause (レッドカード)
+    POST_CALL_CHECK = "post_call_check"  # agent: how they feel after the call (detail: their answers)
+    ALERT_ACKNOWLEDGED = "alert_acknowledged"  # supervisor: has seen the alert (alert_id)
+    MESSAGE = "message"  # supervisor: a short message to the agent (detail: the text)
+
+
+AGENT_ACTIONS = frozenset({ActionKind.SCRIPT_USED, ActionKind.JOIN_REQUESTED, ActionKind.RED_CARD,
+                           ActionKind.POST_CALL_CHECK})
+SUPERVISOR_ACTIONS = frozenset({ActionKind.ALERT_ACKNOWLEDGED, ActionKind.MESSAGE})
+
+
+@dataclass(frozen=True)
+class Action:
+    """A person's action on a call: part of the call's record like the detector's events.
+
+    ``actor`` and ``role`` are filled in by the hub from the authenticated connection, never trusted from the
+    client.  ``time`` is the call's audio time the console had reached; ``wall`` the hub's clock.
+    """
+
+    call_id: str
+    time: float
+    action: ActionKind
+    actor: str = ""
+    role: str = ""
+    detail: str = ""
+    alert_id: str = ""
+    wall: float | None = None
+
+
+Event = CallStarted | UtterancePartial | UtteranceFinal | Alert | LevelChanged | CallEnded | Action

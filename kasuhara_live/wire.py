@@ -10,15 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
+from enum import StrEnum
 from typing import Any
 
 from kasuhara_live.errors import WireError
 from kasuhara_live.events import (
+    Action,
     Alert,
     CallEnded,
     CallStarted,
     Event,
-    Level,
     LevelChanged,
     UtteranceFinal,
     UtterancePartial,
@@ -33,6 +34,7 @@ KINDS: dict[str, type[Any]] = {
     "alert": Alert,
     "level.changed": LevelChanged,
     "call.ended": CallEnded,
+    "action": Action,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 
@@ -49,7 +51,7 @@ def to_json(event: Event) -> dict[str, Any]:
         value = getattr(event, f.name)
         if f.name == "wall" and value is None:
             continue
-        if isinstance(value, Level):
+        if isinstance(value, StrEnum):
             value = value.value
         elif isinstance(value, tuple):
             value = list(value)
@@ -66,11 +68,11 @@ def dumps(event: Event) -> str:
 
 def _field_value(kind: str, name: str, value: Any, tp: Any) -> Any:
     origin = typing.get_origin(tp)
-    if tp is Level:
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
         try:
-            return Level(value)
+            return tp(value)
         except ValueError:
-            allowed = ", ".join(level.value for level in Level)
+            allowed = ", ".join(member.value for member in tp)
             raise WireError(f"{kind}: field {name!r} = {value!r} is not one of {allowed}") from None
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -6,7 +6,16 @@ import pytest
 
 from kasuhara_live import wire
 from kasuhara_live.errors import WireError
-from kasuhara_live.events import Alert, CallEnded, CallStarted, Level, UtteranceFinal, UtterancePartial
+from kasuhara_live.events import (
+    Action,
+    ActionKind,
+    Alert,
+    CallEnded,
+    CallStarted,
+    Level,
+    UtteranceFinal,
+    UtterancePartial,
+)
 
 EVENTS = [
     CallStarted("c1", 0.0, ("agent", "customer"), "a.flac"),
@@ -14,6 +23,7 @@ EVENTS = [
     UtteranceFinal("c1", 4.0, "u0001", "customer", 1.0, 3.6, "土下座しろ", -12.5),
     Alert("c1", 4.0, "a1", "dogeza", Level.WARNING, 1.0, 3.6, ("土下座しろ",), ("conduct",), "そのようなご要望には…"),
     CallEnded("c1", 60.0),
+    Action("c1", 42.0, ActionKind.SCRIPT_USED, "sato", "agent", "clear_statement", "a1", wall=42.5),
 ]
 
 
@@ -58,3 +68,10 @@ def test_alert_severity_must_be_a_level() -> None:
 def test_levels_are_ordered() -> None:
     assert Level.NONE < Level.CAUTION < Level.WARNING < Level.CRITICAL
     assert max([Level.WARNING, Level.CRITICAL, Level.NONE], key=lambda lv: lv.rank) is Level.CRITICAL
+
+
+def test_action_kind_must_be_known() -> None:
+    obj = wire.to_json(EVENTS[5])
+    obj["action"] = "self_destruct"
+    with pytest.raises(WireError, match="field 'action' = 'self_destruct' is not one of script_used"):
+        wire.from_json(obj)
