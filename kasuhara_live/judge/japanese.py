@@ -185,6 +185,7 @@ class Analyzer:
         import fugashi
 
         self._tagger = fugashi.Tagger()
+        self._words: dict[tuple[str, str], tuple[str, str, str, str, str, str]] = {}
         self.analyze = lru_cache(maxsize=4096)(self._analyze)
 
     def settled_prefix(self, text: str) -> str:
@@ -194,19 +195,29 @@ class Analyzer:
             return text
         return "".join(t.surface for t in tokens[:-1])
 
+    @staticmethod
+    def _word(surface: str, feature: Any) -> tuple[str, str, str, str, str, str]:
+        pos = _clean(feature.pos1)
+        kana = _clean(feature.kana) or fallback_reading(surface) or surface
+        key = "" if pos in ("補助記号", "空白") else reading_key(kana)
+        # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
+        lemma = (_clean(feature.lemma) or surface).split("-")[0]
+        return surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm)
+
     def _analyze(self, text: str) -> Analysis:
         norm = normalize_text(text)
         tokens: list[Token] = []
         parts: list[str] = []
         offset = 0
         for word in self._tagger(norm):
-            feature, surface = word.feature, word.surface
-            pos = _clean(feature.pos1)
-            kana = _clean(feature.kana) or fallback_reading(surface) or surface
-            key = "" if pos in ("補助記号", "空白") else reading_key(kana)
-            # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
-            lemma = (_clean(feature.lemma) or surface).split("-")[0]
-            tokens.append(Token(surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm), offset))
+            # Parsing a word's features is most of the cost and words repeat: remember them per raw feature line.
+            known = self._words.get((word.surface, word.feature_raw))
+            if known is None:
+                known = self._words[(word.surface, word.feature_raw)] = self._word(word.surface, word.feature)
+                if len(self._words) > 200_000:
+                    self._words.clear()
+            surface, lemma, key, pos, pos2, form = known
+            tokens.append(Token(surface, lemma, key, pos, pos2, form, offset))
             parts.append(key)
             offset += len(key)
         return Analysis(norm, tuple(tokens), "".join(parts))

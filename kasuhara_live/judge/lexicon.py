@@ -268,6 +268,13 @@ class PhraseMatcher:
             for offset in self._anchor_offsets(pattern.sound, pattern.tolerance, frequency):
                 self._by_sound_bigram[pattern.sound[offset : offset + 2]].append((index, offset))
         self._longest_exact = max((len(k) for k in self._exact), default=0)
+        # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
+        self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
+        # The q-gram lemma: a phrase heard with at most k errors keeps at least (its distinct bigrams - 2k) of
+        # them, so a start sharing fewer is not worth an edit-distance computation.
+        self._tolerance = [p.tolerance for p in self.patterns]
+        self._bigrams = [frozenset(p.sound[o : o + 2] for o in range(len(p.sound) - 1)) for p in self.patterns]
+        self._bigrams_needed = [len(b) - 2 * p.tolerance for b, p in zip(self._bigrams, self.patterns, strict=True)]
         self._by_first_lemma: dict[str, list[int]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             if pattern.lemmas:
@@ -322,11 +329,15 @@ class PhraseMatcher:
     def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Phrases without tolerance: their whole reading, from a token start to a token end."""
         key, tokens = analysis.key, analysis.tokens
+        prefixes = self._exact_prefixes
         for start, first in starts.items():
             for end in range(start + 1, min(len(key), start + self._longest_exact) + 1):
+                piece = key[start:end]
+                if piece not in prefixes:
+                    break
                 if end not in ends:
                     continue
-                for index in self._exact.get(key[start:end], ()):
+                for index in self._exact.get(piece, ()):
                     pattern = self.patterns[index]
                     if self._ending_agrees(pattern, key, end):
                         last = ends[end]
@@ -336,31 +347,35 @@ class PhraseMatcher:
     def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
+        # (phrase, start) pairs worth a closer look: a start within the phrase's tolerance of an anchor's diagonal
         candidates: set[tuple[int, int]] = set()
+        by_bigram, tolerance = self._by_sound_bigram, self._tolerance
         for offset in range(len(sound) - 1):
-            postings = self._by_sound_bigram.get(sound[offset : offset + 2])
-            if postings:
-                candidates.update((index, offset - pattern_offset) for index, pattern_offset in postings)
-        for index, diagonal in candidates:
+            for index, pattern_offset in by_bigram.get(sound[offset : offset + 2], ()):
+                diagonal, tol = offset - pattern_offset, tolerance[index]
+                candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
+        heard = [sound[o : o + 2] for o in range(len(sound) - 1)]
+        for index, start in candidates:
             pattern = self.patterns[index]
             tol = pattern.tolerance
-            for start in range(diagonal - tol, diagonal + tol + 1):
-                first = starts.get(start)
-                if first is None:
-                    continue
-                # Cheap pre-test: with few errors allowed, the first or the last sound is heard as written.
-                head, tail, size = pattern.sound[0], pattern.sound[-1], len(pattern.sound)
-                if not sound.startswith(head, start) and tail not in sound[start + size - tol - 1 : start + size + tol]:
-                    continue
-                # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
-                exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
-                best = self._closest(pattern, sound, key, start, ends, exact_only)
-                if best is not None:
-                    last = ends[best[1]]
-                    # rank by the distance of what was actually written, not of the folded sounds
-                    written = Levenshtein.distance(pattern.key, key[start : best[1]])
-                    yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1),
-                                "".join(t.surface for t in tokens[first : last + 1]))
+            head, tail, size = pattern.sound[0], pattern.sound[-1], len(pattern.sound)
+            # Cheap pre-tests: with few errors allowed, the first or the last sound is heard as written, and
+            # enough bigrams survive.
+            if sound[start : start + 1] != head and tail not in sound[start + size - tol - 1 : start + size + tol]:
+                continue
+            if len(self._bigrams[index].intersection(heard[max(0, start) : start + size + tol - 1])) \
+                    < self._bigrams_needed[index]:
+                continue
+            first = starts[start]
+            # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
+            exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
+            best = self._closest(pattern, sound, key, start, ends, exact_only)
+            if best is not None:
+                last = ends[best[1]]
+                # rank by the distance of what was actually written, not of the folded sounds
+                written = Levenshtein.distance(pattern.key, key[start : best[1]])
+                yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1),
+                            "".join(t.surface for t in tokens[first : last + 1]))
 
     @staticmethod
     def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],

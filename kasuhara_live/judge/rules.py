@@ -181,6 +181,7 @@ class UtteranceJudge:
         self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
                                     if e.utterance_categories}
         self.harm_verbs = frozenset(lexicon.harm_verbs)
+        self._harm_verb_memo: dict[tuple[str, str], bool] = {}
         self.constructions = lexicon.constructions
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
@@ -285,6 +286,15 @@ class UtteranceJudge:
         return cues
 
     def _is_harm_verb(self, token: Token) -> bool:
+        # Asked for most tokens of every utterance: remember the answer per word (bounded by the vocabulary).
+        known = self._harm_verb_memo.get((token.lemma, token.surface))
+        if known is None:
+            known = self._harm_verb_memo[(token.lemma, token.surface)] = self._harm_verb_uncached(token)
+            if len(self._harm_verb_memo) > 100_000:
+                self._harm_verb_memo.clear()
+        return known
+
+    def _harm_verb_uncached(self, token: Token) -> bool:
         for verb in self.harm_verbs:
             stem = verb[:-1]
             if token.lemma.startswith(verb) or token.lemma.endswith(verb):
