@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from kasuhara_live import wire
 from kasuhara_live.asr.transcriber import Transcriber
 from kasuhara_live.audio.frames import SAMPLE_RATE, AudioChunk
-from kasuhara_live.audio.sources import FileSource, paced
+from kasuhara_live.audio.sources import AudioSource, FileSource, paced
 from kasuhara_live.audio.vad import WebRtcDetector
 from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, UtteranceFinal
 from kasuhara_live.judge import labels
-from kasuhara_live.pipeline import CallPipeline, EventHook, run_call, speakers_for
+from kasuhara_live.pipeline import CallPipeline, EventHook, speakers_for
 
 EventSink = Callable[[Event], None]
 
@@ -106,25 +106,62 @@ class Progress:
             self.stream.flush()
 
 
-def _tracked(chunks: Iterator[AudioChunk], progress: Progress) -> Iterator[AudioChunk]:
+class _TrackedSource:
+    """A file source that moves a progress bar as its chunks are read."""
+
+    def __init__(self, source: FileSource, progress: Progress) -> None:
+        self.source, self.progress = source, progress
+
+    @property
+    def channels(self) -> int:
+        return self.source.channels
+
+    @property
+    def name(self) -> str:
+        return str(self.source.path)
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        for chunk in self.source.chunks():
+            yield chunk
+            self.progress.update(chunk.end / SAMPLE_RATE)
+
+
+def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Transcriber, sink: EventSink,
+                realtime: bool = False, hooks: Sequence[EventHook] = (), speed: float = 1.0,
+                should_stop: Callable[[], bool] = lambda: False, live: bool = False) -> None:
+    """Run one call from any audio source through the pipeline, sending every event to ``sink``.
+
+    ``realtime`` paces a recorded source as if spoken now (``speed`` times faster) and stamps ``wall``;
+    a ``live`` source (a device) is real time by nature and is not paced.  ``should_stop`` is polled per chunk: a monitor being stopped
+    still ends the call properly (open utterances flushed, ``call.ended`` with reason ``stopped``).
+    """
+    # Wall time in audio seconds, so the pipeline's "behind real time" test holds at any speed.
+    clock = (lambda: time.monotonic() * speed) if realtime else None
+    pipeline = CallPipeline(call_id, cfg, speakers_for(source.channels, cfg), transcriber,
+                            lambda: WebRtcDetector(cfg.vad.aggressiveness), clock=clock, hooks=hooks)
+    chunks = source.chunks()
+    if realtime and not live:
+        chunks = paced(chunks, speed=speed)
+    for event in pipeline.start(source.name):
+        sink(event)
+    reason = "end_of_audio"
     for chunk in chunks:
-        yield chunk
-        progress.update(chunk.end / SAMPLE_RATE)
+        if should_stop():
+            reason = "stopped"
+            break
+        for event in pipeline.feed(chunk):
+            sink(event)
+    for event in pipeline.finish(reason):
+        sink(event)
 
 
 def replay_file(path: Path, cfg: Config, transcriber: Transcriber, sink: EventSink, realtime: bool = False,
                 hooks: Callable[[str], list[EventHook]] | None = None) -> None:
-    """Run one recorded call through the pipeline, sending every event to ``sink``."""
+    """Run one recorded call through the pipeline, sending every event to ``sink``; the call id is the stem."""
     source = FileSource(path, cfg.audio.chunk_ms)
-    call_id = path.stem
-    clock = time.monotonic if realtime else None
-    pipeline = CallPipeline(call_id, cfg, speakers_for(source.channels, cfg), transcriber,
-                            lambda: WebRtcDetector(cfg.vad.aggressiveness), clock=clock,
-                            hooks=hooks(call_id) if hooks else ())
-    chunks = paced(source.chunks()) if realtime else source.chunks()
     progress = Progress(path.name, source.duration)
+    tracked = _TrackedSource(source, progress)
     try:
-        for event in run_call(pipeline, _tracked(chunks, progress), source=str(path)):
-            sink(event)
+        stream_call(tracked, path.stem, cfg, transcriber, sink, realtime, hooks(path.stem) if hooks else ())
     finally:
         progress.close()

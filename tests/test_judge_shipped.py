@@ -52,6 +52,11 @@ NEGATIVES = [
     "前の店員さんに「バカ」と言われたんです",
     "社長宛ての請求書の送り先を確認したいです",
     "ネットで見た手順の通りに設定しました",
+    # quoted words that are named or are a title, not said to the agent
+    "夜中に「ぶっ殺す」って怒鳴り声が外から聞こえて、管理会社に相談したいんです",
+    "『殴り込み大作戦』っていう映画のDVDはまだ在庫ありますか",
+    # a tolerance must not swallow a phrase's distinguishing last word (小学生以下 is not 小学生なん)
+    "娘のアカウントを作りたいんです、小学生なんですけど",
 ]
 
 

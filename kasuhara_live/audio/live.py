@@ -83,3 +83,50 @@ class LiveSource:
                 block = self._queue.get()
                 yield AudioChunk(block, position)
                 position += block.shape[1]
+
+
+class TwoDeviceSource:
+    """The agent's microphone and the caller's audio from two devices, as one stereo call (agent left).
+
+    Each device keeps its own clock; blocks are paired in arrival order, which holds within a block as long
+    as both devices run at the nominal rate (USB headsets and softphone loopbacks do, to well under 0.1 %).
+    """
+
+    def __init__(self, agent_device: int | str | None, caller_device: int | str | None, chunk_ms: int = 100,
+                 sample_rate: int = SAMPLE_RATE) -> None:
+        self.agent = LiveSource(agent_device, 1, chunk_ms, sample_rate)
+        self.caller = LiveSource(caller_device, 1, chunk_ms, sample_rate)
+
+    @property
+    def channels(self) -> int:
+        return 2
+
+    @property
+    def name(self) -> str:
+        return f"{self.agent.name}+{self.caller.name}"
+
+    @property
+    def overflows(self) -> int:
+        return self.agent.overflows + self.caller.overflows
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        position = 0
+        for agent, caller in zip(self.agent.chunks(), self.caller.chunks(), strict=False):
+            size = min(agent.length, caller.length)
+            yield AudioChunk(np.vstack([agent.samples[:, :size], caller.samples[:, :size]]), position)
+            position += size
+
+
+def parse_device(value: str) -> int | str | None:
+    """A device from the config or the command line: "" is the default device, digits an index, else a name."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def open_capture(input_device: str, caller_device: str, channels: int, chunk_ms: int,
+                 sample_rate: int) -> LiveSource | TwoDeviceSource:
+    """The live source a monitor's config describes: one device (mono or stereo) or two devices."""
+    if caller_device:
+        return TwoDeviceSource(parse_device(input_device), parse_device(caller_device), chunk_ms, sample_rate)
+    return LiveSource(parse_device(input_device), channels, chunk_ms, sample_rate)

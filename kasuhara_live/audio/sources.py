@@ -128,11 +128,14 @@ class FileSource:
 
 
 def paced(chunks: Iterable[AudioChunk], clock: Callable[[], float] = time.monotonic,
-          sleep: Callable[[float], None] = time.sleep) -> Iterator[AudioChunk]:
-    """Release each chunk no earlier than its end time in real time, as if it were being spoken now."""
+          sleep: Callable[[float], None] = time.sleep, speed: float = 1.0) -> Iterator[AudioChunk]:
+    """Release each chunk no earlier than its end time in real time, as if it were being spoken now.
+
+    ``speed`` > 1 plays the call faster than it was spoken (demos and tests).
+    """
     origin = clock()
     for chunk in chunks:
-        due = origin + chunk.end / SAMPLE_RATE
+        due = origin + chunk.end / SAMPLE_RATE / speed
         delay = due - clock()
         if delay > 0:
             sleep(delay)

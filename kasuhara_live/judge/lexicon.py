@@ -219,6 +219,7 @@ class _Pattern:
     starts_with_function_word: bool
     any_form: bool  # a construction part that is one verb: 教える matches 教えろ, 教えて, 教えます
     sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
+    tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
 
 
 class PhraseMatcher:
@@ -250,7 +251,8 @@ class PhraseMatcher:
                                               last.key if grammatical and last else "",
                                               bool(words) and words[0].pos in _FUNCTION_POS,
                                               "#" in owner and len(words) == 1 and words[0].conjugates,
-                                              sound_key(analysis.key)))
+                                              sound_key(analysis.key),
+                                              sound_key(last.key) if last and len(words) > 1 and errors else ""))
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
         frequency: dict[str, int] = defaultdict(int)
@@ -370,12 +372,20 @@ class PhraseMatcher:
             # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
             exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
             best = self._closest(pattern, sound, key, start, ends, exact_only)
+            if best is not None and not self._tail_heard(pattern, sound, best[1]):
+                best = None
             if best is not None:
                 last = ends[best[1]]
                 # rank by the distance of what was actually written, not of the folded sounds
                 written = Levenshtein.distance(pattern.key, key[start : best[1]])
                 yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1),
                             "".join(t.surface for t in tokens[first : last + 1]))
+
+    @staticmethod
+    def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
+        # Tolerance is for a word heard a little wrong, not for a distinguishing last word heard as another.
+        tail = pattern.tail
+        return not tail or Levenshtein.distance(tail, sound[max(0, end - len(tail)) : end]) <= len(tail) // 2
 
     @staticmethod
     def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],

@@ -123,6 +123,14 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
 
     A caller insisting on their own words (払えって言ってるんだよ) is not reporting them.
     """
+    quote = _enclosing_quote(analysis.tokens, match)
+    if quote is not None:
+        opening, closing = quote
+        if opening == "『":
+            return True  # 『ぶっとばせ！』ってゲーム: a title
+        following = analysis.tokens[closing + 1 : closing + 3]
+        if len(following) == 2 and following[0].lemma in _QUOTES and following[1].pos == "名詞":
+            return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:-1]):
         if not (token.lemma in _QUOTES and token.pos == "助詞" and after[i + 1].lemma in _SAYING_VERBS):
@@ -140,6 +148,16 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in ("た", "てる", "て"):
             return not tail.startswith(("てん", "てる", "ている"))  # 〜って言った / 言われて: a past report
     return False
+
+
+def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int] | None:
+    """The opening bracket (「 or 『) around the match and the index of its closing one, if it is quoted."""
+    opening = next((t.surface for t in reversed(tokens[: match.first]) if t.surface in "「」『』"), "")
+    if opening not in ("「", "『"):
+        return None
+    pair = "」" if opening == "「" else "』"
+    closing = next((i for i in range(match.last + 1, len(tokens)) if tokens[i].surface == pair), None)
+    return None if closing is None else (opening, closing)
 
 
 def is_simile(analysis: Analysis, match: Match) -> bool:

@@ -1,0 +1,92 @@
+"""One seat's monitor: the agent's headset (or a recording paced in real time) → pipeline + judge → hub.
+
+The pipeline is blocking, CPU-bound work, so it runs in a worker thread; each event it produces is handed
+to the publisher on the asyncio loop (``call_soon_threadsafe``), which delivers it to the hub in order and
+keeps it until the hub has acknowledged it.  When the hub is away the monitor goes on transcribing and
+judging: the publisher buffers, and finals and alerts are delivered when the hub is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from kasuhara_live import wire
+from kasuhara_live.asr.transcriber import Transcriber, Transcript
+from kasuhara_live.audio.sources import AudioSource
+from kasuhara_live.config import Config
+from kasuhara_live.events import Event
+from kasuhara_live.pipeline import EventHook
+from kasuhara_live.replay import stream_call
+
+
+class EventPublisher(Protocol):
+    """Where a monitor's events go (the hub client); called on the event loop's thread."""
+
+    def publish(self, event: Event) -> None: ...
+
+    async def drain(self, timeout: float) -> bool: ...
+
+
+class SharedTranscriber:
+    """One engine shared by the calls of one process (the demo's two seats): one batch at a time.
+
+    CTranslate2 uses all its threads for a batch; two batches at once on two cores only slow each other.
+    """
+
+    def __init__(self, engine: Transcriber) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+
+    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Transcript]:
+        with self._lock:
+            return self.engine.transcribe(audios)
+
+
+@dataclass
+class MonitorResult:
+    """What a monitored call produced and whether the hub has all of it."""
+
+    call_id: str
+    counts: Counter[str] = field(default_factory=Counter)
+    delivered: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{self.counts[kind]} {kind}" for kind in ("utterance.final", "alert", "level.changed"))
+        state = "all delivered to the hub" if self.delivered else "NOT all delivered (hub unreachable)"
+        return f"call {self.call_id}: {parts}; {state}"
+
+
+def new_call_id(seat: str, clock: float | None = None) -> str:
+    """A call id unique per seat and readable by people: ``seat-20261123T101500``."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(time.time() if clock is None else clock))
+    return f"{seat}-{stamp}"
+
+
+async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Transcriber,
+                       hooks: Sequence[EventHook], publisher: EventPublisher, *, realtime: bool = True,
+                       live: bool = False, speed: float = 1.0, stop: threading.Event | None = None,
+                       drain_timeout: float = 30.0) -> MonitorResult:
+    """Run one call through the pipeline in a worker thread, publishing every event as it is produced."""
+    loop = asyncio.get_running_loop()
+    result = MonitorResult(call_id)
+    stop = stop or threading.Event()
+    started = time.monotonic()
+
+    def sink(event: Event) -> None:
+        result.counts[wire.kind_of(event)] += 1
+        loop.call_soon_threadsafe(publisher.publish, event)
+
+    await asyncio.to_thread(stream_call, source, call_id, cfg, transcriber, sink, realtime, hooks, speed,
+                            stop.is_set, live)
+    result.delivered = await publisher.drain(drain_timeout)
+    result.seconds = time.monotonic() - started
+    return result
