@@ -132,8 +132,9 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
     """Run one call from any audio source through the pipeline, sending every event to ``sink``.
 
     ``realtime`` paces a recorded source as if spoken now (``speed`` times faster) and stamps ``wall``;
-    a ``live`` source (a device) is real time by nature and is not paced.  ``should_stop`` is polled per chunk: a monitor being stopped
-    still ends the call properly (open utterances flushed, ``call.ended`` with reason ``stopped``).
+    a ``live`` source (a device) is real time by nature and is not paced.  ``should_stop`` is polled per
+    chunk: a monitor being stopped still ends the call properly (open utterances flushed, ``call.ended``
+    with reason ``stopped``).
     """
     # Wall time in audio seconds, so the pipeline's "behind real time" test holds at any speed.
     clock = (lambda: time.monotonic() * speed) if realtime else None
