@@ -57,6 +57,14 @@ NEGATIVES = [
     "『殴り込み大作戦』っていう映画のDVDはまだ在庫ありますか",
     # a tolerance must not swallow a phrase's distinguishing last word (小学生以下 is not 小学生なん)
     "娘のアカウントを作りたいんです、小学生なんですけど",
+    # reported with the speaker named in between, and words the caller says they are not saying
+    "「住所を教えろ」って隣の人に言われて怖かったんです",
+    "毎日電話しろとは言いませんけど、せめて進み具合は教えてください",
+    # dialect requests and casual negatives are not commands; a story told on is not a threat
+    "サイズが合わねぇから、交換してけろ",
+    "弟が壁を殴って穴を開けちゃって、修理をお願いできますか",
+    # an apology for asking again is not persistence
+    "何度もすみません、もう一回だけ番号を言ってもらえますか",
 ]
 
 

@@ -33,6 +33,8 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 CLAUSE_BREAKS = frozenset("、。！？!?,.…「」『』()（）")
 POLITE_COMMANDS = frozenset({"下さる", "なさる", "為さる", "いらっしゃる", "御座る", "ます", "くださる"})
 E_ROW = frozenset("エケゲセゼテデネヘベペメレ")
+# Tohoku 〜てけろ / 〜けれ is くれ: a request, though unidic tags it as an imperative (of 〜ていく).
+DIALECT_REQUESTS = frozenset({"てけろ", "でけろ", "けろ", "てけれ", "けれ"})
 
 
 def normalize_text(text: str) -> str:
@@ -122,7 +124,7 @@ class Analysis:
         verb form that ends its clause counts as imperative too.
         """
         token = self.tokens[index]
-        if not token.conjugates or token.lemma in POLITE_COMMANDS:
+        if not token.conjugates or token.lemma in POLITE_COMMANDS or token.surface in DIALECT_REQUESTS:
             return False
         if token.form.startswith("命令形"):
             return True

@@ -133,9 +133,16 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:-1]):
-        if not (token.lemma in _QUOTES and token.pos == "助詞" and after[i + 1].lemma in _SAYING_VERBS):
+        if not (token.lemma in _QUOTES and token.pos == "助詞"):
             continue
+        verb = _saying_verb_after(after, i + 1)
+        if verb is None:
+            continue
+        i = verb - 1  # from here on, as if the verb followed the quotation directly
         rest = after[i + 2 : i + 6]
+        if any(t.lemma in _NEGATORS for t in rest[:3]):
+            # 〜とは言いません: words the caller says they are NOT saying; 〜って言われん？ is a question to the agent
+            return not any(t.surface in ("？", "?", "か") for t in rest[:4])
         tail = "".join(t.surface for t in rest)
         if tail.startswith(_INSISTING):
             return False
@@ -148,6 +155,17 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in ("た", "てる", "て"):
             return not tail.startswith(("てん", "てる", "ている"))  # 〜って言った / 言われて: a past report
     return False
+
+
+def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
+    """Index of the saying verb of a quotation, allowing は/も and who said it: 〜とは言わない, 〜って上司に言われた."""
+    for index in range(start, min(start + 4, len(tokens))):
+        token = tokens[index]
+        if token.lemma in _SAYING_VERBS and token.pos == "動詞":
+            return index
+        if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in ("は", "も", "に", "から", "の")):
+            return None
+    return None
 
 
 def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int] | None:
@@ -228,6 +246,7 @@ class UtteranceJudge:
         for match in matches:
             by_owner.setdefault(match.owner, []).append(match)
         sentence_of = _sentence_index(analysis)
+        blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
         for construction in self.constructions:
             if not all(part_owner(construction.id, i) in by_owner for i in range(len(construction.parts))):
@@ -246,6 +265,8 @@ class UtteranceJudge:
                 else:
                     if any(is_reported(analysis, part) for part in parts):
                         continue  # ネットに晒すとか言ったみたいで: someone else's words
+                    if any(first <= part.last and part.first <= last for part in parts for first, last in blocked):
+                        continue  # an everyday phrase an exception names (何回もすみません)
                     cues.append(Cue(construction.id, construction.category, construction.axis, construction.weight,
                                     "…".join(words), construction.severity))
                     break
@@ -374,6 +395,8 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         return False
     if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった")):
         return True
+    if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
+        return True  # 壁を殴って穴を開けた: one step of a story, told on
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
 
 
@@ -390,8 +413,11 @@ def _is_rough(token: Token, nxt: Token | None) -> bool:
     """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら."""
     if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
         return True
-    if token.lemma == "やがる" or token.surface in ("ねえ", "ねー", "ねぇ"):
+    if token.lemma == "やがる":
         return True
+    if token.surface in ("ねえ", "ねー", "ねぇ"):
+        # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence
+        return nxt is None or not (nxt.pos == "助詞" and nxt.pos2 == "接続助詞")
     return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
 
 
