@@ -63,6 +63,9 @@ NEGATIVES = [
     # dialect requests and casual negatives are not commands; a story told on is not a threat
     "サイズが合わねぇから、交換してけろ",
     "弟が壁を殴って穴を開けちゃって、修理をお願いできますか",
+    # the same sounds but for voicing, where the term's noun is short or an everyday word is meant
+    "このガスコンロ、火がつかないんです",
+    "会心の出来だったのに、一週間で壊れました",
     # an apology for asking again is not persistence
     "何度もすみません、もう一回だけ番号を言ってもらえますか",
 ]
@@ -79,7 +82,9 @@ def test_complaints_are_complaints_not_harassment(detector: Detector) -> None:
         assert result.level is Level.CAUTION and result.category == "complaint", (text, result)
 
 
-@pytest.mark.parametrize("heard", ["どげざしろ", "ドゲザしろよ", "途げざしろ"])
+# 溶けさ / とけさ / ロゲザ: the right sounds but for voicing or r/d, as Whisper base writes them
+@pytest.mark.parametrize("heard", ["どげざしろ", "ドゲザしろよ", "途げざしろ", "溶けさしろ", "とけさしろ",
+                                   "ロゲザしろ"])
 def test_whisper_spellings_of_dogeza(detector: Detector, heard: str) -> None:
     assert detector.judge_text(f"じゃあお前が{heard}").category == "dogeza"
 

@@ -220,6 +220,12 @@ class _Pattern:
     any_form: bool  # a construction part that is one verb: 教える matches 教えろ, 教えて, 教えます
     sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
     tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
+    by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
+
+
+SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
+# Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
+_NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 
 
 class PhraseMatcher:
@@ -252,7 +258,9 @@ class PhraseMatcher:
                                               bool(words) and words[0].pos in _FUNCTION_POS,
                                               "#" in owner and len(words) == 1 and words[0].conjugates,
                                               sound_key(analysis.key),
-                                              sound_key(last.key) if last and len(words) > 1 and errors else ""))
+                                              sound_key(last.key) if last and len(words) > 1 and errors else "",
+                                              fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
+                                              and all(w.pos in _NOUN_POS for w in words)))
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
         frequency: dict[str, int] = defaultdict(int)
@@ -269,6 +277,11 @@ class PhraseMatcher:
                 continue
             for offset in self._anchor_offsets(pattern.sound, pattern.tolerance, frequency):
                 self._by_sound_bigram[pattern.sound[offset : offset + 2]].append((index, offset))
+        self._by_sound: dict[str, list[int]] = defaultdict(list)
+        for index, pattern in enumerate(self.patterns):
+            if pattern.by_sound:
+                self._by_sound[pattern.sound].append(index)
+        self._sound_lengths = sorted({len(k) for k in self._by_sound})
         self._longest_exact = max((len(k) for k in self._exact), default=0)
         # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
         self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
@@ -300,6 +313,7 @@ class PhraseMatcher:
         """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
         starts, ends = _boundaries(analysis)
         candidates = sorted([*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
+                             *self._sound_matches(analysis, starts, ends),
                              *self._fuzzy_matches(analysis, starts, ends)],
                             key=lambda m: (m.distance, m.first - m.last))
         kept: dict[str, list[Match]] = {}
@@ -345,6 +359,22 @@ class PhraseMatcher:
                         last = ends[end]
                         yield Match(pattern.owner, pattern.phrase, first, last, 0,
                                     "".join(t.surface for t in tokens[first : last + 1]))
+
+    def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+        """Short terms heard with the right sound but another voicing: 溶けさせろ for 土下座させろ (どげざ → とけさ)."""
+        sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
+        for start, first in starts.items():
+            for length in self._sound_lengths:
+                end = start + length
+                if end not in ends:
+                    continue
+                for index in self._by_sound.get(sound[start:end], ()):
+                    pattern = self.patterns[index]
+                    if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
+                        continue  # heard as written: the exact path has it; a particle does not start a term
+                    last = ends[end]
+                    yield Match(pattern.owner, pattern.phrase, first, last, 1,
+                                "".join(t.surface for t in tokens[first : last + 1]))
 
     def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
