@@ -125,6 +125,19 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub(args: argparse.Namespace) -> int:
+    from kasuhara_live.hub import admin
+
+    cfg = _config(args)
+    if args.hub_command == "add-user":
+        path, token = admin.add_user_to_config(cfg, args.name, args.role, args.agent or "", args.users_file)
+        print(f"added {args.role} {args.name!r} to {path}; their token follows, shown only this once:", file=sys.stderr)
+        print(token)
+        return 0
+    admin.serve(cfg, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kasuhara-live", description="Live protection for contact-centre agents against "
                      "customer harassment (カスハラ).")
@@ -147,6 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional)")
     evaluation.add_argument("--out", metavar="PATH", help="also write the Markdown report here")
     command("check-config", cmd_check_config, "validate the config, lexicon and scripts files")
+
+    hub = command("hub", cmd_hub, "run the websocket hub (or `hub add-user` to create a user and token)")
+    hub.add_argument("--host", help="listen address (default: hub.host)")
+    hub.add_argument("--port", type=int, help="listen port (default: hub.port; 0 = any free port)")
+    hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser)
+    add_user = hub_sub.add_parser("add-user", help="add a user to the users file and print their new token")
+    add_user.add_argument("name", help="user name, e.g. sato or seat-12")
+    add_user.add_argument("--role", required=True, choices=["monitor", "agent", "supervisor"])
+    add_user.add_argument("--agent", help="for a monitor: the agent user whose calls it publishes")
+    add_user.add_argument("--users-file", metavar="PATH", help="users file to add to (default: hub.users_file)")
+    add_user.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                          help="site config layered over configs/default.toml")
 
     models = sub.add_parser("models", help="install or verify the embedded Whisper model")
     models.add_argument("action", choices=["install", "verify"])

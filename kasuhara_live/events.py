@@ -159,7 +159,9 @@ class Action:
     """A person's action on a call: part of the call's record like the detector's events.
 
     ``actor`` and ``role`` are filled in by the hub from the authenticated connection, never trusted from the
-    client.  ``time`` is the call's audio time the console had reached; ``wall`` the hub's clock.
+    client.  ``time`` is the call's audio time the console had reached; ``wall`` is set by the hub: its Unix
+    time when it accepted the action (unlike the pipeline's events, whose ``wall`` counts from the start of
+    capture), so the record says when a person acted.
     """
 
     call_id: str

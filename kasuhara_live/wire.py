@@ -8,6 +8,7 @@ core.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import typing
 from enum import StrEnum
@@ -91,6 +92,12 @@ def _field_value(kind: str, name: str, value: Any, tp: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    # Resolving the annotations costs more than decoding the event; the hub decodes every one it relays.
+    return typing.get_type_hints(cls)
+
+
 def from_json(obj: Any) -> Event:
     """Rebuild an event from a decoded JSON object, validating version, kind and every field."""
     if not isinstance(obj, dict):
@@ -101,7 +108,7 @@ def from_json(obj: Any) -> Event:
     cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None or not isinstance(kind, str):
         raise WireError(f"unknown event kind {kind!r}: expected one of {', '.join(KINDS)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in obj:

@@ -1,0 +1,70 @@
+"""What ``kasuhara-live hub`` and ``kasuhara-live hub add-user`` do, so the command-line functions stay thin."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from kasuhara_live.config import Config, HubConfig, resolve_config_file
+from kasuhara_live.errors import ConfigError
+from kasuhara_live.hub.server import Hub, serve_forever, tls_from_config
+from kasuhara_live.hub.users import Users, add_user, load_users
+
+
+def _config_relative(cfg: Config, name: str) -> Path:
+    """A file a config names: found beside one of the config files, else beside the last one given (the site
+    file that most likely named it: where an error message should point, and where a new file goes)."""
+    path = resolve_config_file(cfg, name)
+    if not path.exists() and not Path(name).expanduser().is_absolute() and cfg.source_files:
+        path = Path(cfg.source_files[-1]).parent / name
+    return path
+
+
+def users_file(cfg: Config, override: str | None) -> Path:
+    """The users file: ``override`` (a path as typed) or hub.users_file, relative to its config file."""
+    if override:
+        return Path(override).expanduser()
+    if not cfg.hub.users_file:
+        raise ConfigError("hub.users_file is not set: create users with `kasuhara-live hub add-user NAME --role "
+                          "ROLE --users-file PATH`, then set hub.users_file = \"PATH\" in your site config")
+    return _config_relative(cfg, cfg.hub.users_file)
+
+
+def hub_setup(cfg: Config) -> tuple[HubConfig, Users]:
+    """The hub section with TLS paths resolved like other config files, and the validated users."""
+    hub = cfg.hub
+    if hub.tls_cert or hub.tls_key:
+        hub = dataclasses.replace(
+            hub,
+            tls_cert=str(_config_relative(cfg, hub.tls_cert)) if hub.tls_cert else "",
+            tls_key=str(_config_relative(cfg, hub.tls_key)) if hub.tls_key else "",
+        )
+        tls_from_config(hub)  # fail now, with the config key, rather than after the banner
+    users = load_users(users_file(cfg, None))
+    if not len(users):
+        raise ConfigError("the users file has no users: add some with `kasuhara-live hub add-user`")
+    return hub, users
+
+
+def serve(cfg: Config, *, host: str | None = None, port: int | None = None) -> None:
+    """Run the hub until interrupted, logging connections (never transcript text) to stderr."""
+    hub_cfg, users = hub_setup(cfg)
+    hub_cfg = dataclasses.replace(hub_cfg, host=host or hub_cfg.host, port=hub_cfg.port if port is None else port)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def ready(hub: Hub) -> None:
+        print(f"kasuhara-live hub listening on {hub.url} ({len(users)} users); Ctrl-C stops it", file=sys.stderr,
+              flush=True)
+
+    asyncio.run(serve_forever(hub_cfg, users, ready=ready))
+
+
+def add_user_to_config(cfg: Config, name: str, role: str, agent: str, override: str | None) -> tuple[Path, str]:
+    """Add a user to the configured (or given) users file; returns the file and the new token."""
+    path = users_file(cfg, override)
+    return path, add_user(path, name, role, agent)
