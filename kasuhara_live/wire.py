@@ -8,7 +8,6 @@ core.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import typing
 from enum import StrEnum
@@ -38,6 +37,8 @@ KINDS: dict[str, type[Any]] = {
     "action": Action,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+# Resolved once: resolving annotations costs more than decoding an event, and the hub decodes every one.
+_HINTS = {kind: typing.get_type_hints(cls) for kind, cls in KINDS.items()}
 
 
 def kind_of(event: Event) -> str:
@@ -92,12 +93,6 @@ def _field_value(kind: str, name: str, value: Any, tp: Any) -> Any:
     return value
 
 
-@functools.cache
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    # Resolving the annotations costs more than decoding the event; the hub decodes every one it relays.
-    return typing.get_type_hints(cls)
-
-
 def from_json(obj: Any) -> Event:
     """Rebuild an event from a decoded JSON object, validating version, kind and every field."""
     if not isinstance(obj, dict):
@@ -108,7 +103,7 @@ def from_json(obj: Any) -> Event:
     cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None or not isinstance(kind, str):
         raise WireError(f"unknown event kind {kind!r}: expected one of {', '.join(KINDS)}")
-    hints = _hints(cls)
+    hints = _HINTS[kind]
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in obj:
