@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/kasuhara-live replay samples/harassment_call.flac samples/complaint_call.flac
+	$(BIN)/kasuhara-live demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check kasuhara_live tests bench tools

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from kasuhara_live.errors import KasuharaError
 EXIT_USAGE = 2
 
 if TYPE_CHECKING:
+    from kasuhara_live.audio.sources import AudioSource
     from kasuhara_live.judge.detector import Detector
 
 
@@ -138,6 +141,85 @@ def cmd_hub(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace, role: str) -> str:
+    """The hub token: --token-file, else $KASUHARA_TOKEN (never a command-line argument: ps would show it)."""
+    if args.token_file:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KasuharaError(f"cannot read token file {args.token_file}: {exc.strerror}") from None
+    else:
+        token = os.environ.get("KASUHARA_TOKEN", "").strip()
+    if not token:
+        raise KasuharaError(f"no hub token: set KASUHARA_TOKEN or give --token-file (an admin creates one with "
+                            f"`kasuhara-live hub add-user NAME --role {role}`)")
+    return token
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from kasuhara_live.audio import live
+
+    if args.list_devices:
+        print(live.list_devices())
+        return 0
+    from kasuhara_live.asr.engine import load_engine
+    from kasuhara_live.audio.sources import FileSource
+    from kasuhara_live.monitor import run_monitor
+
+    cfg = _config(args)
+    token = _token(args, "monitor --agent AGENT")
+    if args.file:
+        source: AudioSource = FileSource(Path(args.file), cfg.audio.chunk_ms)
+    else:
+        source = live.open_capture(args.input_device if args.input_device is not None else cfg.monitor.input_device,
+                                   args.caller_device if args.caller_device is not None else cfg.monitor.caller_device,
+                                   2 if args.stereo else 1, cfg.audio.chunk_ms, cfg.audio.live_sample_rate)
+    detector = _detector(cfg)
+    engine = load_engine(cfg.asr)
+    result = run_monitor(cfg, source, engine, detector, url=args.hub or cfg.monitor.hub_url, token=token,
+                         seat=args.seat, live=not args.file, speed=args.speed)
+    print(result.summary())
+    return 0 if result.delivered else 1
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from kasuhara_live.console.app import run_console
+    from kasuhara_live.hub.client import ConsoleClient
+
+    cfg = _config(args)
+    token = _token(args, args.role or "agent")
+    url = args.hub or cfg.console.hub_url
+    return run_console(cfg, args.role, lambda: ConsoleClient(url, token))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kasuhara_live.asr.engine import load_engine
+    from kasuhara_live.audio.sources import expand_audio_paths
+    from kasuhara_live.demo import DEFAULT_SAMPLES, SAMPLES_DIR, run_demo
+
+    cfg = _config(args)
+    samples = expand_audio_paths(Path(p) for p in args.audio) if args.audio else \
+        [SAMPLES_DIR / name for name in DEFAULT_SAMPLES]
+    headless = args.headless or not sys.stdout.isatty()
+    if headless and not args.headless:
+        print("kasuhara-live demo: no terminal for the console; printing the supervisor's feed instead "
+              "(--headless)", file=sys.stderr)
+    detector = _detector(cfg)
+    engine = load_engine(cfg.asr)
+    return run_demo(cfg, samples, engine, detector, role="agent" if args.agent else "supervisor",
+                    headless=headless, speed=args.speed, out=sys.stdout)
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.1 <= number <= 20:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: expected 0.1 to 20")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kasuhara-live", description="Live protection for contact-centre agents against "
                      "customer harassment (カスハラ).")
@@ -172,6 +254,34 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--users-file", metavar="PATH", help="users file to add to (default: hub.users_file)")
     add_user.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                           help="site config layered over configs/default.toml")
+
+    monitor = command("monitor", cmd_monitor, "capture a seat's headset (or a file in real time) and publish "
+                      "its transcript and alerts to the hub")
+    monitor.add_argument("--file", metavar="AUDIO", help="a recorded call, paced in real time, instead of a device")
+    monitor.add_argument("--list-devices", action="store_true", help="list the input devices and exit")
+    monitor.add_argument("--input-device", help="device name or index (default: monitor.input_device)")
+    monitor.add_argument("--caller-device", help="second device with the caller's audio (default: "
+                         "monitor.caller_device)")
+    monitor.add_argument("--stereo", action="store_true", help="the input device is stereo: agent left, caller right")
+    monitor.add_argument("--hub", metavar="URL", help="hub URL (default: monitor.hub_url)")
+    monitor.add_argument("--token-file", metavar="PATH", help="file holding this seat's monitor token "
+                         "(default: $KASUHARA_TOKEN)")
+    monitor.add_argument("--seat", default=socket.gethostname().split(".")[0], help="seat name for call ids "
+                         "(default: the host name)")
+    monitor.add_argument("--speed", type=_positive, default=1.0, help="with --file: play it this many times faster")
+
+    console = command("console", cmd_console, "the agent's or supervisor's live console (Textual)")
+    console.add_argument("--role", choices=["agent", "supervisor"], help="which console (default: the role the hub "
+                         "gives this user)")
+    console.add_argument("--hub", metavar="URL", help="hub URL (default: console.hub_url)")
+    console.add_argument("--token-file", metavar="PATH", help="file holding your token (default: $KASUHARA_TOKEN)")
+
+    demo = command("demo", cmd_demo, "hub + monitors replaying the sample calls + the supervisor console, on "
+                   "this machine")
+    demo.add_argument("audio", nargs="*", help="calls to replay (default: the two sample calls)")
+    demo.add_argument("--agent", action="store_true", help="open the agent's console instead of the supervisor's")
+    demo.add_argument("--headless", action="store_true", help="no console: print the supervisor's feed")
+    demo.add_argument("--speed", type=_positive, default=1.0, help="play the calls this many times faster")
 
     models = sub.add_parser("models", help="install or verify the embedded Whisper model")
     models.add_argument("action", choices=["install", "verify"])

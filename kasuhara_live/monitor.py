@@ -9,12 +9,15 @@ judging: the publisher buffers, and finals and alerts are delivered when the hub
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -25,6 +28,9 @@ from kasuhara_live.config import Config
 from kasuhara_live.events import Event
 from kasuhara_live.pipeline import EventHook
 from kasuhara_live.replay import stream_call
+
+if TYPE_CHECKING:
+    from kasuhara_live.judge.detector import Detector
 
 
 class EventPublisher(Protocol):
@@ -66,8 +72,8 @@ class MonitorResult:
 
 
 def new_call_id(seat: str, clock: float | None = None) -> str:
-    """A call id unique per seat and readable by people: ``seat-20261123T101500``."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(time.time() if clock is None else clock))
+    """A call id unique per seat and readable by people, short enough for a console column: ``seat-1123-101500``."""
+    stamp = time.strftime("%m%d-%H%M%S", time.localtime(time.time() if clock is None else clock))
     return f"{seat}-{stamp}"
 
 
@@ -90,3 +96,29 @@ async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcrib
     result.delivered = await publisher.drain(drain_timeout)
     result.seconds = time.monotonic() - started
     return result
+
+
+def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, detector: Detector, *, url: str,
+                token: str, seat: str, live: bool, speed: float = 1.0) -> MonitorResult:
+    """The ``monitor`` command: one call from ``source`` to the hub; Ctrl-C ends the call cleanly."""
+    from kasuhara_live.hub.client import Publisher
+
+    call_id = new_call_id(seat)
+    stop = threading.Event()
+
+    async def main() -> MonitorResult:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # The call ends properly (open utterances flushed, call.ended sent) instead of dying mid-utterance.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        async with Publisher(url, token, buffer_events=cfg.monitor.buffer_events,
+                             reconnect_max_s=cfg.monitor.reconnect_max_s) as publisher:
+            if not await publisher.wait_connected(5.0):
+                print(f"kasuhara-live monitor: the hub at {url} is not reachable yet; events are kept until it is",
+                      file=sys.stderr)
+            print(f"kasuhara-live monitor: call {call_id} from {source.name}", file=sys.stderr)
+            return await monitor_call(source, call_id, cfg, transcriber, [detector.for_call(call_id)], publisher,
+                                      realtime=True, live=live, speed=speed, stop=stop)
+
+    return asyncio.run(main())

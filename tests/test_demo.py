@@ -1,0 +1,30 @@
+"""The README's demo, headless: a real hub, real monitors running the embedded Whisper on the sample calls,
+and the supervisor's feed received through the real console client."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_headless_demo_shows_the_calls_and_their_alerts() -> None:
+    done = subprocess.run([sys.executable, "-m", "kasuhara_live", "demo", "--headless", "--speed", "6"],
+                          capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert re.search(r"demo hub at ws://127\.0\.0\.1:\d+; 2 calls", out)
+    harassment = [line for line in out.splitlines() if line.startswith("[harassment_call]")]
+    complaint = [line for line in out.splitlines() if line.startswith("[complaint_call]")]
+    # the live transcript (Japanese, by speaker) and the alerts with their scripts reach the supervisor
+    assert any(" customer: " in line for line in harassment) and any(" agent: " in line for line in harassment)
+    assert any(" mixed: " in line for line in complaint)
+    assert any("!! [警告]" in line for line in harassment) and any("!! [緊急]" in line for line in harassment)
+    assert any("→ " in line and "お電話を終了" in line for line in harassment)
+    # a legitimate complaint stays below warning
+    assert not any("!! [警告]" in line or "!! [緊急]" in line for line in complaint)
+    assert any("!! [注意]" in line for line in complaint)
+    assert out.count("all delivered to the hub") == 2
+    assert "== call ended" in "\n".join(harassment) and "== call ended" in "\n".join(complaint)
