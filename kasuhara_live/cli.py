@@ -24,7 +24,9 @@ EXIT_USAGE = 2
 
 if TYPE_CHECKING:
     from kasuhara_live.audio.sources import AudioSource
+    from kasuhara_live.events import Event
     from kasuhara_live.judge.detector import Detector
+    from kasuhara_live.store.store import CallStore
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,11 +63,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     paths = expand_audio_paths(Path(p) for p in args.audio)
     detector = _detector(cfg)
     engine = load_engine(cfg.asr)
+    store = _open_store(cfg, args.store) if args.store is not None else None
     with _output(args.jsonl) as out:
-        sink = JsonlWriter(out) if args.jsonl else TranscriptWriter(out, cfg.ui.language)
-        for path in paths:
-            replay_file(path, cfg, engine, sink, realtime=args.realtime, hooks=lambda call: [detector.for_call(call)])
+        write = JsonlWriter(out) if args.jsonl else TranscriptWriter(out, cfg.ui.language)
+
+        def sink(event: Event) -> None:
+            if store is not None:
+                store.record(event)  # written before it is shown, as the hub does
+            write(event)
+
+        try:
+            for path in paths:
+                replay_file(path, cfg, engine, sink, realtime=args.realtime,
+                            hooks=lambda call: [detector.for_call(call)], config_version=detector.config_version)
+        finally:
+            if store is not None:
+                store.close()
     return 0
+
+
+def _open_store(cfg: Config, path: str) -> CallStore:
+    from kasuhara_live.store.store import CallStore
+
+    return CallStore(Path(path or cfg.store.path).expanduser())
 
 
 def _detector(cfg: Config) -> Detector:
@@ -133,11 +153,12 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     if args.hub_command == "add-user":
-        path, token = admin.add_user_to_config(cfg, args.name, args.role, args.agent or "", args.users_file)
+        path, token = admin.add_user_to_config(cfg, args.name, args.role, args.agent or "", args.users_file,
+                                               args.team or "")
         print(f"added {args.role} {args.name!r} to {path}; their token follows, shown only this once:", file=sys.stderr)
         print(token)
         return 0
-    admin.serve(cfg, host=args.host, port=args.port)
+    admin.serve(cfg, host=args.host, port=args.port, store_path=args.store)
     return 0
 
 
@@ -235,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay = command("replay", cmd_replay, "run recorded calls through the full pipeline")
     replay.add_argument("audio", nargs="+", help="audio files (WAV, FLAC, MP3, OGG, M4A) or directories of them")
     replay.add_argument("--realtime", action="store_true", help="pace the audio in real time (adds `wall`)")
+    replay.add_argument("--store", nargs="?", const="", metavar="PATH", help="also keep the calls in the call "
+                        "store (default path: store.path)")
     replay.add_argument("--jsonl", metavar="PATH", help="write JSON lines to PATH ('-' for stdout) instead of a "
                         "readable transcript")
     command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
@@ -246,11 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     hub = command("hub", cmd_hub, "run the websocket hub (or `hub add-user` to create a user and token)")
     hub.add_argument("--host", help="listen address (default: hub.host)")
     hub.add_argument("--port", type=int, help="listen port (default: hub.port; 0 = any free port)")
+    hub.add_argument("--store", metavar="PATH", help="call store to write (default: store.path; '' = none)")
     hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser)
     add_user = hub_sub.add_parser("add-user", help="add a user to the users file and print their new token")
     add_user.add_argument("name", help="user name, e.g. sato or seat-12")
     add_user.add_argument("--role", required=True, choices=["monitor", "agent", "supervisor"])
     add_user.add_argument("--agent", help="for a monitor: the agent user whose calls it publishes")
+    add_user.add_argument("--team", help="for an agent: their team (trend reports group by it)")
     add_user.add_argument("--users-file", metavar="PATH", help="users file to add to (default: hub.users_file)")
     add_user.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                           help="site config layered over configs/default.toml")

@@ -135,6 +135,15 @@ class MonitorConfig:
     caller_device: str
     buffer_events: int = field(metadata=_spec(lo=100, hi=1000000))
     reconnect_max_s: float = field(metadata=_spec(lo=0.1, hi=300.0))
+    caller_salt: str
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """The call store (SQLite): where it is and how long transcripts are kept."""
+
+    path: str
+    retention_days: int = field(metadata=_spec(lo=1, hi=36500))
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,7 @@ class Config:
     hub: HubConfig
     monitor: MonitorConfig
     console: ConsoleConfig
+    store: StoreConfig
     ui: UiConfig
     source_files: tuple[str, ...] = ()
 

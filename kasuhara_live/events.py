@@ -57,6 +57,9 @@ class CallStarted:
     speakers: tuple[str, ...]
     source: str = ""
     wall: float | None = None
+    started_at: float = 0.0  # Unix time the call began (the record's date); 0 when unknown
+    caller: str = ""  # the caller's id as the monitor was given it, hashed (repeat callers, never the number)
+    config_version: str = ""  # fingerprint of the config, lexicon and scripts that judged the call
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import signal
 import sys
 import threading
@@ -80,7 +82,7 @@ def new_call_id(seat: str, clock: float | None = None) -> str:
 async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Transcriber,
                        hooks: Sequence[EventHook], publisher: EventPublisher, *, realtime: bool = True,
                        live: bool = False, speed: float = 1.0, stop: threading.Event | None = None,
-                       drain_timeout: float = 30.0) -> MonitorResult:
+                       drain_timeout: float = 30.0, caller: str = "", config_version: str = "") -> MonitorResult:
     """Run one call through the pipeline in a worker thread, publishing every event as it is produced."""
     loop = asyncio.get_running_loop()
     result = MonitorResult(call_id)
@@ -92,14 +94,21 @@ async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcrib
         loop.call_soon_threadsafe(publisher.publish, event)
 
     await asyncio.to_thread(stream_call, source, call_id, cfg, transcriber, sink, realtime, hooks, speed,
-                            stop.is_set, live)
+                            stop.is_set, live, caller, config_version)
     result.delivered = await publisher.drain(drain_timeout)
     result.seconds = time.monotonic() - started
     return result
 
 
+def hash_caller(caller_id: str, salt: str) -> str:
+    """The caller's id as stored: a keyed hash, so repeat callers are recognised but the number is not kept."""
+    if not caller_id:
+        return ""
+    return hmac.new(salt.encode("utf-8"), caller_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
 def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, detector: Detector, *, url: str,
-                token: str, seat: str, live: bool, speed: float = 1.0) -> MonitorResult:
+                token: str, seat: str, live: bool, speed: float = 1.0, caller_id: str = "") -> MonitorResult:
     """The ``monitor`` command: one call from ``source`` to the hub; Ctrl-C ends the call cleanly."""
     from kasuhara_live.hub.client import Publisher
 
@@ -119,6 +128,8 @@ def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, dete
                       file=sys.stderr)
             print(f"kasuhara-live monitor: call {call_id} from {source.name}", file=sys.stderr)
             return await monitor_call(source, call_id, cfg, transcriber, [detector.for_call(call_id)], publisher,
-                                      realtime=True, live=live, speed=speed, stop=stop)
+                                      realtime=True, live=live, speed=speed, stop=stop,
+                                      caller=hash_caller(caller_id, cfg.monitor.caller_salt),
+                                      config_version=detector.config_version)
 
     return asyncio.run(main())

@@ -53,9 +53,11 @@ class CallPipeline:
 
     # -- public API -------------------------------------------------------------------------------------
 
-    def start(self, source: str = "") -> list[Event]:
+    def start(self, source: str = "", started_at: float = 0.0, caller: str = "",
+              config_version: str = "") -> list[Event]:
         """The ``call.started`` event."""
-        return self._emit([CallStarted(self.call_id, 0.0, self.speakers, source, self._wall())])
+        return self._emit([CallStarted(self.call_id, 0.0, self.speakers, source, self._wall(), started_at, caller,
+                                       config_version)])
 
     def feed(self, chunk: AudioChunk) -> list[Event]:
         """Feed the next block of audio (one row per channel); return the events it produced."""

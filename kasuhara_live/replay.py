@@ -128,7 +128,8 @@ class _TrackedSource:
 
 def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Transcriber, sink: EventSink,
                 realtime: bool = False, hooks: Sequence[EventHook] = (), speed: float = 1.0,
-                should_stop: Callable[[], bool] = lambda: False, live: bool = False) -> None:
+                should_stop: Callable[[], bool] = lambda: False, live: bool = False, caller: str = "",
+                config_version: str = "") -> None:
     """Run one call from any audio source through the pipeline, sending every event to ``sink``.
 
     ``realtime`` paces a recorded source as if spoken now (``speed`` times faster) and stamps ``wall``;
@@ -143,7 +144,7 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
     chunks = source.chunks()
     if realtime and not live:
         chunks = paced(chunks, speed=speed)
-    for event in pipeline.start(source.name):
+    for event in pipeline.start(source.name, time.time(), caller, config_version):
         sink(event)
     reason = "end_of_audio"
     for chunk in chunks:
@@ -157,12 +158,13 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
 
 
 def replay_file(path: Path, cfg: Config, transcriber: Transcriber, sink: EventSink, realtime: bool = False,
-                hooks: Callable[[str], list[EventHook]] | None = None) -> None:
+                hooks: Callable[[str], list[EventHook]] | None = None, config_version: str = "") -> None:
     """Run one recorded call through the pipeline, sending every event to ``sink``; the call id is the stem."""
     source = FileSource(path, cfg.audio.chunk_ms)
     progress = Progress(path.name, source.duration)
     tracked = _TrackedSource(source, progress)
     try:
-        stream_call(tracked, path.stem, cfg, transcriber, sink, realtime, hooks(path.stem) if hooks else ())
+        stream_call(tracked, path.stem, cfg, transcriber, sink, realtime, hooks(path.stem) if hooks else (),
+                    config_version=config_version)
     finally:
         progress.close()

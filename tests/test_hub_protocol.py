@@ -55,7 +55,7 @@ class RecordingSink:
         self.events: list[tuple[Event, str]] = []
         self.fail = False
 
-    def record(self, event: Event, agent: str) -> None:
+    def record(self, event: Event, agent: str, monitor: str = "", team: str = "") -> None:
         if self.fail:
             raise OSError("disk full")
         self.events.append((event, agent))

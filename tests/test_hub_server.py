@@ -439,7 +439,7 @@ class FlakySink:
         self.failures_left = 1
         self.recorded: list[Event] = []
 
-    def record(self, event: Event, agent: str) -> None:
+    def record(self, event: Event, agent: str, monitor: str = "", team: str = "") -> None:
         if self.failures_left:
             self.failures_left -= 1
             raise OSError("no space left on device")

@@ -49,22 +49,36 @@ def hub_setup(cfg: Config) -> tuple[HubConfig, Users]:
     return hub, users
 
 
-def serve(cfg: Config, *, host: str | None = None, port: int | None = None) -> None:
-    """Run the hub until interrupted, logging connections (never transcript text) to stderr."""
+def serve(cfg: Config, *, host: str | None = None, port: int | None = None, store_path: str | None = None) -> None:
+    """Run the hub until interrupted, logging connections (never transcript text) to stderr.
+
+    Every accepted event is written to the call store before it is broadcast or acked (``store.path``,
+    or ``store_path``; "" keeps nothing).
+    """
+    from kasuhara_live.store.store import CallStore
+
     hub_cfg, users = hub_setup(cfg)
+    path = cfg.store.path if store_path is None else store_path
+    store = CallStore(Path(path).expanduser()) if path else None
     hub_cfg = dataclasses.replace(hub_cfg, host=host or hub_cfg.host, port=hub_cfg.port if port is None else port)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(hub: Hub) -> None:
-        print(f"kasuhara-live hub listening on {hub.url} ({len(users)} users); Ctrl-C stops it", file=sys.stderr,
-              flush=True)
+        kept = f"calls kept in {store.path}" if store else "calls not stored"
+        print(f"kasuhara-live hub listening on {hub.url} ({len(users)} users; {kept}); Ctrl-C stops it",
+              file=sys.stderr, flush=True)
 
-    asyncio.run(serve_forever(hub_cfg, users, ready=ready))
+    try:
+        asyncio.run(serve_forever(hub_cfg, users, sink=store, ready=ready))
+    finally:
+        if store is not None:
+            store.close()
 
 
-def add_user_to_config(cfg: Config, name: str, role: str, agent: str, override: str | None) -> tuple[Path, str]:
+def add_user_to_config(cfg: Config, name: str, role: str, agent: str, override: str | None,
+                       team: str = "") -> tuple[Path, str]:
     """Add a user to the configured (or given) users file; returns the file and the new token."""
     path = users_file(cfg, override)
-    return path, add_user(path, name, role, agent)
+    return path, add_user(path, name, role, agent, team)

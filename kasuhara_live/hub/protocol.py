@@ -98,14 +98,14 @@ class EventSink(Protocol):
     closes that connection so the publisher sends it again.
     """
 
-    def record(self, event: Event, agent: str) -> None:
-        """Keep ``event`` of a call taken by ``agent``."""
+    def record(self, event: Event, agent: str, monitor: str = "", team: str = "") -> None:
+        """Keep ``event`` of a call taken by ``agent`` at the seat ``monitor`` (the agent's ``team``)."""
 
 
 class NullSink:
     """The default sink: keeps nothing (the hub holds only the bounded history of live calls)."""
 
-    def record(self, event: Event, agent: str) -> None:
+    def record(self, event: Event, agent: str, monitor: str = "", team: str = "") -> None:
         return None
 
 
@@ -132,6 +132,7 @@ class _Call:
     call_id: str
     agent: str
     monitor: str
+    team: str
     # '{"v":1,"kind":"event","agent":…,"monitor":…,"event":' — the envelope of every broadcast of this call.
     envelope: str
     max_seq: int = 0
@@ -344,7 +345,7 @@ class HubState:
                            f"{call.monitor!r}: use a call_id unique to this seat")
         out: list[Output] = []
         if seq > call.max_seq:
-            self.sink.record(event, call.agent)
+            self.sink.record(event, call.agent, call.monitor, call.team)
             call.max_seq = seq
             out = self._broadcast(call, event)
         else:
@@ -356,7 +357,9 @@ class HubState:
     def _new_call(self, call_id: str, monitor: User) -> _Call:
         envelope = (f'{{"v":{PROTOCOL_VERSION},"kind":"event","agent":{_dumps_str(monitor.agent)},'
                     f'"monitor":{_dumps_str(monitor.name)},"event":')
-        call = _Call(call_id=call_id, agent=monitor.agent, monitor=monitor.name, envelope=envelope)
+        agent = self.users.by_name.get(monitor.agent)
+        call = _Call(call_id=call_id, agent=monitor.agent, monitor=monitor.name, team=agent.team if agent else "",
+                     envelope=envelope)
         self._calls[call_id] = call
         return call
 
@@ -377,7 +380,7 @@ class HubState:
                            f"allowed are {names}")
         # Who did it and when comes from the connection and the hub's clock, never from the client.
         event = dataclasses.replace(event, actor=user.name, role=user.role.value, wall=self.clock())
-        self.sink.record(event, call.agent)
+        self.sink.record(event, call.agent, call.monitor, call.team)
         out = self._broadcast(call, event)
         ack: dict[str, Any] = {"v": PROTOCOL_VERSION, "kind": "ack", "call_id": call.call_id}
         if "id" in obj:

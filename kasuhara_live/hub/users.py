@@ -48,11 +48,12 @@ class User:
     role: Role
     token_sha256: str
     agent: str = ""
+    team: str = ""  # optional: the team an agent belongs to (trend reports group by it)
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_KEYS = ("name", "role", "token_sha256", "agent")
+_KEYS = ("name", "role", "token_sha256", "agent", "team")
 _ROLES = ", ".join(role.value for role in Role)
 
 
@@ -144,7 +145,8 @@ def _user_from_table(index: int, table: Any) -> User:
         role = Role(table["role"])
     except ValueError:
         raise ConfigError(f"{where}: role = {table['role']!r} is not allowed: expected one of {_ROLES}") from None
-    return User(name=table["name"], role=role, token_sha256=table["token_sha256"], agent=table.get("agent", ""))
+    return User(name=table["name"], role=role, token_sha256=table["token_sha256"], agent=table.get("agent", ""),
+                team=table.get("team", ""))
 
 
 def parse_users(data: dict[str, Any]) -> Users:
@@ -175,7 +177,7 @@ def load_users(path: Path) -> Users:
         raise ConfigError(f"{path}: {exc}") from None
 
 
-def add_user(path: Path, name: str, role: str, agent: str = "") -> str:
+def add_user(path: Path, name: str, role: str, agent: str = "", team: str = "") -> str:
     """Append a user to ``path`` (created with mode 0600 if missing) and return their new token.
 
     The result is validated as a whole before anything is written, so a bad name, role or agent leaves the
@@ -184,7 +186,7 @@ def add_user(path: Path, name: str, role: str, agent: str = "") -> str:
     existing = load_users(path) if path.exists() else Users([])
     token = new_token()
     try:
-        user = User(name=name, role=Role(role), token_sha256=hash_token(token), agent=agent)
+        user = User(name=name, role=Role(role), token_sha256=hash_token(token), agent=agent, team=team)
     except ValueError:
         raise ConfigError(f"user {name!r}: role = {role!r} is not allowed: expected one of {_ROLES}") from None
     Users([*existing.by_name.values(), user])
@@ -192,6 +194,8 @@ def add_user(path: Path, name: str, role: str, agent: str = "") -> str:
     lines = ["", "[[user]]", f"name = {json.dumps(name)}", f"role = {json.dumps(user.role.value)}"]
     if agent:
         lines.append(f"agent = {json.dumps(agent)}")
+    if team:
+        lines.append(f"team = {json.dumps(team)}")
     lines.append(f"token_sha256 = {json.dumps(user.token_sha256)}")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kasuhara_live.config import Config, resolve_config_file
@@ -31,6 +33,20 @@ class Detector:
         analyzer = Analyzer()
         return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer),
                    agent_phrase_matcher(cfg, analyzer))
+
+    @property
+    def config_version(self) -> str:
+        """A fingerprint of what judges a call: the config files, lexicons and scripts, byte for byte.
+
+        Stored with every call, so a reviewer knows which rules flagged it (and that a later change would not).
+        """
+        digest = hashlib.sha256()
+        files = [*self.cfg.source_files, *(str(resolve_config_file(self.cfg, name)) for name in
+                                           self.cfg.judge.lexicon_files),
+                 str(resolve_config_file(self.cfg, self.cfg.judge.scripts_file))]
+        for name in files:
+            digest.update(Path(name).read_bytes())
+        return digest.hexdigest()[:12]
 
     def for_call(self, call_id: str) -> CallJudge:
         return CallJudge(call_id, self.cfg, self.judge, self.scripts, self.agent_phrases)

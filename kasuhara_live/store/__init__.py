@@ -1,0 +1,1 @@
+"""The call store: what happened on each call, kept in SQLite for QA review, incident and trend reports."""
