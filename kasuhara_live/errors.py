@@ -19,3 +19,7 @@ class ModelError(KasuharaError):
 
 class WireError(KasuharaError):
     """A wire message is malformed: not JSON, wrong version, unknown kind or bad fields."""
+
+
+class StoreError(KasuharaError):
+    """The call store cannot be opened or written, or a request names something it does not hold."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kasuhara_live.errors import KasuharaError
+from kasuhara_live.errors import StoreError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: calls and everything the detector and people said about them
@@ -119,7 +119,7 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
     """Bring the store up to the latest schema, one migration per transaction."""
     version = schema_version(conn)
     if version > len(MIGRATIONS):
-        raise KasuharaError(f"store {path} has schema version {version}, newer than this kasuhara-live "
+        raise StoreError(f"store {path} has schema version {version}, newer than this kasuhara-live "
                             f"understands ({len(MIGRATIONS)}): upgrade kasuhara-live")
     for number in range(version + 1, len(MIGRATIONS) + 1):
         # executescript commits first; the migration and its version bump then commit together.

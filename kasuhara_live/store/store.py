@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kasuhara_live.errors import KasuharaError
+from kasuhara_live.errors import StoreError
 from kasuhara_live.events import (
     Action,
     ActionKind,
@@ -40,10 +40,6 @@ from kasuhara_live.store.schema import migrate
 ALERT_LABELS = ("correct", "false_alarm")
 CONDUCT = ("acceptable", "grey", "unacceptable")
 DEMAND = ("valid", "grey", "invalid")
-
-
-class StoreError(KasuharaError):
-    """The store cannot be opened or written, or a request names something it does not hold."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +132,12 @@ class CallStore:
             _create_private(self.path)
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode = WAL")
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path} is not a kasuhara-live call store: {exc}") from None
             raise StoreError(f"cannot open the call store {self.path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open the call store {self.path}: {exc.strerror}") from None
         finally:
             os.umask(old_umask)
         self._db.execute("PRAGMA synchronous = NORMAL")
@@ -274,7 +274,7 @@ class CallStore:
         record.utterances = [UtteranceFinal(call_id, r[3], r[0], r[1], r[2], r[3], r[4], r[5]) for r in db.execute(
             "SELECT utterance_id, speaker, start, end, text, loudness_db FROM utterances WHERE call_id = ?"
             " ORDER BY start", (call_id,))]
-        record.alerts = [Alert(call_id, r[0], r[1], r[2], Level(r[3]), r[4], r[5], tuple(json.loads(r[6])),
+        record.alerts = [Alert(call_id, r[1], r[0], r[2], Level(r[3]), r[4], r[5], tuple(json.loads(r[6])),
                                tuple(json.loads(r[7])), r[8], r[9], r[10]) for r in db.execute(
             "SELECT alert_id, time, category, severity, start, end, evidence, criteria, script, reason, utterance_id"
             " FROM alerts WHERE call_id = ? ORDER BY time, alert_id", (call_id,))]
