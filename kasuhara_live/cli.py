@@ -228,7 +228,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     detector = _detector(cfg)
     engine = load_engine(cfg.asr)
     return run_demo(cfg, samples, engine, detector, role="agent" if args.agent else "supervisor",
-                    headless=headless, speed=args.speed, out=sys.stdout)
+                    headless=headless, speed=args.speed, out=sys.stdout,
+                    store_path=Path(args.store or cfg.store.path).expanduser() if args.store is not None else None)
 
 
 def _positive(value: str) -> float:
@@ -307,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--agent", action="store_true", help="open the agent's console instead of the supervisor's")
     demo.add_argument("--headless", action="store_true", help="no console: print the supervisor's feed")
     demo.add_argument("--speed", type=_positive, default=1.0, help="play the calls this many times faster")
+    demo.add_argument("--store", nargs="?", const="", metavar="PATH", help="keep the calls in the call store "
+                      "(default path: store.path), for `review`, `report` and `trends`")
 
     models = sub.add_parser("models", help="install or verify the embedded Whisper model")
     models.add_argument("action", choices=["install", "verify"])

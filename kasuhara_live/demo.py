@@ -36,6 +36,7 @@ from kasuhara_live.judge import labels
 from kasuhara_live.judge.detector import Detector
 from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call
 from kasuhara_live.replay import format_clock
+from kasuhara_live.store.store import CallStore
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 DEFAULT_SAMPLES = ("harassment_call.flac", "complaint_call.flac")
@@ -75,8 +76,8 @@ class DemoUsers:
 class BackgroundHub:
     """The real hub, running in a thread with its own event loop, on a free loopback port."""
 
-    def __init__(self, cfg: Config, users: Users) -> None:
-        self.cfg, self.users = cfg, users
+    def __init__(self, cfg: Config, users: Users, store_path: Path | None = None) -> None:
+        self.cfg, self.users, self.store_path = cfg, users, store_path
         self.url = ""
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -104,11 +105,18 @@ class BackgroundHub:
 
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        # Plain ws:// on loopback: the demo's hub is not reachable from elsewhere.
-        async with run_hub(self.cfg.hub, self.users, host="127.0.0.1", port=0, ssl_context=None) as hub:
-            self.url = f"ws://127.0.0.1:{hub.port}"
-            self._ready.set()
-            await self._stop.wait()
+        # The store's connection belongs to this thread, where the hub records before it broadcasts.
+        store = CallStore(self.store_path) if self.store_path else None
+        try:
+            # Plain ws:// on loopback: the demo's hub is not reachable from elsewhere.
+            async with run_hub(self.cfg.hub, self.users, sink=store, host="127.0.0.1", port=0,
+                               ssl_context=None) as hub:
+                self.url = f"ws://127.0.0.1:{hub.port}"
+                self._ready.set()
+                await self._stop.wait()
+        finally:
+            if store is not None:
+                store.close()
 
 
 @dataclass
@@ -132,7 +140,8 @@ def _run_seat(run: SeatRun, cfg: Config, url: str, token: str, transcriber: Tran
         async with Publisher(url, token, buffer_events=cfg.monitor.buffer_events,
                              reconnect_max_s=cfg.monitor.reconnect_max_s) as publisher:
             return await monitor_call(source, call_id, cfg, transcriber, [detector.for_call(call_id)], publisher,
-                                      realtime=True, speed=speed, stop=run.stop)
+                                      realtime=True, speed=speed, stop=run.stop,
+                                      config_version=detector.config_version)
 
     try:
         run.result = asyncio.run(main())
@@ -205,10 +214,11 @@ async def _console_link(url: str, token: str) -> AsyncIterator[ConsoleClient]:
 
 
 def run_demo(cfg: Config, samples: Sequence[Path], transcriber: Transcriber, detector: Detector, *,
-             role: str = "supervisor", headless: bool = False, speed: float = 1.0, out: TextIO) -> int:
-    """Run the demo until the calls end (headless) or the person quits the console."""
+             role: str = "supervisor", headless: bool = False, speed: float = 1.0, out: TextIO,
+             store_path: Path | None = None) -> int:
+    """Run the demo until the calls end (headless) or the person quits the console; ``store_path`` keeps them."""
     users = DemoUsers.make(len(samples))
-    hub = BackgroundHub(cfg, users.users)
+    hub = BackgroundHub(cfg, users.users, store_path)
     url = hub.start()
     shared = SharedTranscriber(transcriber)
     runs = [SeatRun(path, seat, agent) for path, (seat, agent) in zip(samples, users.seats, strict=True)]

@@ -6,13 +6,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
+from kasuhara_live.events import Level
+from kasuhara_live.store.store import CallStore
 from tests.conftest import REPO
 
 
-def test_headless_demo_shows_the_calls_and_their_alerts() -> None:
-    done = subprocess.run([sys.executable, "-m", "kasuhara_live", "demo", "--headless", "--speed", "6"],
-                          capture_output=True, text=True, cwd=REPO, timeout=900)
+def test_headless_demo_shows_the_calls_and_their_alerts(tmp_path: Path) -> None:
+    store = tmp_path / "calls.sqlite"
+    done = subprocess.run([sys.executable, "-m", "kasuhara_live", "demo", "--headless", "--speed", "6", "--store",
+                           str(store)], capture_output=True, text=True, cwd=REPO, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
     assert re.search(r"demo hub at ws://127\.0\.0\.1:\d+; 2 calls", out)
@@ -28,3 +32,9 @@ def test_headless_demo_shows_the_calls_and_their_alerts() -> None:
     assert any("!! [注意]" in line for line in complaint)
     assert out.count("all delivered to the hub") == 2
     assert "== call ended" in "\n".join(harassment) and "== call ended" in "\n".join(complaint)
+    # the hub kept both calls in the store, with their agents, transcripts and alerts
+    with CallStore(store) as kept:
+        calls = {c.call_id: c for c in kept.calls()}
+        assert calls["harassment_call"].agent == "sato" and calls["harassment_call"].max_level is Level.CRITICAL
+        assert calls["complaint_call"].max_level is Level.CAUTION
+        assert len(kept.call("harassment_call").utterances) > 20
