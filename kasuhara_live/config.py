@@ -124,6 +124,7 @@ class HubConfig:
     history_events_per_call: int = field(metadata=_spec(lo=10, hi=100000))
     client_queue_limit: int = field(metadata=_spec(lo=10, hi=100000))
     ended_call_linger_s: float = field(metadata=_spec(lo=0.0, hi=86400.0))
+    silent_call_forget_s: float = field(metadata=_spec(lo=60.0, hi=86400.0))
 
 
 @dataclass(frozen=True)

@@ -448,6 +448,18 @@ def test_ended_calls_linger_then_are_forgotten(rig: Rig) -> None:
     assert to(out, sato)[0]["code"] == "unknown_call"
 
 
+def test_a_call_whose_monitor_went_silent_is_forgotten(rig: Rig) -> None:
+    seat, boss = rig.login("seat-1"), rig.login("boss")
+    rig.publish(seat, 1, CallStarted("c1", 0.0, ("mixed",)))
+    rig.clock.now += rig.hub.silent_s - 1.0
+    rig.publish(seat, 2, final("c1", "u1", "まだ話している"))
+    rig.clock.now += rig.hub.silent_s - 1.0
+    assert rig.hub.expire() == [] and "c1" in rig.hub.calls  # each event keeps a live call on the board
+    rig.clock.now += 1.0
+    assert to(rig.hub.expire(), boss) == [{"v": 1, "kind": "forget", "call_id": "c1"}]
+    assert rig.hub.calls == {}
+
+
 def test_a_closed_connection_receives_nothing_more(rig: Rig) -> None:
     seat, sato, boss = rig.login("seat-1"), rig.login("sato"), rig.login("boss")
     rig.say(boss, {"v": 1, "kind": "watch", "call_id": "c1"})

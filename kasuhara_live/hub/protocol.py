@@ -142,6 +142,7 @@ class _Call:
     next_key: int = 0
     truncated: bool = False
     ended_at: float | None = None
+    last_event_at: float = 0.0
 
 
 @dataclass
@@ -172,6 +173,7 @@ class HubState:
         self.users = users
         self.history_limit = cfg.history_events_per_call
         self.linger_s = cfg.ended_call_linger_s
+        self.silent_s = cfg.silent_call_forget_s
         self.max_message_bytes = cfg.max_message_bytes
         self.clock = clock
         self.sink: EventSink = sink if sink is not None else NullSink()
@@ -266,10 +268,14 @@ class HubState:
                             "\"token\": \"...\"} first")
 
     def expire(self) -> list[Output]:
-        """Forget calls that ended more than ``ended_call_linger_s`` ago; tells the consoles that saw them."""
+        """Forget calls that ended more than ``ended_call_linger_s`` ago, and calls silent for
+        ``silent_call_forget_s`` (their monitor died without ending them); tells the consoles that saw them."""
         now = self.clock()
         out: list[Output] = []
-        for call in [c for c in self._calls.values() if c.ended_at is not None and now - c.ended_at >= self.linger_s]:
+        gone = [c for c in self._calls.values()
+                if (c.ended_at is not None and now - c.ended_at >= self.linger_s)
+                or (c.ended_at is None and c.last_event_at and now - c.last_event_at >= self.silent_s)]
+        for call in gone:
             del self._calls[call.call_id]
             for conn in list(self._watchers.get(call.call_id, ())):
                 self._unregister_watch(conn, call.call_id)
@@ -458,6 +464,7 @@ class HubState:
                 call.partials[utterance_id] = call.next_key
         elif isinstance(event, CallEnded):
             call.ended_at = self.clock()
+        call.last_event_at = self.clock()
         call.history[call.next_key] = _Entry(kind, text, utterance_id)
         call.next_key += 1
         while len(call.history) > self.history_limit:
