@@ -315,6 +315,15 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("action", choices=["install", "verify"])
     models.add_argument("--dir", help="model directory (default: models/whisper-base)")
     models.set_defaults(func=cmd_models)
+
+    def common(sub_parser: argparse.ArgumentParser) -> None:
+        sub_parser.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+
+    from kasuhara_live.reports.commands import add_commands as add_report_commands
+    from kasuhara_live.review.commands import add_commands as add_review_commands
+
+    add_review_commands(sub, common)
+    add_report_commands(sub, common)
     return parser
 
 

@@ -118,7 +118,8 @@ class _TrackedSource:
 
     @property
     def name(self) -> str:
-        return str(self.source.path)
+        # Absolute: the call store keeps it as the audio reference, and QA plays it from anywhere.
+        return str(self.source.path.resolve())
 
     def chunks(self) -> Iterator[AudioChunk]:
         for chunk in self.source.chunks():

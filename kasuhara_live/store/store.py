@@ -98,6 +98,42 @@ class CallReview:
     reviewed_at: float
 
 
+@dataclass(frozen=True)
+class ReviewState:
+    """How far QA has got with one call: alerts labelled, missed ranges added, the judgement if any."""
+
+    labelled: int
+    missed: int
+    harassment: bool | None  # the reviewer's verdict; None while the call is not judged
+
+
+@dataclass(frozen=True)
+class AlertVerdict:
+    """One alert with the reviewer's label (``None`` while unlabelled): agreement figures across calls."""
+
+    call_id: str
+    alert_id: str
+    category: str
+    severity: Level
+    label: str | None
+
+
+@dataclass(frozen=True)
+class ReviewedCall:
+    """A judged call beside what the field flagged on it: the detector's level and the agent's own actions."""
+
+    call_id: str
+    agent: str
+    started_at: float
+    max_level: Level
+    red_card: bool
+    join_requested: bool
+    conduct: str
+    demand: str
+    harassment: bool
+    reviewer: str
+
+
 @dataclass
 class CallRecord:
     """Everything the store holds about one call."""
@@ -111,6 +147,28 @@ class CallRecord:
     labels: dict[str, AlertLabel] = field(default_factory=dict)
     missed: list[Missed] = field(default_factory=list)
     review: CallReview | None = None
+
+
+
+@dataclass(frozen=True)
+class AlertFact:
+    """One alert without its words: what the trend report counts."""
+
+    call_id: str
+    time: float
+    category: str
+    severity: Level
+
+
+@dataclass(frozen=True)
+class ActionFact:
+    """One action without free text: ``detail`` is kept for the structured kinds (script step, red-card
+    category, post-call answers) and empty for supervisors' messages, which trends never read."""
+
+    call_id: str
+    time: float
+    action: ActionKind
+    detail: str
 
 
 def _create_private(path: Path) -> None:
@@ -339,9 +397,88 @@ class CallStore:
             db.execute("INSERT OR REPLACE INTO call_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (call_id, reviewer, conduct, demand, int(harassment), notes, lessons, time.time()))
 
+    # -- QA figures ----------------------------------------------------------------------------------------
+
+    def review_states(self, call_ids: Sequence[str]) -> dict[str, ReviewState]:
+        """How far each listed call has been reviewed (every call named gets a state, unreviewed ones too)."""
+        marks = ",".join("?" * len(call_ids))
+        rows = self._db.execute(
+            "SELECT c.call_id, (SELECT count(*) FROM alert_labels l WHERE l.call_id = c.call_id),"
+            " (SELECT count(*) FROM missed m WHERE m.call_id = c.call_id), r.harassment"
+            f" FROM calls c LEFT JOIN call_reviews r ON r.call_id = c.call_id WHERE c.call_id IN ({marks})",
+            tuple(call_ids)).fetchall()
+        return {r[0]: ReviewState(r[1], r[2], None if r[3] is None else bool(r[3])) for r in rows}
+
+    @staticmethod
+    def _started(since: float | None, until: float | None, column: str = "c.started_at") -> tuple[str, list[Any]]:
+        where, args = ["1 = 1"], list[Any]()
+        if since is not None:
+            where.append(f"{column} >= ?")
+            args.append(since)
+        if until is not None:
+            where.append(f"{column} < ?")
+            args.append(until)
+        return " AND ".join(where), args
+
+    def alert_verdicts(self, *, since: float | None = None, until: float | None = None) -> list[AlertVerdict]:
+        """Every alert of the calls started in [since, until), labelled or not, oldest call first."""
+        where, args = self._started(since, until)
+        return [AlertVerdict(r[0], r[1], r[2], Level(r[3]), r[4]) for r in self._db.execute(
+            "SELECT a.call_id, a.alert_id, a.category, a.severity, l.label FROM alerts a"
+            " JOIN calls c ON c.call_id = a.call_id"
+            " LEFT JOIN alert_labels l ON l.call_id = a.call_id AND l.alert_id = a.alert_id"
+            f" WHERE {where} ORDER BY c.started_at, a.call_id, a.time, a.alert_id", args)]
+
+    def missed_counts(self, *, since: float | None = None, until: float | None = None) -> dict[str, int]:
+        """Missed ranges per category, over the calls started in [since, until)."""
+        where, args = self._started(since, until)
+        return {r[0]: r[1] for r in self._db.execute(
+            "SELECT m.category, count(*) FROM missed m JOIN calls c ON c.call_id = m.call_id"
+            f" WHERE {where} GROUP BY m.category ORDER BY m.category", args)}
+
+    def reviewed_calls(self, *, since: float | None = None, until: float | None = None) -> list[ReviewedCall]:
+        """The judged calls started in [since, until), oldest first, with the flags the field raised on them."""
+        where, args = self._started(since, until)
+        return [ReviewedCall(r[0], r[1], r[2], Level(r[3]), bool(r[4]), bool(r[5]), r[6], r[7], bool(r[8]), r[9])
+                for r in self._db.execute(
+            "SELECT c.call_id, c.agent, c.started_at, c.max_level,"
+            " EXISTS (SELECT 1 FROM actions x WHERE x.call_id = c.call_id AND x.action = 'red_card'),"
+            " EXISTS (SELECT 1 FROM actions x WHERE x.call_id = c.call_id AND x.action = 'join_requested'),"
+            " r.conduct, r.demand, r.harassment, r.reviewer"
+            f" FROM calls c JOIN call_reviews r ON r.call_id = c.call_id WHERE {where}"
+            " ORDER BY c.started_at, c.call_id", args)]
+
     def _require_call(self, call_id: str) -> None:
         if self._db.execute("SELECT 1 FROM calls WHERE call_id = ?", (call_id,)).fetchone() is None:
             raise StoreError(f"no call {call_id!r} in the store {self.path}")
+
+    # -- trend facts ---------------------------------------------------------------------------------------
+
+    def calls_between(self, since: float, until: float) -> list[CallSummary]:
+        """Every call started in [since, until), oldest first (no row limit: the trend report counts them all)."""
+        where, args = self._started(since, until)
+        rows = self._db.execute(
+            "SELECT c.call_id, c.agent, c.seat, c.team, c.source, c.caller, c.config_version, c.started_at,"
+            " c.duration, c.end_reason, c.max_level, c.purged_at,"
+            " (SELECT group_concat(DISTINCT a.category) FROM alerts a WHERE a.call_id = c.call_id),"
+            " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
+            f" FROM calls c WHERE {where} ORDER BY c.started_at, c.call_id", args).fetchall()
+        return [self._summary(row) for row in rows]
+
+    def alert_facts(self, since: float, until: float) -> list[AlertFact]:
+        """The alerts of the calls started in [since, until), without evidence or scripts."""
+        where, args = self._started(since, until)
+        return [AlertFact(r[0], r[1], r[2], Level(r[3])) for r in self._db.execute(
+            "SELECT a.call_id, a.time, a.category, a.severity FROM alerts a JOIN calls c ON c.call_id = a.call_id"
+            f" WHERE {where} ORDER BY c.started_at, a.call_id, a.time, a.alert_id", args)]
+
+    def action_facts(self, since: float, until: float) -> list[ActionFact]:
+        """The actions on the calls started in [since, until); messages come without their text."""
+        where, args = self._started(since, until)
+        return [ActionFact(r[0], r[1], ActionKind(r[2]), r[3]) for r in self._db.execute(
+            "SELECT x.call_id, x.time, x.action, CASE WHEN x.action = 'message' THEN '' ELSE x.detail END"
+            f" FROM actions x JOIN calls c ON c.call_id = x.call_id WHERE {where}"
+            " ORDER BY c.started_at, x.call_id, x.time, x.id", args)]
 
     # -- retention -----------------------------------------------------------------------------------------
 
