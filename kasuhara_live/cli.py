@@ -112,7 +112,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for name in args.data:
         path = Path(name)
         rows = read_rows(path)
-        scores, report = evaluate(rows, detector.judge_text, path.name)
+        blind = any(part.startswith("blind") for part in path.parent.parts)
+        scores, report = evaluate(rows, detector.judge_text, path.name, withhold_text=blind)
         reports.append(report)
         summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
         print(report)
@@ -263,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "readable transcript")
     command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
     evaluation = command("eval", cmd_eval, "precision/recall/F1 of the judge on labelled TSV files")
-    evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional)")
+    evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional); the "
+                            "sentences of a file in a blind* folder are not printed (a test set nobody tunes on)")
     evaluation.add_argument("--out", metavar="PATH", help="also write the Markdown report here")
     command("check-config", cmd_check_config, "validate the config, lexicon and scripts files")
 

@@ -80,7 +80,8 @@ def _klass(level: Level, category: str) -> str:
     return "complaint/grey" if level is Level.CAUTION or category == "complaint" else "ordinary"
 
 
-def evaluate(rows: list[Row], judge: Callable[[str], Judgement], title: str) -> tuple[Scores, str]:
+def evaluate(rows: list[Row], judge: Callable[[str], Judgement], title: str,
+             withhold_text: bool = False) -> tuple[Scores, str]:
     """Score every row; return the binary scores and a Markdown report."""
     results = [(row, judge(row.text)) for row in rows]
     binary = Scores(
@@ -111,7 +112,9 @@ def evaluate(rows: list[Row], judge: Callable[[str], Judgement], title: str) -> 
     false_alarms = [(r, j) for r, j in results if not positive(r.level) and positive(j.level)]
     for name, items in (("Misses", misses), ("False alarms", false_alarms)):
         lines += [f"### {name} ({len(items)})", ""]
+        # A blind test set's sentences stay out of reports: reading them is how one starts tuning on them.
         lines += [f"- `{r.id}` gold {r.level.value}/{r.category}, got {j.level.value}/{j.category} "
-                  f"(conduct {j.conduct}, demand {j.demand}): {r.text}" for r, j in items]
+                  f"(conduct {j.conduct}, demand {j.demand})" + ("" if withhold_text else f": {r.text}")
+                  for r, j in items]
         lines.append("")
     return binary, "\n".join(lines)
