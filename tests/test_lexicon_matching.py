@@ -185,3 +185,43 @@ def test_bad_construction_and_scope_are_rejected() -> None:
                                     'parts = [["a"]]\n'), "s")
     with pytest.raises(ConfigError, match="scope = 'sentence'"):
         parse_lexicon(tomllib.loads('[[exception]]\nid = "x"\nscope = "sentence"\nphrases = ["コンロ"]\n'), "s")
+
+
+def test_a_conjugated_phrase_needs_the_same_form_variant(cfg: Config) -> None:
+    lexicon = parse_lexicon(tomllib.loads('''
+version = 1
+[[term]]
+id = "jump"
+category = "abuse"
+axis = "conduct"
+weight = 1.0
+fuzzy = false
+phrases = ["線路に飛び込め"]
+'''), "jump")
+    judge = UtteranceJudge(lexicon, cfg.judge)
+    assert judge.judge("そんな対応しかできないなら線路に飛び込め").level is Level.WARNING
+    # unidic tags 飛び込め 連用形-一般 and 飛び込ん 連用形-撥音便: a story is not the command
+    assert judge.judge("昨日、人が線路に飛び込んだせいで電車が止まって").level is Level.NONE
+
+
+def test_a_one_kana_part_is_a_particle_not_the_head_of_a_word(cfg: Config) -> None:
+    lexicon = parse_lexicon(tomllib.loads('''
+version = 1
+[[construction]]
+id = "family_known"
+category = "threat"
+axis = "conduct"
+weight = 1.0
+parts = [["あんたの"], ["子"], ["知ってる"]]
+[[construction]]
+id = "rough_na"
+category = "intimidation"
+axis = "conduct"
+weight = 1.0
+parts = [["客"], ["な"]]
+'''), "one-kana")
+    judge = UtteranceJudge(lexicon, cfg.judge)
+    assert judge.judge("あんたの子の学校、知ってるで").level >= Level.WARNING
+    assert judge.judge("あんたの声、知ってる人の声に似てるわ").level < Level.WARNING  # 声 (コエ) is not 子 + ー
+    assert judge.judge("客をなめとるんかなあ").level >= Level.WARNING  # なあ is な, lengthened
+    assert judge.judge("客をなめとるんか").level < Level.WARNING  # nor is な the head of なめとる

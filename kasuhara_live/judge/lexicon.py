@@ -226,6 +226,7 @@ class _Pattern:
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
+_PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
 
 class PhraseMatcher:
@@ -337,7 +338,7 @@ class PhraseMatcher:
                 end = start + len(pattern.lemmas)
                 if end > len(tokens) or lemmas[start:end] != pattern.lemmas:
                     continue
-                if not pattern.any_form and tokens[end - 1].form.split("-")[0] != pattern.last_form.split("-")[0]:
+                if not pattern.any_form and not _same_form(tokens[end - 1].form, pattern.last_form):
                     continue
                 yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
                             "".join(t.surface for t in tokens[start:end]))
@@ -353,10 +354,14 @@ class PhraseMatcher:
                     break
                 if end not in ends:
                     continue
+                last = ends[end]
+                # A one-kana part (よ, ぞ, な) is a particle of its own, lengthened at most (なあ, ぞー); never the
+                # head of another word (子 of 声 コエ, よ of よう ヨオ).
+                whole = end - start > 1 or tokens[last].key_start + len(tokens[last].key) == end \
+                    or tokens[last].pos in _PARTICLE_POS
                 for index in self._exact.get(piece, ()):
                     pattern = self.patterns[index]
-                    if self._ending_agrees(pattern, key, end):
-                        last = ends[end]
+                    if whole and self._ending_agrees(pattern, key, end):
                         yield Match(pattern.owner, pattern.phrase, first, last, 0,
                                     "".join(t.surface for t in tokens[first : last + 1]))
 
@@ -435,6 +440,16 @@ class PhraseMatcher:
             if best is None or distance < best[0]:
                 best = (distance, end)
         return best
+
+
+def _same_form(heard: str, written: str) -> bool:
+    """The same conjugated form: 連用形 variants must agree too (飛び込ん-だ is not the imperative-looking 飛び込め,
+    which unidic tags 連用形-一般), while a form without a variant matches any of its variants."""
+    heard_main, _, heard_variant = heard.partition("-")
+    written_main, _, written_variant = written.partition("-")
+    if heard_main != written_main:
+        return False
+    return not (heard_variant and written_variant) or heard_variant == written_variant
 
 
 def _boundaries(analysis: Analysis) -> tuple[dict[int, int], dict[int, int]]:
