@@ -385,12 +385,15 @@ class PhraseMatcher:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
         # (phrase, start) pairs worth a closer look: a start within the phrase's tolerance of an anchor's diagonal
-        candidates: set[tuple[int, int]] = set()
-        by_bigram, tolerance = self._by_sound_bigram, self._tolerance
+        diagonals: set[tuple[int, int]] = set()
+        by_bigram = self._by_sound_bigram
         for offset in range(len(sound) - 1):
-            for index, pattern_offset in by_bigram.get(sound[offset : offset + 2], ()):
-                diagonal, tol = offset - pattern_offset, tolerance[index]
-                candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
+            postings = by_bigram.get(sound[offset : offset + 2])
+            if postings:
+                diagonals.update((index, offset - pattern_offset) for index, pattern_offset in postings)
+        tolerance = self._tolerance
+        candidates = {(index, s) for index, diagonal in diagonals
+                      for s in range(diagonal - tolerance[index], diagonal + tolerance[index] + 1) if s in starts}
         heard = [sound[o : o + 2] for o in range(len(sound) - 1)]
         for index, start in candidates:
             pattern = self.patterns[index]

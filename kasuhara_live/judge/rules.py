@@ -219,6 +219,10 @@ class UtteranceJudge:
         self.harm_verbs = frozenset(lexicon.harm_verbs)
         self._harm_verb_memo: dict[tuple[str, str], bool] = {}
         self.constructions = lexicon.constructions
+        self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
+        self._by_first_part: dict[str, list[int]] = {}
+        for index, owners in enumerate(self._part_owners):
+            self._by_first_part.setdefault(owners[0], []).append(index)
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
 
@@ -248,8 +252,10 @@ class UtteranceJudge:
         sentence_of = _sentence_index(analysis)
         blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
-        for construction in self.constructions:
-            if not all(part_owner(construction.id, i) in by_owner for i in range(len(construction.parts))):
+        # Only constructions whose first part was heard can be complete: look those up instead of trying all.
+        maybe = sorted(i for owner in by_owner for i in self._by_first_part.get(owner, ()))
+        for construction, owners in ((self.constructions[i], self._part_owners[i]) for i in maybe):
+            if not all(owner in by_owner for owner in owners):
                 continue
             # A construction may run over into the next sentence: 韓国の人?じゃあ話しても無駄だな.
             for sentence in set(sentence_of):
