@@ -71,7 +71,7 @@ def free_port() -> int:
         return port
 
 
-def write_site(folder: Path, monitors: int, supervisors: int, port: int) -> dict[str, str]:
+def write_site(folder: Path, monitors: int, supervisors: int, port: int, with_store: bool = True) -> dict[str, str]:
     """Users file and site config for the run; returns name -> token."""
     tokens: dict[str, str] = {}
     lines: list[str] = []
@@ -89,8 +89,10 @@ def write_site(folder: Path, monitors: int, supervisors: int, port: int) -> dict
     for j in range(supervisors):
         add(f"boss-{j}", "supervisor")
     (folder / "users.toml").write_text("\n".join(lines), encoding="utf-8")
-    (folder / "site.toml").write_text(f'[hub]\nusers_file = "users.toml"\nhost = "127.0.0.1"\nport = {port}\n',
-                                      encoding="utf-8")
+    # The hub writes every event to the call store before it broadcasts it, as in production (unless --no-store).
+    store = "" if not with_store else str(folder / "calls.sqlite")
+    (folder / "site.toml").write_text(f'[hub]\nusers_file = "users.toml"\nhost = "127.0.0.1"\nport = {port}\n'
+                                      f'[store]\npath = "{store}"\n', encoding="utf-8")
     return tokens
 
 
@@ -315,6 +317,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--watch", type=int, default=1, help="calls each supervisor watches (partials too)")
     parser.add_argument("--agents", action="store_true", help="one agent console per monitor")
+    parser.add_argument("--no-store", action="store_true", help="the hub keeps nothing (no call store)")
     parser.add_argument("--out", default=str(REPO / "bench" / "HUB_RESULTS.md"))
     args = parser.parse_args()
     if args.seconds < 10 or args.monitors < 1 or args.monitors > 2000 or args.supervisors > 500:
@@ -322,7 +325,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hub-load-") as tmp:
         folder = Path(tmp)
         port = free_port()
-        tokens = write_site(folder, args.monitors, args.supervisors, port)
+        tokens = write_site(folder, args.monitors, args.supervisors, port, not args.no_store)
         hub = start_hub(folder)
         try:
             results = asyncio.run(run(args, f"ws://127.0.0.1:{port}", tokens, hub.pid))
@@ -332,7 +335,9 @@ def main() -> int:
     command = "bench/hub_load.py " + " ".join(sys.argv[1:])
     load = os.getloadavg()[0]  # others share this machine: the 1-minute load says how much
     header = (f"## {args.monitors} calls, {args.supervisors} supervisors"
-              f"{', agent consoles' if args.agents else ''}\n\nCommand: `.venv/bin/python {command.strip()}`\n\n"
+              f"{', agent consoles' if args.agents else ''}"
+              f"{', no store' if args.no_store else ', with the call store'}"
+              f"\n\nCommand: `.venv/bin/python {command.strip()}`\n\n"
               f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, websockets {websockets.__version__}; load average before the end "
               f"{load:.1f}.\n\n")
