@@ -221,6 +221,7 @@ class _Pattern:
     sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
     tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
     by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
+    grammatical: bool = False  # only particles/auxiliaries (けん, ぞ): heard only as such, not as a noun (件)
 
 
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
@@ -261,7 +262,8 @@ class PhraseMatcher:
                                               sound_key(analysis.key),
                                               sound_key(last.key) if last and len(words) > 1 and errors else "",
                                               fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
-                                              and all(w.pos in _NOUN_POS for w in words)))
+                                              and all(w.pos in _NOUN_POS for w in words),
+                                              bool(words) and all(w.pos in _PARTICLE_POS for w in words)))
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
         frequency: dict[str, int] = defaultdict(int)
@@ -359,8 +361,11 @@ class PhraseMatcher:
                 # head of another word (子 of 声 コエ, よ of よう ヨオ).
                 whole = end - start > 1 or tokens[last].key_start + len(tokens[last].key) == end \
                     or tokens[last].pos in _PARTICLE_POS
+                grammatical_only = all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1])
                 for index in self._exact.get(piece, ()):
                     pattern = self.patterns[index]
+                    if pattern.grammatical and not grammatical_only:
+                        continue  # the ending けん is not the noun 件, the particle は not 歯
                     if whole and self._ending_agrees(pattern, key, end):
                         yield Match(pattern.owner, pattern.phrase, first, last, 0,
                                     "".join(t.surface for t in tokens[first : last + 1]))
