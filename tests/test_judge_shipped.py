@@ -66,6 +66,9 @@ NEGATIVES = [
     # the same sounds but for voicing, where the term's noun is short or an everyday word is meant
     "このガスコンロ、火がつかないんです",
     "会心の出来だったのに、一週間で壊れました",
+    # Whisper writes a comma where a quotation mark would be: still a quotation, still a negation
+    "店員に、殺すぞ、って言われたんです",
+    "殴る、なんて一言も言ってませんよ",
     # an apology for asking again is not persistence
     "何度もすみません、もう一回だけ番号を言ってもらえますか",
 ]

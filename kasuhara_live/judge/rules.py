@@ -91,9 +91,12 @@ NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 def _clause_after(tokens: tuple[Token, ...], last: int) -> list[Token]:
     out = []
-    for token in tokens[last + 1 :]:
+    rest = tokens[last + 1 :]
+    for index, token in enumerate(rest):
         if token.surface in _CLOSING_QUOTES:
             continue  # 「バカ」と言われた: the quote ends, the clause does not
+        if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in _QUOTES:
+            continue  # 殺すぞ、って言われた: Whisper's comma where a quotation mark would be
         if token.is_break:
             break
         out.append(token)
@@ -163,7 +166,7 @@ def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
         token = tokens[index]
         if token.lemma in _SAYING_VERBS and token.pos == "動詞":
             return index
-        if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in ("は", "も", "に", "から", "の")):
+        if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in ("は", "も", "に", "から", "の", "が")):
             return None
     return None
 
