@@ -324,7 +324,10 @@ class PhraseMatcher:
             same = kept.setdefault(match.owner, [])
             if not any(k.first <= match.last and match.first <= k.last for k in same):
                 same.append(match)
-        return sorted((m for group in kept.values() for m in group), key=lambda m: (m.first, m.last))
+        # The matched words are joined only for the matches kept (most candidates are dropped above).
+        tokens = analysis.tokens
+        return sorted((m._replace(text="".join(t.surface for t in tokens[m.first : m.last + 1]))
+                       for group in kept.values() for m in group), key=lambda m: (m.first, m.last))
 
     @staticmethod
     def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
@@ -342,8 +345,7 @@ class PhraseMatcher:
                     continue
                 if not pattern.any_form and not _same_form(tokens[end - 1].form, pattern.last_form):
                     continue
-                yield Match(pattern.owner, pattern.phrase, start, end - 1, 0,
-                            "".join(t.surface for t in tokens[start:end]))
+                yield Match(pattern.owner, pattern.phrase, start, end - 1, 0, "")
 
     def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Phrases without tolerance: their whole reading, from a token start to a token end."""
@@ -367,8 +369,7 @@ class PhraseMatcher:
                     if pattern.grammatical and not grammatical_only:
                         continue  # the ending けん is not the noun 件, the particle は not 歯
                     if whole and self._ending_agrees(pattern, key, end):
-                        yield Match(pattern.owner, pattern.phrase, first, last, 0,
-                                    "".join(t.surface for t in tokens[first : last + 1]))
+                        yield Match(pattern.owner, pattern.phrase, first, last, 0, "")
 
     def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Short terms heard with the right sound but another voicing: 溶けさせろ for 土下座させろ (どげざ → とけさ)."""
@@ -383,8 +384,7 @@ class PhraseMatcher:
                     if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
                         continue  # heard as written: the exact path has it; a particle does not start a term
                     last = ends[end]
-                    yield Match(pattern.owner, pattern.phrase, first, last, 1,
-                                "".join(t.surface for t in tokens[first : last + 1]))
+                    yield Match(pattern.owner, pattern.phrase, first, last, 1, "")
 
     def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
@@ -421,8 +421,7 @@ class PhraseMatcher:
                 last = ends[best[1]]
                 # rank by the distance of what was actually written, not of the folded sounds
                 written = Levenshtein.distance(pattern.key, key[start : best[1]])
-                yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1),
-                            "".join(t.surface for t in tokens[first : last + 1]))
+                yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1), "")
 
     @staticmethod
     def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
