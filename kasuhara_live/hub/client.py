@@ -82,6 +82,16 @@ class _Pending:
     partial: tuple[str, str] | None  # (call_id, utterance_id) of a partial, which a later one supersedes
 
 
+def _decode(raw: str | bytes) -> dict[str, Any] | None:
+    """A hub message as a dict; None (logged) for anything else: a client never dies of one bad message."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        log.warning("hub sent a message that is not json; ignored")
+        return None
+    return message if isinstance(message, dict) else None
+
+
 class Publisher:
     """A monitor's connection to the hub: ordered, acked, buffered while the hub is away.
 
@@ -275,12 +285,8 @@ class Publisher:
     async def _read(self, ws: ClientConnection) -> None:
         try:
             async for raw in ws:
-                try:
-                    message = json.loads(raw)
-                except ValueError:
-                    log.warning("hub sent a message that is not json; ignored")
-                    continue
-                if isinstance(message, dict):
+                message = _decode(raw)
+                if message is not None:
                     self._on_message(message)
         finally:
             self._wakeup.set()  # the sender notices the reader has stopped
@@ -375,12 +381,8 @@ class ConsoleClient:
                     break
                 return {"v": PROTOCOL_VERSION, "kind": "disconnected",
                         "code": exc.rcvd.code if exc.rcvd else 1006, "reason": exc.rcvd.reason if exc.rcvd else ""}
-            try:
-                message = json.loads(raw)
-            except ValueError:
-                log.warning("hub sent a message that is not json; ignored")
-                continue
-            if isinstance(message, dict):
+            message = _decode(raw)
+            if message is not None:
                 return message
         raise StopAsyncIteration
 
