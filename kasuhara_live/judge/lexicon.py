@@ -15,6 +15,7 @@ A bigram index keeps this fast: only (phrase, position) pairs sharing a kana big
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -230,6 +231,9 @@ _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
 
+_Found = tuple[int, int, int, int]  # (phrase index, first token, last token, distance)
+
+
 class PhraseMatcher:
     """Finds lexicon phrases in analysed utterances, tolerant to how Whisper spells what it heard."""
 
@@ -264,6 +268,20 @@ class PhraseMatcher:
                                               fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
                                               and all(w.pos in _NOUN_POS for w in words),
                                               bool(words) and all(w.pos in _PARTICLE_POS for w in words)))
+        # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
+        # each is matched once and its owners are fanned out in find().
+        distinct: dict[_Pattern, int] = {}
+        self._owners: list[list[tuple[str, str]]] = []
+        specs: list[_Pattern] = []
+        for pattern in self.patterns:
+            signature = dataclasses.replace(pattern, owner="", phrase="")
+            index = distinct.get(signature)
+            if index is None:
+                index = distinct[signature] = len(specs)
+                specs.append(pattern)
+                self._owners.append([])
+            self._owners[index].append((pattern.owner, pattern.phrase))
+        self.patterns = specs
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
         frequency: dict[str, int] = defaultdict(int)
@@ -286,6 +304,10 @@ class PhraseMatcher:
                 self._by_sound[pattern.sound].append(index)
         self._sound_lengths = sorted({len(k) for k in self._by_sound})
         self._longest_exact = max((len(k) for k in self._exact), default=0)
+        self._siblings: dict[str, frozenset[str]] = {}
+        for construction in lexicon.constructions:
+            parts = frozenset(part_owner(construction.id, i) for i in range(len(construction.parts)))
+            self._siblings.update(dict.fromkeys(parts, parts))
         # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
         self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
         # The q-gram lemma: a phrase heard with at most k errors keeps at least (its distinct bigrams - 2k) of
@@ -315,16 +337,23 @@ class PhraseMatcher:
     def find(self, analysis: Analysis) -> list[Match]:
         """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
         starts, ends = _boundaries(analysis)
-        candidates = sorted([*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
-                             *self._sound_matches(analysis, starts, ends),
-                             *self._fuzzy_matches(analysis, starts, ends)],
-                            key=lambda m: (m.distance, m.first - m.last))
+        found = [*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
+                 *self._sound_matches(analysis, starts, ends), *self._fuzzy_matches(analysis, starts, ends)]
+        owners = self._owners
+        # A construction's part only matters when every part of it was heard: skip the rest (a heard な is a
+        # part of dozens of constructions, nearly all of them incomplete in any one utterance).
+        present = {owner for index, *_ in found for owner, _ in owners[index]}
+        siblings = self._siblings
         kept: dict[str, list[Match]] = {}
-        for match in candidates:
-            same = kept.setdefault(match.owner, [])
-            if not any(k.first <= match.last and match.first <= k.last for k in same):
-                same.append(match)
-        # The matched words are joined only for the matches kept (most candidates are dropped above).
+        for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
+            for owner, phrase in owners[index]:
+                parts = siblings.get(owner)
+                if parts is not None and not parts <= present:
+                    continue
+                same = kept.setdefault(owner, [])
+                if not any(k.first <= last and first <= k.last for k in same):
+                    same.append(Match(owner, phrase, first, last, distance, ""))
+        # The matched words are joined only for the matches kept.
         tokens = analysis.tokens
         return sorted((m._replace(text="".join(t.surface for t in tokens[m.first : m.last + 1]))
                        for group in kept.values() for m in group), key=lambda m: (m.first, m.last))
@@ -334,7 +363,7 @@ class PhraseMatcher:
         # Fuzziness is for content words Whisper spells by sound; grammar endings decide what is meant.
         return not pattern.ending or key[end - len(pattern.ending) : end] == pattern.ending
 
-    def _lemma_matches(self, analysis: Analysis) -> Iterable[Match]:
+    def _lemma_matches(self, analysis: Analysis) -> Iterable[_Found]:
         tokens = analysis.tokens
         lemmas = tuple(t.lemma for t in tokens)
         for start, lemma in enumerate(lemmas):
@@ -345,9 +374,10 @@ class PhraseMatcher:
                     continue
                 if not pattern.any_form and not _same_form(tokens[end - 1].form, pattern.last_form):
                     continue
-                yield Match(pattern.owner, pattern.phrase, start, end - 1, 0, "")
+                yield index, start, end - 1, 0
 
-    def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+    def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int],
+                       ends: Mapping[int, int]) -> Iterable[_Found]:
         """Phrases without tolerance: their whole reading, from a token start to a token end."""
         key, tokens = analysis.key, analysis.tokens
         prefixes = self._exact_prefixes
@@ -369,9 +399,10 @@ class PhraseMatcher:
                     if pattern.grammatical and not grammatical_only:
                         continue  # the ending けん is not the noun 件, the particle は not 歯
                     if whole and self._ending_agrees(pattern, key, end):
-                        yield Match(pattern.owner, pattern.phrase, first, last, 0, "")
+                        yield index, first, last, 0
 
-    def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+    def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int],
+                       ends: Mapping[int, int]) -> Iterable[_Found]:
         """Short terms heard with the right sound but another voicing: 溶けさせろ for 土下座させろ (どげざ → とけさ)."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
         for start, first in starts.items():
@@ -384,9 +415,10 @@ class PhraseMatcher:
                     if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
                         continue  # heard as written: the exact path has it; a particle does not start a term
                     last = ends[end]
-                    yield Match(pattern.owner, pattern.phrase, first, last, 1, "")
+                    yield index, first, last, 1
 
-    def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int], ends: Mapping[int, int]) -> Iterable[Match]:
+    def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int],
+                       ends: Mapping[int, int]) -> Iterable[_Found]:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
         # (phrase, start) pairs worth a closer look: a start within the phrase's tolerance of an anchor's diagonal
@@ -421,7 +453,7 @@ class PhraseMatcher:
                 last = ends[best[1]]
                 # rank by the distance of what was actually written, not of the folded sounds
                 written = Levenshtein.distance(pattern.key, key[start : best[1]])
-                yield Match(pattern.owner, pattern.phrase, first, last, min(written, tol + 1), "")
+                yield index, first, last, min(written, tol + 1)
 
     @staticmethod
     def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
