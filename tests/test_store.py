@@ -243,3 +243,12 @@ def test_killing_replay_loses_no_final_it_printed(tmp_path: Path) -> None:
     with CallStore(store_path) as store:
         kept = {u.utterance_id for u in store.call("complaint_call").utterances}
     assert set(printed) <= kept
+
+
+def test_readers_do_not_create_a_store_at_a_mistyped_path(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no call store at"):
+        CallStore.existing(tmp_path / "typo" / "calls.sqlite")
+    assert not (tmp_path / "typo").exists()
+    done = subprocess.run([sys.executable, "-m", "kasuhara_live", "review", "list", "--store",
+                           str(tmp_path / "typo.sqlite")], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no call store" in done.stderr

@@ -26,11 +26,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _store(cfg: Config, path: str | None) -> CallStore:
-    target = Path(path or cfg.store.path).expanduser()
-    # CallStore creates a missing file; a report on a mistyped path should say so, not show an empty store.
-    if not target.exists():
-        raise KasuharaError(f"no call store at {target}: give --store PATH or set store.path in the config")
-    return CallStore(target)
+    return CallStore.existing(Path(path or cfg.store.path).expanduser())
 
 
 def _footer(lang: str) -> str:

@@ -43,7 +43,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 @contextmanager
 def _store(args: argparse.Namespace, cfg: Config) -> Iterator[CallStore]:
-    with CallStore(Path(args.store or cfg.store.path).expanduser()) as store:
+    with CallStore.existing(Path(args.store or cfg.store.path).expanduser()) as store:
         yield store
 
 

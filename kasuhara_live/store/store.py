@@ -206,6 +206,13 @@ class CallStore:
             raise StoreError(f"{self.path} is not a kasuhara-live call store: {exc}") from None
         self._levels: dict[str, Level] = {}
 
+    @classmethod
+    def existing(cls, path: Path) -> CallStore:
+        """Open a store that must already exist (readers: a mistyped path is an error, not a new empty store)."""
+        if not path.exists():
+            raise StoreError(f"no call store at {path}: give --store PATH or set store.path in the config")
+        return cls(path)
+
     def close(self) -> None:
         self._db.close()
 
