@@ -199,7 +199,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     detector = _detector(cfg)
     engine = load_engine(cfg.asr)
     result = run_monitor(cfg, source, engine, detector, url=args.hub or cfg.monitor.hub_url, token=token,
-                         seat=args.seat, live=not args.file, speed=args.speed)
+                         seat=args.seat, live=not args.file, speed=args.speed, caller_id=args.caller_id or "")
     print(result.summary())
     return 0 if result.delivered else 1
 
@@ -297,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--seat", default=socket.gethostname().split(".")[0], help="seat name for call ids "
                          "(default: the host name)")
     monitor.add_argument("--speed", type=_positive, default=1.0, help="with --file: play it this many times faster")
+    monitor.add_argument("--caller-id", help="the caller's number or customer id (stored only as a keyed hash, "
+                         "to recognise repeat callers)")
 
     console = command("console", cmd_console, "the agent's or supervisor's live console (Textual)")
     console.add_argument("--role", choices=["agent", "supervisor"], help="which console (default: the role the hub "

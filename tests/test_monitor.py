@@ -111,3 +111,12 @@ def test_console_with_an_unreachable_hub_is_one_line(tmp_path: object) -> None:
     done = _cli("console", "--role", "supervisor", "--hub", "ws://127.0.0.1:9", env=env)
     assert done.returncode == 2, done
     assert done.stderr.count("\n") == 1 and "cannot reach the hub" in done.stderr
+
+
+def test_caller_ids_are_stored_as_keyed_hashes() -> None:
+    from kasuhara_live.monitor import hash_caller
+
+    hashed = hash_caller("090-1234-5678", "site-secret")
+    assert len(hashed) == 16 and "1234" not in hashed
+    assert hashed == hash_caller("090-1234-5678", "site-secret") != hash_caller("090-1234-5678", "other")
+    assert hash_caller("", "site-secret") == ""
