@@ -171,6 +171,16 @@ class ActionFact:
     detail: str
 
 
+# One call's summary row: its columns, its alert categories and its alert count (see CallStore._summary).
+_SUMMARY_SELECT = (
+    "SELECT c.call_id, c.agent, c.seat, c.team, c.source, c.caller, c.config_version, c.started_at,"
+    " c.duration, c.end_reason, c.max_level, c.purged_at,"
+    " (SELECT group_concat(DISTINCT a.category) FROM alerts a WHERE a.call_id = c.call_id),"
+    " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
+    " FROM calls c"
+)
+
+
 def _create_private(path: Path) -> None:
     # Transcripts are personal data: the file (and SQLite's -wal/-shm beside it, which inherit the umask)
     # is readable by its owner only.
@@ -295,29 +305,22 @@ class CallStore:
     def calls(self, *, since: float | None = None, until: float | None = None, min_level: Level | None = None,
               category: str | None = None, agent: str | None = None, limit: int = 1000) -> list[CallSummary]:
         """Calls started in [since, until), newest first, filtered by their highest level, a category, an agent."""
-        where, args = ["1 = 1"], list[Any]()
-        if since is not None:
-            where.append("c.started_at >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("c.started_at < ?")
-            args.append(until)
+        where, args = self._started(since, until)
         if agent:
-            where.append("c.agent = ?")
+            where += " AND c.agent = ?"
             args.append(agent)
         if category:
-            where.append("EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.call_id AND a.category = ?)")
+            where += " AND EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.call_id AND a.category = ?)"
             args.append(category)
-        rows = self._db.execute(
-            "SELECT c.call_id, c.agent, c.seat, c.team, c.source, c.caller, c.config_version, c.started_at,"
-            " c.duration, c.end_reason, c.max_level, c.purged_at,"
-            " (SELECT group_concat(DISTINCT a.category) FROM alerts a WHERE a.call_id = c.call_id),"
-            " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
-            f" FROM calls c WHERE {' AND '.join(where)} ORDER BY c.started_at DESC LIMIT ?", (*args, limit)).fetchall()
-        out = [self._summary(row) for row in rows]
+        out = self._summaries(f"{where} ORDER BY c.started_at DESC LIMIT ?", [*args, limit])
         if min_level is not None:
             out = [c for c in out if c.max_level >= min_level]
         return out
+
+    def _summaries(self, condition: str, args: Sequence[Any]) -> list[CallSummary]:
+        """Call summaries for ``WHERE condition`` (which may carry its ORDER BY and LIMIT)."""
+        rows = self._db.execute(_SUMMARY_SELECT + f" WHERE {condition}", tuple(args)).fetchall()
+        return [self._summary(row) for row in rows]
 
     @staticmethod
     def _summary(row: Sequence[Any]) -> CallSummary:
@@ -360,14 +363,7 @@ class CallStore:
         return record
 
     def calls_by_id(self, call_ids: Sequence[str]) -> list[CallSummary]:
-        marks = ",".join("?" * len(call_ids))
-        rows = self._db.execute(
-            "SELECT c.call_id, c.agent, c.seat, c.team, c.source, c.caller, c.config_version, c.started_at,"
-            " c.duration, c.end_reason, c.max_level, c.purged_at,"
-            " (SELECT group_concat(DISTINCT a.category) FROM alerts a WHERE a.call_id = c.call_id),"
-            " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
-            f" FROM calls c WHERE c.call_id IN ({marks})", tuple(call_ids)).fetchall()
-        return [self._summary(row) for row in rows]
+        return self._summaries(f"c.call_id IN ({','.join('?' * len(call_ids))})", call_ids)
 
     # -- QA review -----------------------------------------------------------------------------------------
 
@@ -464,13 +460,7 @@ class CallStore:
     def calls_between(self, since: float, until: float) -> list[CallSummary]:
         """Every call started in [since, until), oldest first (no row limit: the trend report counts them all)."""
         where, args = self._started(since, until)
-        rows = self._db.execute(
-            "SELECT c.call_id, c.agent, c.seat, c.team, c.source, c.caller, c.config_version, c.started_at,"
-            " c.duration, c.end_reason, c.max_level, c.purged_at,"
-            " (SELECT group_concat(DISTINCT a.category) FROM alerts a WHERE a.call_id = c.call_id),"
-            " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
-            f" FROM calls c WHERE {where} ORDER BY c.started_at, c.call_id", args).fetchall()
-        return [self._summary(row) for row in rows]
+        return self._summaries(f"{where} ORDER BY c.started_at, c.call_id", args)
 
     def alert_facts(self, since: float, until: float) -> list[AlertFact]:
         """The alerts of the calls started in [since, until), without evidence or scripts."""
