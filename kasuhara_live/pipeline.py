@@ -148,10 +148,19 @@ class CallPipeline:
         return out
 
 
-def run_call(pipeline: CallPipeline, chunks: Iterable[AudioChunk], source: str = "") -> Iterator[Event]:
-    """Drive a pipeline over a whole source, yielding events as they are produced."""
-    yield from pipeline.start(source)
+def run_call(pipeline: CallPipeline, chunks: Iterable[AudioChunk], source: str = "", *, started_at: float = 0.0,
+             caller: str = "", config_version: str = "",
+             should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+    """Drive a pipeline over a whole source, yielding events as they are produced.
+
+    ``should_stop`` is polled per chunk: a call stopped early still ends properly (open utterances flushed,
+    ``call.ended`` with reason ``stopped``).
+    """
+    yield from pipeline.start(source, started_at, caller, config_version)
     for chunk in chunks:
+        if should_stop():
+            yield from pipeline.finish("stopped")
+            return
         yield from pipeline.feed(chunk)
     yield from pipeline.finish()
 

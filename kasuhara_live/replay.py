@@ -16,7 +16,7 @@ from kasuhara_live.audio.vad import WebRtcDetector
 from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, UtteranceFinal
 from kasuhara_live.judge import labels
-from kasuhara_live.pipeline import CallPipeline, EventHook, speakers_for
+from kasuhara_live.pipeline import CallPipeline, EventHook, run_call, speakers_for
 
 EventSink = Callable[[Event], None]
 
@@ -145,16 +145,8 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
     chunks = source.chunks()
     if realtime and not live:
         chunks = paced(chunks, speed=speed)
-    for event in pipeline.start(source.name, time.time(), caller, config_version):
-        sink(event)
-    reason = "end_of_audio"
-    for chunk in chunks:
-        if should_stop():
-            reason = "stopped"
-            break
-        for event in pipeline.feed(chunk):
-            sink(event)
-    for event in pipeline.finish(reason):
+    for event in run_call(pipeline, chunks, source.name, started_at=time.time(), caller=caller,
+                          config_version=config_version, should_stop=should_stop):
         sink(event)
 
 
