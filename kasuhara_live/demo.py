@@ -29,12 +29,12 @@ from kasuhara_live.console.link import (
 )
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, LevelChanged, UtteranceFinal
-from kasuhara_live.hub.client import ConsoleClient, Publisher
+from kasuhara_live.hub.client import ConsoleClient
 from kasuhara_live.hub.server import run_hub
 from kasuhara_live.hub.users import Role, User, Users, hash_token, new_token
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.detector import Detector
-from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call
+from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call, open_publisher
 from kasuhara_live.replay import format_clock
 from kasuhara_live.store.store import CallStore
 
@@ -137,8 +137,7 @@ def _run_seat(run: SeatRun, cfg: Config, url: str, token: str, transcriber: Tran
     async def main() -> MonitorResult:
         source = FileSource(run.path, cfg.audio.chunk_ms)
         call_id = run.path.stem  # the demo's hub is new on every run, so the name is unique there
-        async with Publisher(url, token, buffer_events=cfg.monitor.buffer_events,
-                             reconnect_max_s=cfg.monitor.reconnect_max_s) as publisher:
+        async with open_publisher(cfg, url, token) as publisher:
             return await monitor_call(source, call_id, cfg, transcriber, [detector.for_call(call_id)], publisher,
                                       realtime=True, speed=speed, stop=run.stop,
                                       config_version=detector.config_version)

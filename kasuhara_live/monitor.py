@@ -32,6 +32,7 @@ from kasuhara_live.pipeline import EventHook
 from kasuhara_live.replay import stream_call
 
 if TYPE_CHECKING:
+    from kasuhara_live.hub.client import Publisher
     from kasuhara_live.judge.detector import Detector
 
 
@@ -107,11 +108,16 @@ def hash_caller(caller_id: str, salt: str) -> str:
     return hmac.new(salt.encode("utf-8"), caller_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
+def open_publisher(cfg: Config, url: str, token: str) -> Publisher:
+    """The hub client for one seat, bounded and backing off as ``[monitor]`` says."""
+    from kasuhara_live.hub.client import Publisher
+
+    return Publisher(url, token, buffer_events=cfg.monitor.buffer_events, reconnect_max_s=cfg.monitor.reconnect_max_s)
+
+
 def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, detector: Detector, *, url: str,
                 token: str, seat: str, live: bool, speed: float = 1.0, caller_id: str = "") -> MonitorResult:
     """The ``monitor`` command: one call from ``source`` to the hub; Ctrl-C ends the call cleanly."""
-    from kasuhara_live.hub.client import Publisher
-
     call_id = new_call_id(seat)
     stop = threading.Event()
 
@@ -121,8 +127,7 @@ def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, dete
             # The call ends properly (open utterances flushed, call.ended sent) instead of dying mid-utterance.
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-        async with Publisher(url, token, buffer_events=cfg.monitor.buffer_events,
-                             reconnect_max_s=cfg.monitor.reconnect_max_s) as publisher:
+        async with open_publisher(cfg, url, token) as publisher:
             if not await publisher.wait_connected(5.0):
                 print(f"kasuhara-live monitor: the hub at {url} is not reachable yet; events are kept until it is",
                       file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,12 @@ class Detector:
         return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer),
                    agent_phrase_matcher(cfg, analyzer))
 
-    @property
+    @functools.cached_property
     def config_version(self) -> str:
         """A fingerprint of what judges a call: the config files, lexicons and scripts, byte for byte.
 
         Stored with every call, so a reviewer knows which rules flagged it (and that a later change would not).
+        Hashed on first use and kept for the detector's life, not re-read for every call.
         """
         digest = hashlib.sha256()
         files = [*self.cfg.source_files, *(str(resolve_config_file(self.cfg, name)) for name in
