@@ -249,9 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kasuhara-live {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    def common(sub_parser: argparse.ArgumentParser) -> None:
+        sub_parser.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+
     def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         sub_parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-        sub_parser.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
+        common(sub_parser)
         sub_parser.set_defaults(func=func)
         return sub_parser
 
@@ -319,9 +322,6 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("action", choices=["install", "verify"])
     models.add_argument("--dir", help="model directory (default: models/whisper-base)")
     models.set_defaults(func=cmd_models)
-
-    def common(sub_parser: argparse.ArgumentParser) -> None:
-        sub_parser.add_argument("--config", metavar="PATH", help="site config layered over configs/default.toml")
 
     from kasuhara_live.reports.commands import add_commands as add_report_commands
     from kasuhara_live.review.commands import add_commands as add_review_commands
