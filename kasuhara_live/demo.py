@@ -35,7 +35,7 @@ from kasuhara_live.hub.users import Role, User, Users, hash_token, new_token
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.detector import Detector
 from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call, open_publisher
-from kasuhara_live.replay import format_clock
+from kasuhara_live.replay import alert_headline, format_clock
 from kasuhara_live.store.store import CallStore
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
@@ -181,9 +181,7 @@ class FeedPrinter:
         if isinstance(event, UtteranceFinal):
             return f"{where} {format_clock(event.start)} {event.speaker}: {event.text}"
         if isinstance(event, Alert):
-            level = labels.LEVEL[lang][event.severity.value]
-            category = labels.category(lang, event.category)
-            return f"{where}   !! [{level}] {category}: {' / '.join(event.evidence)}\n{where}      → {event.script}"
+            return f"{where}   {alert_headline(event, lang)}\n{where}      → {event.script}"
         if isinstance(event, LevelChanged):
             level = labels.LEVEL[lang][event.level.value]
             return f"{where}   level → {level}: {event.reason}"

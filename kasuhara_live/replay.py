@@ -27,6 +27,12 @@ def format_clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:04.1f}"
 
 
+def alert_headline(alert: Alert, language: str) -> str:
+    """``!! [警告] 威圧的な言動: ふざけるな / なめてんのか``: an alert as one line of a transcript or feed."""
+    level = labels.LEVEL[language][alert.severity.value]
+    return f"!! [{level}] {labels.category(language, alert.category)}: {' / '.join(alert.evidence)}"
+
+
 class TranscriptWriter:
     """A readable transcript: finals and alerts, one line each (partials are for live screens).
 
@@ -58,9 +64,7 @@ class TranscriptWriter:
         elif isinstance(event, UtteranceFinal):
             self.out.write(f"[{format_clock(event.start)}-{format_clock(event.end)}] {event.speaker}: {event.text}\n")
         elif isinstance(event, Alert):
-            level = labels.LEVEL[self.language][event.severity.value]
-            category = labels.category(self.language, event.category)
-            self.out.write(f"  !! [{level}] {category}: {' / '.join(event.evidence)}\n")
+            self.out.write(f"  {alert_headline(event, self.language)}\n")
             if event.script:
                 self.out.write(f"     → {event.script}\n")
         elif isinstance(event, CallEnded):
