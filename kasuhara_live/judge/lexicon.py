@@ -271,7 +271,7 @@ class PhraseMatcher:
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
         # each is matched once and its owners are fanned out in find().
         distinct: dict[_Pattern, int] = {}
-        self._owners: list[list[tuple[str, str]]] = []
+        owners_of: list[list[tuple[str, str]]] = []
         specs: list[_Pattern] = []
         for pattern in self.patterns:
             signature = dataclasses.replace(pattern, owner="", phrase="")
@@ -279,8 +279,8 @@ class PhraseMatcher:
             if index is None:
                 index = distinct[signature] = len(specs)
                 specs.append(pattern)
-                self._owners.append([])
-            self._owners[index].append((pattern.owner, pattern.phrase))
+                owners_of.append([])
+            owners_of[index].append((pattern.owner, pattern.phrase))
         self.patterns = specs
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
@@ -304,10 +304,14 @@ class PhraseMatcher:
                 self._by_sound[pattern.sound].append(index)
         self._sound_lengths = sorted({len(k) for k in self._by_sound})
         self._longest_exact = max((len(k) for k in self._exact), default=0)
-        self._siblings: dict[str, frozenset[str]] = {}
+        siblings: dict[str, frozenset[str]] = {}
         for construction in lexicon.constructions:
             parts = frozenset(part_owner(construction.id, i) for i in range(len(construction.parts)))
-            self._siblings.update(dict.fromkeys(parts, parts))
+            siblings.update(dict.fromkeys(parts, parts))
+        # Per distinct phrase: who listed it (owner, phrase as written, and a part's sibling parts).
+        self._owners = [tuple((owner, phrase, siblings.get(owner)) for owner, phrase in entries)
+                        for entries in owners_of]
+        self._owner_names = [tuple(owner for owner, _ in entries) for entries in owners_of]
         # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
         self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
         # The q-gram lemma: a phrase heard with at most k errors keeps at least (its distinct bigrams - 2k) of
@@ -315,10 +319,18 @@ class PhraseMatcher:
         self._tolerance = [p.tolerance for p in self.patterns]
         self._bigrams = [frozenset(p.sound[o : o + 2] for o in range(len(p.sound) - 1)) for p in self.patterns]
         self._bigrams_needed = [len(b) - 2 * p.tolerance for b, p in zip(self._bigrams, self.patterns, strict=True)]
-        self._by_first_lemma: dict[str, list[int]] = defaultdict(list)
+        # The same sets as bit masks over the fuzzy phrases' bigrams, for the whole-utterance test.
+        fuzzy_bigrams = sorted({b for p, bs in zip(self.patterns, self._bigrams, strict=True) if p.tolerance
+                                for b in bs})
+        self._bigram_bit = {b: 1 << i for i, b in enumerate(fuzzy_bigrams)}
+        self._bigram_mask = [sum(self._bigram_bit.get(b, 0) for b in bs) for bs in self._bigrams]
+        # Lemma sequences looked up whole, growing from each token while some phrase still begins that way.
+        self._by_lemmas: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, pattern in enumerate(self.patterns):
             if pattern.lemmas:
-                self._by_first_lemma[pattern.lemmas[0]].append(index)
+                self._by_lemmas[pattern.lemmas].append(index)
+        self._lemma_prefixes = {lemmas[:n] for lemmas in self._by_lemmas for n in range(1, len(lemmas) + 1)}
+        self._longest_lemmas = max((len(lemmas) for lemmas in self._by_lemmas), default=0)
 
     @staticmethod
     def _anchor_offsets(key: str, tolerance: int, frequency: Mapping[str, int]) -> list[int]:
@@ -339,24 +351,27 @@ class PhraseMatcher:
         starts, ends = _boundaries(analysis)
         found = [*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
                  *self._sound_matches(analysis, starts, ends), *self._fuzzy_matches(analysis, starts, ends)]
-        owners = self._owners
         # A construction's part only matters when every part of it was heard: skip the rest (a heard な is a
         # part of dozens of constructions, nearly all of them incomplete in any one utterance).
-        present = {owner for index, *_ in found for owner, _ in owners[index]}
-        siblings = self._siblings
-        kept: dict[str, list[Match]] = {}
+        present: set[str] = set()
+        for index, *_ in found:
+            present.update(self._owner_names[index])
+        kept: dict[str, list[tuple[int, int, int, str]]] = {}
         for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
-            for owner, phrase in owners[index]:
-                parts = siblings.get(owner)
+            for owner, phrase, parts in self._owners[index]:
                 if parts is not None and not parts <= present:
                     continue
-                same = kept.setdefault(owner, [])
-                if not any(k.first <= last and first <= k.last for k in same):
-                    same.append(Match(owner, phrase, first, last, distance, ""))
+                same = kept.get(owner)
+                if same is None:
+                    kept[owner] = [(first, last, distance, phrase)]
+                elif all(last < k_first or k_last < first for k_first, k_last, _, _ in same):
+                    same.append((first, last, distance, phrase))
         # The matched words are joined only for the matches kept.
         tokens = analysis.tokens
-        return sorted((m._replace(text="".join(t.surface for t in tokens[m.first : m.last + 1]))
-                       for group in kept.values() for m in group), key=lambda m: (m.first, m.last))
+        return sorted((Match(owner, phrase, first, last, distance,
+                             "".join(t.surface for t in tokens[first : last + 1]))
+                       for owner, group in kept.items() for first, last, distance, phrase in group),
+                      key=lambda m: (m.first, m.last))
 
     @staticmethod
     def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
@@ -366,15 +381,16 @@ class PhraseMatcher:
     def _lemma_matches(self, analysis: Analysis) -> Iterable[_Found]:
         tokens = analysis.tokens
         lemmas = tuple(t.lemma for t in tokens)
-        for start, lemma in enumerate(lemmas):
-            for index in self._by_first_lemma.get(lemma, ()):
-                pattern = self.patterns[index]
-                end = start + len(pattern.lemmas)
-                if end > len(tokens) or lemmas[start:end] != pattern.lemmas:
-                    continue
-                if not pattern.any_form and not _same_form(tokens[end - 1].form, pattern.last_form):
-                    continue
-                yield index, start, end - 1, 0
+        prefixes, by_lemmas, patterns = self._lemma_prefixes, self._by_lemmas, self.patterns
+        for start in range(len(lemmas)):
+            for end in range(start + 1, min(len(lemmas), start + self._longest_lemmas) + 1):
+                sequence = lemmas[start:end]
+                if sequence not in prefixes:
+                    break
+                for index in by_lemmas.get(sequence, ()):
+                    pattern = patterns[index]
+                    if pattern.any_form or _same_form(tokens[end - 1].form, pattern.last_form):
+                        yield index, start, end - 1, 0
 
     def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int],
                        ends: Mapping[int, int]) -> Iterable[_Found]:
@@ -393,12 +409,13 @@ class PhraseMatcher:
                 # head of another word (子 of 声 コエ, よ of よう ヨオ).
                 whole = end - start > 1 or tokens[last].key_start + len(tokens[last].key) == end \
                     or tokens[last].pos in _PARTICLE_POS
-                grammatical_only = all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1])
+                if not whole:
+                    continue
                 for index in self._exact.get(piece, ()):
                     pattern = self.patterns[index]
-                    if pattern.grammatical and not grammatical_only:
+                    if pattern.grammatical and not all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1]):
                         continue  # the ending けん is not the noun 件, the particle は not 歯
-                    if whole and self._ending_agrees(pattern, key, end):
+                    if self._ending_agrees(pattern, key, end):
                         yield index, first, last, 0
 
     def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int],
@@ -421,18 +438,30 @@ class PhraseMatcher:
                        ends: Mapping[int, int]) -> Iterable[_Found]:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
-        # (phrase, start) pairs worth a closer look: a start within the phrase's tolerance of an anchor's diagonal
-        diagonals: set[tuple[int, int]] = set()
-        by_bigram = self._by_sound_bigram
-        for offset in range(len(sound) - 1):
-            postings = by_bigram.get(sound[offset : offset + 2])
-            if postings:
-                diagonals.update((index, offset - pattern_offset) for index, pattern_offset in postings)
-        tolerance = self._tolerance
-        candidates = {(index, s) for index, diagonal in diagonals
-                      for s in range(diagonal - tolerance[index], diagonal + tolerance[index] + 1) if s in starts}
         heard = [sound[o : o + 2] for o in range(len(sound) - 1)]
-        for index, start in candidates:
+        by_bigram = self._by_sound_bigram
+        # Where each phrase's anchor bigrams were heard: (phrase, the start offset that would put it there).
+        hits = [(index, offset - pattern_offset) for offset, bigram in enumerate(heard)
+                for index, pattern_offset in by_bigram.get(bigram, ())]
+        if not hits:
+            return
+        # The q-gram lemma over the whole utterance first (one set operation per phrase, most fail it), then
+        # per start below.
+        bit = self._bigram_bit
+        heard_anywhere = 0
+        for bigram in heard:
+            heard_anywhere |= bit.get(bigram, 0)
+        bigrams, needed, tolerance, masks = self._bigrams, self._bigrams_needed, self._tolerance, self._bigram_mask
+        plausible: dict[int, bool] = {}
+        candidates: set[tuple[int, int]] = set()
+        for index, diagonal in hits:
+            passed = plausible.get(index)
+            if passed is None:
+                passed = plausible[index] = (masks[index] & heard_anywhere).bit_count() >= needed[index]
+            if passed:
+                tol = tolerance[index]
+                candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
+        for index, start in sorted(candidates):
             pattern = self.patterns[index]
             tol = pattern.tolerance
             head, tail, size = pattern.sound[0], pattern.sound[-1], len(pattern.sound)
@@ -440,8 +469,7 @@ class PhraseMatcher:
             # enough bigrams survive.
             if sound[start : start + 1] != head and tail not in sound[start + size - tol - 1 : start + size + tol]:
                 continue
-            if len(self._bigrams[index].intersection(heard[max(0, start) : start + size + tol - 1])) \
-                    < self._bigrams_needed[index]:
+            if len(bigrams[index].intersection(heard[max(0, start) : start + size + tol - 1])) < needed[index]:
                 continue
             first = starts[start]
             # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)

@@ -30,6 +30,7 @@ ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
+_ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く"})
@@ -89,10 +90,13 @@ GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
-def _clause_after(tokens: tuple[Token, ...], last: int) -> list[Token]:
-    out = []
+def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[Token]:
+    """The tokens after ``last`` up to the end of its clause (at most ``limit`` of them when given)."""
+    out: list[Token] = []
     rest = tokens[last + 1 :]
     for index, token in enumerate(rest):
+        if len(out) == limit and limit:
+            break
         if token.surface in _CLOSING_QUOTES:
             continue  # 「バカ」と言われた: the quote ends, the clause does not
         if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in _QUOTES:
@@ -444,7 +448,10 @@ def _rough_tail(tokens: tuple[Token, ...], index: int) -> bool:
     """Rough clause ends that span tokens: 〜だろうが, 謝らんかい, 〜じゃねえか."""
     if index > 0 and not tokens[index - 1].conjugates and tokens[index - 1].pos != "名詞":
         return False
-    tail = "".join(t.surface for t in _clause_after(tokens, index - 1)[:4])
+    head = tokens[index].surface[:1]
+    if head not in _ROUGH_TAIL_HEADS and head not in _CLOSING_QUOTES and head not in ("、", ","):
+        return False  # most words: no rough tail can start here (the clause is read only when one could)
+    tail = "".join(t.surface for t in _clause_after(tokens, index - 1, limit=4))
     return tail.startswith(_ROUGH_TAILS)
 
 
