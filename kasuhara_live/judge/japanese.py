@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 _VOWEL_OF: dict[str, str] = {}
@@ -95,14 +95,8 @@ class Token(NamedTuple):
     pos2: str
     form: str  # conjugation form, e.g. 命令形, 終止形-一般 ("" when not conjugated)
     key_start: int  # offset of this token's key in the analysis key
-
-    @property
-    def is_break(self) -> bool:
-        return self.pos == "補助記号" or self.surface in CLAUSE_BREAKS
-
-    @property
-    def conjugates(self) -> bool:
-        return self.pos in ("動詞", "助動詞", "形容詞")
+    is_break: bool  # punctuation or a clause break (ends what a rule reads)
+    conjugates: bool  # a verb, auxiliary or adjective
 
 
 @dataclass(frozen=True)
@@ -113,7 +107,7 @@ class Analysis:
     tokens: tuple[Token, ...]
     key: str
 
-    @property
+    @cached_property
     def sound(self) -> str:
         return sound_key(self.key)
 
@@ -180,6 +174,9 @@ def _clean(value: Any) -> str:
     return "" if value is None or value == "*" else str(value)
 
 
+_Word = tuple[str, str, str, str, str, str, bool, bool]  # a Token without its key offset
+
+
 class Analyzer:
     """fugashi + unidic-lite, with a cache: the same phrase is analysed once."""
 
@@ -187,7 +184,7 @@ class Analyzer:
         import fugashi
 
         self._tagger = fugashi.Tagger()
-        self._words: dict[tuple[str, str], tuple[str, str, str, str, str, str]] = {}
+        self._words: dict[tuple[str, str], _Word] = {}
         self.analyze = lru_cache(maxsize=4096)(self._analyze)
 
     def settled_prefix(self, text: str) -> str:
@@ -198,13 +195,14 @@ class Analyzer:
         return "".join(t.surface for t in tokens[:-1])
 
     @staticmethod
-    def _word(surface: str, feature: Any) -> tuple[str, str, str, str, str, str]:
+    def _word(surface: str, feature: Any) -> _Word:
         pos = _clean(feature.pos1)
         kana = _clean(feature.kana) or fallback_reading(surface) or surface
         key = "" if pos in ("補助記号", "空白") else reading_key(kana)
         # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
         lemma = (_clean(feature.lemma) or surface).split("-")[0]
-        return surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm)
+        return (surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm),
+                pos == "補助記号" or surface in CLAUSE_BREAKS, pos in ("動詞", "助動詞", "形容詞"))
 
     def _analyze(self, text: str) -> Analysis:
         norm = normalize_text(text)
@@ -218,8 +216,8 @@ class Analyzer:
                 known = self._words[(word.surface, word.feature_raw)] = self._word(word.surface, word.feature)
                 if len(self._words) > 200_000:
                     self._words.clear()
-            surface, lemma, key, pos, pos2, form = known
-            tokens.append(Token(surface, lemma, key, pos, pos2, form, offset))
+            surface, lemma, key, pos, pos2, form, is_break, conjugates = known
+            tokens.append(Token(surface, lemma, key, pos, pos2, form, offset, is_break, conjugates))
             parts.append(key)
             offset += len(key)
         return Analysis(norm, tuple(tokens), "".join(parts))

@@ -224,7 +224,9 @@ class UtteranceJudge:
         self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
                                     if e.utterance_categories}
         self.harm_verbs = frozenset(lexicon.harm_verbs)
-        self._harm_verb_memo: dict[tuple[str, str], bool] = {}
+        self._harm_lemmas = tuple(sorted(self.harm_verbs))
+        self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
+                                         and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
         self.constructions = lexicon.constructions
         self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
         self._by_first_part: dict[str, list[int]] = {}
@@ -256,14 +258,15 @@ class UtteranceJudge:
         by_owner: dict[str, list[Match]] = {}
         for match in matches:
             by_owner.setdefault(match.owner, []).append(match)
+        # Only constructions whose first part was heard can be complete: look those up instead of trying all.
+        maybe = sorted(i for owner in by_owner for i in self._by_first_part.get(owner, ())
+                       if all(part in by_owner for part in self._part_owners[i]))
+        if not maybe:
+            return []
         sentence_of = _sentence_index(analysis)
         blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
-        # Only constructions whose first part was heard can be complete: look those up instead of trying all.
-        maybe = sorted(i for owner in by_owner for i in self._by_first_part.get(owner, ()))
-        for construction, owners in ((self.constructions[i], self._part_owners[i]) for i in maybe):
-            if not all(owner in by_owner for owner in owners):
-                continue
+        for construction in (self.constructions[i] for i in maybe):
             # A construction may run over into the next sentence: 韓国の人?じゃあ話しても無駄だな.
             for sentence in set(sentence_of):
                 position, words, parts = -1, list[str](), list[Match]()
@@ -338,23 +341,9 @@ class UtteranceJudge:
         return cues
 
     def _is_harm_verb(self, token: Token) -> bool:
-        # Asked for most tokens of every utterance: remember the answer per word (bounded by the vocabulary).
-        known = self._harm_verb_memo.get((token.lemma, token.surface))
-        if known is None:
-            known = self._harm_verb_memo[(token.lemma, token.surface)] = self._harm_verb_uncached(token)
-            if len(self._harm_verb_memo) > 100_000:
-                self._harm_verb_memo.clear()
-        return known
-
-    def _harm_verb_uncached(self, token: Token) -> bool:
-        for verb in self.harm_verbs:
-            stem = verb[:-1]
-            if token.lemma.startswith(verb) or token.lemma.endswith(verb):
-                return True
-            if stem and not stem.isascii() and any("\u4e00" <= c <= "\u9fff" for c in stem) and \
-                    token.surface.startswith(stem):
-                return True
-        return False
+        # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests
+        return token.lemma.startswith(self._harm_lemmas) or token.lemma.endswith(self._harm_lemmas) \
+            or token.surface.startswith(self._harm_stems)
 
     def _combine(self, cues: list[Cue]) -> Judgement:
         if not cues:
