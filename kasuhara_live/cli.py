@@ -96,12 +96,20 @@ def _detector(cfg: Config) -> Detector:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     detector = _detector(_config(args))
-    for line in sys.stdin:
-        text = line.rstrip("\r\n")
+    bad = 0
+    # Bytes, decoded line by line: one line that is not UTF-8 is reported and skipped, and the lines around it
+    # are still judged (a chat export with one broken line is worth scanning).
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM is no text
+        except UnicodeDecodeError:
+            bad += 1
+            print(f"kasuhara-live scan: line {number} is not UTF-8 text; skipped", file=sys.stderr, flush=True)
+            continue
         if not text.strip():
             continue
         print(json.dumps(detector.scan(text), ensure_ascii=False), flush=True)
-    return 0
+    return 2 if bad else 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -170,6 +178,8 @@ def _token(args: argparse.Namespace, role: str) -> str:
             token = Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise KasuharaError(f"cannot read token file {args.token_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise KasuharaError(f"token file {args.token_file} is not UTF-8 text") from None
     else:
         token = os.environ.get("KASUHARA_TOKEN", "").strip()
     if not token:

@@ -99,6 +99,18 @@ def test_scan_reads_lines_and_writes_json_objects() -> None:
     assert rows[1]["alerts"][0]["category"] == "dogeza" and rows[1]["alerts"][0]["script"]
 
 
+def test_scan_skips_a_line_that_is_not_utf8_and_judges_the_rest() -> None:
+    import json
+
+    payload = "\ufeff殺すぞ\n".encode() + b"\xff\xfe broken\n" + "土下座しろよ\n".encode()
+    proc = subprocess.run([sys.executable, "-m", "kasuhara_live", "scan"], input=payload, capture_output=True,
+                          cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [(r["text"], r["level"]) for r in rows] == [("殺すぞ", "critical"), ("土下座しろよ", "warning")]
+    assert proc.stderr.decode().strip() == "kasuhara-live scan: line 2 is not UTF-8 text; skipped"
+
+
 def test_eval_reports_and_rejects_a_bad_file(tmp_path: Path) -> None:
     data = tmp_path / "set.tsv"
     data.write_text("id\tlevel\tcategory\ttext\n1\twarning\tdogeza\t土下座しろ\n2\tnone\tnone\t住所を変えたい\n",
@@ -126,3 +138,17 @@ def test_check_config_names_a_broken_rule(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     scan = run_with_input(["scan", "--config", str(site)], "このアホンダラ\n")
     assert '"warning"' in scan.stdout, scan.stdout + scan.stderr
+
+
+@pytest.mark.parametrize(("args", "name", "expected"), [
+    (["eval"], "set.tsv", "not UTF-8 text"),
+    (["check-config", "--config"], "site.toml", "is not UTF-8 text"),
+])
+def test_a_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, args: list[str], name: str,
+                                                         expected: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"id\tlevel\tcategory\ttext\n1\tnone\tnone\t\x82\xa0\x82\xa2\n")  # Shift_JIS, not UTF-8
+    proc = subprocess.run([sys.executable, "-m", "kasuhara_live", *args, str(path)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

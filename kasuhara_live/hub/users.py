@@ -169,6 +169,8 @@ def load_users(path: Path) -> Users:
         raise ConfigError(f"users file not found: {path} (create users with `kasuhara-live hub add-user`)") from None
     except OSError as exc:
         raise ConfigError(f"cannot read users file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"users file {path} is not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"users file {path} is not valid TOML: {exc}") from None
     try:

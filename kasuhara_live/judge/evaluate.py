@@ -52,19 +52,25 @@ def read_rows(path: Path) -> list[Row]:
         fh = path.open(encoding="utf-8", newline="")
     except OSError as exc:
         raise KasuharaError(f"cannot read {path}: {exc.strerror}") from None
-    with fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = {"level", "category", "text"} - set(reader.fieldnames or ())
-        if missing:
-            raise KasuharaError(f"{path}: header lacks column(s) {', '.join(sorted(missing))}")
-        rows = []
-        for number, record in enumerate(reader, start=2):
-            try:
-                level = Level(record["level"])
-            except ValueError:
-                raise KasuharaError(f"{path}:{number}: level {record['level']!r} is not none, caution, warning "
-                                    "or critical") from None
-            rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or ""))
+    try:
+        with fh:
+            return _parse_rows(path, csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    except UnicodeDecodeError as exc:
+        raise KasuharaError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+
+
+def _parse_rows(path: Path, reader: csv.DictReader[str]) -> list[Row]:
+    missing = {"level", "category", "text"} - set(reader.fieldnames or ())
+    if missing:
+        raise KasuharaError(f"{path}: header lacks column(s) {', '.join(sorted(missing))}")
+    rows: list[Row] = []
+    for number, record in enumerate(reader, start=2):
+        try:
+            level = Level(record["level"])
+        except ValueError:
+            raise KasuharaError(f"{path}:{number}: level {record['level']!r} is not none, caution, warning "
+                                "or critical") from None
+        rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or ""))
     if not rows:
         raise KasuharaError(f"{path}: no rows")
     return rows
