@@ -71,12 +71,26 @@ NEGATIVES = [
     "殴る、なんて一言も言ってませんよ",
     # an apology for asking again is not persistence
     "何度もすみません、もう一回だけ番号を言ってもらえますか",
+    # an insulting noun that is a thing the sentence is about (ゴミの回収), not a name for someone
+    "ゴミの分別のやり方を教えてください",
+    "カスが溜まるのでフィルターを交換したいです",
+    # heard approximately, a phrase keeps its shape: no negation dropped (使える/使えない), no particle inside a
+    # word (お礼のお… sounds like 低能 once voicing and r/d are folded)
+    "このケーブルは新しい機種でも使えるやつですか",
+    "お礼のお手紙を送りたいので住所を教えてください",
 ]
 
 
 @pytest.mark.parametrize("text", NEGATIVES)
 def test_hard_negatives_stay_below_warning(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["このゴミが。", "お前らゴミが偉そうに説明すんな", "こんなクズを雇ってる会社なんか潰れろ",
+                                  "ほんま使えんやつやな"])
+def test_insults_said_at_someone_still_count(detector: Detector, text: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == "abuse", (text, result)
 
 
 def test_complaints_are_complaints_not_harassment(detector: Detector) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import Analysis, Analyzer, sound_key
+from kasuhara_live.judge.japanese import Analysis, Analyzer, Token, sound_key
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -223,12 +223,18 @@ class _Pattern:
     tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
     by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
     grammatical: bool = False  # only particles/auxiliaries (けん, ぞ): heard only as such, not as a noun (件)
+    negated: bool = False  # has a negative auxiliary (使えない奴): heard approximately, the negation must be heard
+    single_word: bool = False  # one word (低能): heard approximately, it does not take in a particle (礼の…)
+    # readings of the words before the last where a phrase writes a ん contraction (使えん-やつ): unidic reads
+    # 使えん as 使える, so what a writer meant as a negation must be heard as written, not as 使えるやつ
+    contracted: tuple[str, ...] = ()
 
 
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
+_NEGATIVE = frozenset({"ない", "無い", "ず", "ぬ"})
 
 
 _Found = tuple[int, int, int, int]  # (phrase index, first token, last token, distance)
@@ -267,7 +273,10 @@ class PhraseMatcher:
                                               sound_key(last.key) if last and len(words) > 1 and errors else "",
                                               fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
                                               and all(w.pos in _NOUN_POS for w in words),
-                                              bool(words) and all(w.pos in _PARTICLE_POS for w in words)))
+                                              bool(words) and all(w.pos in _PARTICLE_POS for w in words),
+                                              any(w.pos == "助動詞" and w.lemma in _NEGATIVE for w in words),
+                                              len(words) == 1,
+                                              tuple(w.key if w.form.endswith("撥音便") else "" for w in words[:-1])))
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
         # each is matched once and its owners are fanned out in find().
         distinct: dict[_Pattern, int] = {}
@@ -389,7 +398,9 @@ class PhraseMatcher:
                     break
                 for index in by_lemmas.get(sequence, ()):
                     pattern = patterns[index]
-                    if pattern.any_form or _same_form(tokens[end - 1].form, pattern.last_form):
+                    if pattern.any_form or (_same_form(tokens[end - 1].form, pattern.last_form) and all(
+                            not written or t.key == written
+                            for t, written in zip(tokens[start : end - 1], pattern.contracted, strict=True))):
                         yield index, start, end - 1, 0
 
     def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int],
@@ -432,7 +443,8 @@ class PhraseMatcher:
                     if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
                         continue  # heard as written: the exact path has it; a particle does not start a term
                     last = ends[end]
-                    yield index, first, last, 1
+                    if _span_agrees(pattern, tokens[first : last + 1]):
+                        yield index, first, last, 1
 
     def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int],
                        ends: Mapping[int, int]) -> Iterable[_Found]:
@@ -475,7 +487,8 @@ class PhraseMatcher:
             # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
             exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
             best = self._closest(pattern, sound, key, start, ends, exact_only)
-            if best is not None and not self._tail_heard(pattern, sound, best[1]):
+            if best is not None and not (self._tail_heard(pattern, sound, best[1])
+                                         and _span_agrees(pattern, tokens[first : ends[best[1]] + 1])):
                 best = None
             if best is not None:
                 last = ends[best[1]]
@@ -507,6 +520,14 @@ class PhraseMatcher:
             if best is None or distance < best[0]:
                 best = (distance, end)
         return best
+
+
+def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
+    """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴),
+    and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are close)."""
+    if pattern.negated and not any(t.pos == "助動詞" and t.lemma in _NEGATIVE for t in heard):
+        return False
+    return not (pattern.single_word and any(t.pos == "助詞" for t in heard))
 
 
 def _same_form(heard: str, written: str) -> bool:

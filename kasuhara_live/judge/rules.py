@@ -38,6 +38,7 @@ _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
 _INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
+_CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"})
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
@@ -207,6 +208,25 @@ def in_compound(analysis: Analysis, match: Match) -> bool:
     return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
 
 
+def names_a_thing(analysis: Analysis, match: Match) -> bool:
+    """ゴミの収集, ゴミが残った, クズを拾う: the noun is a thing the sentence is about, not a name for someone.
+
+    An insulting noun followed by a case particle is an argument of the clause; it is an insult when it is
+    exclaimed (このゴミが。) or pointed at someone (お前らゴミが…, こんな馬鹿を雇う).
+    """
+    tokens = analysis.tokens
+    if match.first != match.last or tokens[match.first].pos != "名詞" or match.last + 1 >= len(tokens):
+        return False
+    after = tokens[match.last + 1]
+    if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES:
+        return False
+    if match.last + 2 >= len(tokens) or tokens[match.last + 2].is_break:
+        return False  # このゴミが。: an exclamation at someone
+    before = tokens[max(0, match.first - 3) : match.first]
+    # お前らゴミが, この/こんな馬鹿を雇う: pointed at someone
+    return not any((t.pos == "代名詞" and t.lemma not in _FIRST_PERSON) or t.pos == "連体詞" for t in before)
+
+
 def is_own(analysis: Analysis, match: Match) -> bool:
     """私の名前と住所: the caller's own data, not the agent's."""
     before = analysis.tokens[max(0, match.first - 2) : match.first]
@@ -299,7 +319,7 @@ class UtteranceJudge:
                 continue
             if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
                 continue
-            if (term.category == "abuse" and is_simile(analysis, match)) or \
+            if (term.category == "abuse" and (is_simile(analysis, match) or names_a_thing(analysis, match))) or \
                     (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
