@@ -131,10 +131,13 @@ def main() -> int:
 
     base = load_config()
     model_dir = str(ensure_embedded())
+    asr = base.asr
     variants = {
-        "pipeline, 10 s window (default)": base,
-        "pipeline, 30 s window": dataclasses.replace(base, asr=dataclasses.replace(base.asr, window_s=30.0)),
-        "pipeline, 10 s window, beam 5": dataclasses.replace(base, asr=dataclasses.replace(base.asr, beam_size=5)),
+        f"pipeline, 10 s window (default: partials greedy, finals beam {asr.final_beam_size} with "
+        f"{asr.final_hypotheses} readings)": base,
+        "pipeline, 10 s window, finals greedy, one reading": dataclasses.replace(
+            base, asr=dataclasses.replace(asr, final_beam_size=1, final_hypotheses=1)),
+        "pipeline, 30 s window": dataclasses.replace(base, asr=dataclasses.replace(asr, window_s=30.0)),
     }
     rows = []
     for name, cfg in variants.items():

@@ -121,7 +121,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         path = Path(name)
         rows = read_rows(path)
         blind = any(part.startswith("blind") for part in path.parent.parts)
-        scores, report = evaluate(rows, detector.judge_text, path.name, withhold_text=blind)
+        scores, report = evaluate(rows, detector.judge.judge_readings, path.name, withhold_text=blind)
         reports.append(report)
         summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
         print(report)

@@ -63,6 +63,9 @@ class AsrConfig:
     )
     cpu_threads: int = field(metadata=_spec(lo=0, hi=256))
     beam_size: int = field(metadata=_spec(lo=1, hi=10))
+    final_beam_size: int = field(metadata=_spec(lo=1, hi=10))
+    final_hypotheses: int = field(metadata=_spec(lo=1, hi=10))
+    hypothesis_margin: float = field(metadata=_spec(lo=0.0, hi=10.0))
     window_s: float = field(metadata=_spec(lo=1.0, hi=30.0))
     max_tokens_per_second: float = field(metadata=_spec(lo=2.0, hi=50.0))
     partial_interval_s: float = field(metadata=_spec(lo=0.2, hi=30.0))
@@ -288,6 +291,11 @@ def validate(data: Mapping[str, Any], sources: tuple[str, ...] = ()) -> Config:
         raise ConfigError(
             f"vad.max_utterance_s = {cfg.vad.max_utterance_s} is not allowed: it must not exceed "
             f"asr.window_s = {cfg.asr.window_s} (an utterance must fit in the encoder window)"
+        )
+    if cfg.asr.final_hypotheses > cfg.asr.final_beam_size:
+        raise ConfigError(
+            f"asr.final_hypotheses = {cfg.asr.final_hypotheses} is not allowed: it must not exceed "
+            f"asr.final_beam_size = {cfg.asr.final_beam_size} (each hypothesis is one beam)"
         )
     if not cfg.call.caution_minutes <= cfg.call.warning_minutes <= cfg.call.limit_minutes:
         raise ConfigError(

@@ -98,6 +98,9 @@ class UtteranceFinal:
     text: str
     loudness_db: float = -99.0
     wall: float | None = None
+    # Other readings of the same audio by the recogniser, most likely first: the judge reads them too, since
+    # Whisper base may put the right words in its second-best reading (土下座しろ behind 溶けさしろ).
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,9 @@ class SharedTranscriber:
         self.engine = engine
         self._lock = threading.Lock()
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
         with self._lock:
-            return self.engine.transcribe(audios)
+            return self.engine.transcribe(audios, final)
 
 
 @dataclass

@@ -100,19 +100,21 @@ class CallPipeline:
             self._ids[key] = f"u{self._count:04d}"
         return self._ids[key]
 
-    def _decode(self, pending: list[_Pending]) -> list[str]:
-        texts: list[str] = []
+    def _decode(self, pending: list[_Pending], final: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+        """Each utterance's text ("" when dropped) and its alternative readings."""
+        out: list[tuple[str, tuple[str, ...]]] = []
         batch = self.cfg.asr.max_batch
         for i in range(0, len(pending), batch):
             group = pending[i : i + batch]
-            results = self.transcriber.transcribe([p.segment.audio for p in group])
-            texts.extend(self.filter.clean(r) for r in results)
-        return texts
+            for result in self.transcriber.transcribe([p.segment.audio for p in group], final):
+                text = self.filter.clean(result)
+                out.append((text, self.filter.alternatives(result, text)))
+        return out
 
     def _finals(self, pending: list[_Pending]) -> list[Event]:
         pending.sort(key=lambda p: p.segment.start)
         out: list[Event] = []
-        for item, text in zip(pending, self._decode(pending), strict=True):
+        for item, (text, alternatives) in zip(pending, self._decode(pending, final=True), strict=True):
             seg, key = item.segment, (item.channel, item.segment.start)
             uid = self._utterance_id(item)
             self.schedule.forget(key)
@@ -122,12 +124,12 @@ class CallPipeline:
                 continue
             out.append(UtteranceFinal(self.call_id, self._now(), uid, self.speakers[item.channel],
                                       seg.start / SAMPLE_RATE, seg.end / SAMPLE_RATE, text,
-                                      round(loudness_db(seg.audio), 1), self._wall()))
+                                      round(loudness_db(seg.audio), 1), self._wall(), alternatives))
         return self._emit(out)
 
     def _partials(self, pending: list[_Pending]) -> list[Event]:
         out: list[Event] = []
-        for item, text in zip(pending, self._decode(pending), strict=True):
+        for item, (text, _) in zip(pending, self._decode(pending), strict=True):
             if not text:
                 continue
             key = (item.channel, item.segment.start)

@@ -34,13 +34,17 @@ class LoudnessDetector:
 class ScriptedTranscriber:
     """A fake transcriber: the text says how long the audio was, so tests can check what was decoded."""
 
-    def __init__(self, no_speech: float = 0.0) -> None:
+    def __init__(self, no_speech: float = 0.0, alternatives: tuple[str, ...] = ()) -> None:
         self.batches: list[int] = []
+        self.finals: list[bool] = []  # per batch: decoded as finished utterances?
         self.no_speech = no_speech
+        self.alternatives = alternatives  # other readings offered for finals
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
         self.batches.append(len(audios))
-        return [Transcript(f"{len(a) / 16000:.2f}秒の発話", self.no_speech, -0.2) for a in audios]
+        self.finals.append(final)
+        return [Transcript(f"{len(a) / 16000:.2f}秒の発話", self.no_speech, -0.2,
+                           self.alternatives if final else ()) for a in audios]
 
 
 class FakeClock:

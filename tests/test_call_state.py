@@ -158,3 +158,16 @@ def test_context_is_only_the_same_caller_shortly_before(make) -> None:  # type: 
     late = judge(UtteranceFinal("c1", 20.5, "u2", "customer", 18.0, 20.0, "泥棒が"))
     other = judge(UtteranceFinal("c1", 21.5, "u3", "agent", 20.6, 21.0, "泥棒が"))
     assert late == [] and other == []
+
+
+def test_an_alternative_reading_of_the_recogniser_is_judged_too(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make()
+    garbled = UtteranceFinal("c1", 3.5, "u1", "customer", 1.0, 3.0, "溶けたしてみろよ", -26.0,
+                             alternatives=("配送は明日です", "土下座してみろよ"))
+    alerts = [e for e in judge(garbled) if isinstance(e, Alert)]
+    assert alerts and alerts[0].category == "dogeza" and alerts[0].severity >= Level.WARNING
+    assert any("土下座" in words for words in alerts[0].evidence)
+    # without the alternatives the same transcript is only a rough command
+    plain = make()
+    assert all(e.severity is Level.CAUTION for e in plain(dataclasses.replace(garbled, alternatives=()))
+               if isinstance(e, Alert))

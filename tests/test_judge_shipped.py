@@ -86,8 +86,8 @@ def test_hard_negatives_stay_below_warning(detector: Detector, text: str) -> Non
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
 
 
-@pytest.mark.parametrize("text", ["このゴミが。", "お前らゴミが偉そうに説明すんな", "こんなクズを雇ってる会社なんか潰れろ",
-                                  "ほんま使えんやつやな"])
+@pytest.mark.parametrize("text", ["このゴミが。", "お前らゴミが偉そうに説明すんな",
+                                  "こんなクズを雇ってる会社なんか潰れろ", "ほんま使えんやつやな"])
 def test_insults_said_at_someone_still_count(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
     assert result.level >= Level.WARNING and result.category == "abuse", (text, result)

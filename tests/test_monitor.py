@@ -67,7 +67,7 @@ def test_shared_transcriber_runs_one_batch_at_a_time() -> None:
     guard = threading.Lock()
 
     class Slow(ScriptedTranscriber):
-        def transcribe(self, audios):  # type: ignore[no-untyped-def]
+        def transcribe(self, audios, final=False):  # type: ignore[no-untyped-def]
             nonlocal inside, most
             with guard:
                 inside += 1

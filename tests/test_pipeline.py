@@ -73,3 +73,14 @@ def test_finals_of_both_channels_closing_together_are_one_batch(cfg: Config) -> 
     events = list(run_call(pipe, chunks([both, both.copy()])))
     assert len([e for e in events if isinstance(e, UtteranceFinal)]) == 2
     assert 2 in asr.batches
+
+
+def test_finals_are_decoded_carefully_and_carry_their_alternative_readings(cfg: Config) -> None:
+    # the second reading repeats the first (dropped) and the third is a blocklisted hallucination (dropped)
+    asr = ScriptedTranscriber(alternatives=("土下座しろ", "土下座しろ", "ご視聴ありがとうございました"))
+    pipe = CallPipeline("c1", cfg, ("agent", "customer"), asr, LoudnessDetector)
+    events = list(run_call(pipe, chunks(stereo_call())))
+    finals = [e for e in events if isinstance(e, UtteranceFinal)]
+    assert finals and all(f.alternatives == ("土下座しろ",) for f in finals)
+    assert True in asr.finals and False in asr.finals  # partials greedy, finals careful
+    assert len(asr.finals) == len(asr.batches)

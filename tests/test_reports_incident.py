@@ -44,6 +44,7 @@ def test_report_has_every_section_in_japanese(store_path: Path, tmp_path: Path) 
         assert f"## {title}" in md or f"### {title}" in md, title
         assert f">{title}" in html, title
     text = check_html(html)
+    assert "（別の聞き取り：ころすぞ山田一郎が新宿の店に行くからな）" in md  # the other reading an alert may rest on
     assert '<html lang="ja">' in html
     assert "Noto Sans CJK JP" in html
     for words in ("2025-01-14 10:30 JST", "10分00秒", "sato", "seat-12", "team-a", "cfg123", "calls/0312345678.wav",

@@ -92,6 +92,21 @@ def test_migrations_bring_an_old_store_up_and_refuse_a_newer_one(tmp_path: Path)
         CallStore(path)
 
 
+def test_a_version_1_store_gains_the_alternative_readings_and_keeps_its_calls(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite"
+    with sqlite3.connect(path) as db:  # a store as the first release wrote it
+        db.executescript(MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO calls (call_id, started_at) VALUES ('old', 1.0)")
+        db.execute("INSERT INTO utterances VALUES ('old', 'u0001', 'customer', 0.0, 1.0, '古い発話', -20.0)")
+    heard = UtteranceFinal("new", 2.0, "u0001", "customer", 0.0, 1.5, "溶けさしろ", -18.0,
+                           alternatives=("土下座しろ", "ドゲザしろ"))
+    with CallStore(path) as store:
+        store.record(heard, "sato")
+        assert [(u.text, u.alternatives) for u in store.call("old").utterances] == [("古い発話", ())]
+        assert store.call("new").utterances[0].alternatives == ("土下座しろ", "ドゲザしろ")
+
+
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("just some notes, not a database\n" * 100)

@@ -18,15 +18,18 @@ For every row of a clean data set (``tests/data/dev.tsv``, ``tests/data/heldout.
 
    ``product``: the product's own :class:`kasuhara_live.asr.engine.WhisperEngine`, configured by
    ``configs/default.toml`` ``[asr]`` (layered with ``--config``; ``--hotwords`` overrides
-   ``asr.hotwords``), i.e. the model ``asr.model`` resolves to, the 10 s encoder window, bounded
-   greedy decoding, ``--batch`` utterances (default ``asr.max_batch``) per batched ``generate`` call,
-   and the pipeline's hallucination filter on each result. An utterance longer than
+   ``asr.hotwords``), decoding as it decodes a finished utterance: the model ``asr.model`` resolves to,
+   the 10 s encoder window, ``asr.final_beam_size`` beams, bounded length, ``--batch`` utterances
+   (default ``asr.max_batch``) per batched ``generate`` call, and the pipeline's hallucination filter on
+   each result; the other readings it keeps (``asr.final_hypotheses``, ``asr.hypothesis_margin``) go to
+   an ``alternatives`` column, separated by `` ｜ ``, which ``kasuhara-live eval`` judges as the live
+   judge does (the most serious reading counts). An utterance longer than
    ``vad.max_utterance_s`` (9.5 s) is cut into pieces of at most that length, as the live VAD would
    cut it, and the texts of its pieces are joined.
 
 It writes ``<name><suffix>.tsv`` next to each input (``--suffix``, default ``_asr``), with columns
-``id, level, category, text, clean_text`` where ``text`` is the transcript and ``clean_text`` the
-original, and prints the character error rate (punctuation and whitespace ignored, NFKC-normalised)
+``id, level, category, text, clean_text, alternatives`` where ``text`` is the transcript and ``clean_text``
+the original, and prints the character error rate (punctuation and whitespace ignored, NFKC-normalised)
 per file and per level, and the transcription time (seconds per utterance and per audio second,
 synthesis not included).
 
@@ -78,6 +81,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kasuhara_live.judge.evaluate import ALTERNATIVES_SEPARATOR
 from kasuhara_live.metrics import edit_distance
 
 if TYPE_CHECKING:
@@ -87,6 +91,7 @@ if TYPE_CHECKING:
 
 VOICES: tuple[str, ...] = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 ASR_RATE = 16000
+Reading = tuple[str, tuple[str, ...]]  # a transcript and its alternative readings (product engine, finals)
 NOISE_DBFS = -50.0
 MARGIN_S = 0.2
 MODEL_SIZE = 145_217_532
@@ -259,8 +264,8 @@ class TranscribeEngine:
     def __init__(self, model: WhisperModel) -> None:
         self.model = model
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[str]:
-        out = []
+    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Reading]:
+        out: list[Reading] = []
         for x in audios:
             segments, _ = self.model.transcribe(
                 x,
@@ -270,12 +275,13 @@ class TranscribeEngine:
                 condition_on_previous_text=False,
                 vad_filter=False,
             )
-            out.append(clean_field("".join(s.text for s in segments)))
+            out.append((clean_field("".join(s.text for s in segments)), ()))
         return out
 
 
 class ProductEngine:
-    """The product's WhisperEngine (10 s window, bounded greedy decoding, batched) and hallucination filter."""
+    """The product's WhisperEngine as it decodes finished utterances (10 s window, ``asr.final_beam_size`` beams,
+    the alternative readings the judge also reads), batched, with the hallucination filter."""
 
     name = "product"
 
@@ -287,19 +293,28 @@ class ProductEngine:
         self.piece = int(max_piece_s * ASR_RATE)
         self.batch = batch
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[str]:
+    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Reading]:
         pieces: list[np.ndarray] = []
         owner: list[int] = []
         for k, x in enumerate(audios):
             for start in range(0, max(len(x), 1), self.piece):
                 pieces.append(x[start : start + self.piece])
                 owner.append(k)
-        texts: list[list[str]] = [[] for _ in audios]
+        # Each piece's readings, best first; a row's k-th alternative joins its pieces' k-th readings (or their
+        # best, where a piece has fewer).
+        readings: list[list[list[str]]] = [[] for _ in audios]
         for b in range(0, len(pieces), self.batch):
-            results = self.engine.transcribe(pieces[b : b + self.batch])
+            results = self.engine.transcribe(pieces[b : b + self.batch], final=True)
             for k, result in zip(owner[b : b + self.batch], results, strict=True):
-                texts[k].append(self.filter.clean(result))
-        return [clean_field("".join(t)) for t in texts]
+                text = self.filter.clean(result)
+                readings[k].append([text, *self.filter.alternatives(result, text)])
+        out: list[Reading] = []
+        for parts in readings:
+            text = clean_field("".join(p[0] for p in parts))
+            depth = max(len(p) for p in parts)
+            alternatives = [clean_field("".join(p[min(n, len(p) - 1)] for p in parts)) for n in range(1, depth)]
+            out.append((text, tuple(dict.fromkeys(a for a in alternatives if a and a != text))))
+        return out
 
 
 def process_file(
@@ -325,28 +340,29 @@ def process_file(
     t0 = time.monotonic()
     audio_s = asr_s = 0.0
     with out.open("w", encoding="utf-8", newline="") if engine else open("/dev/null", "w") as f:
-        f.write("id\tlevel\tcategory\ttext\tclean_text\n")
+        f.write("id\tlevel\tcategory\ttext\tclean_text\talternatives\n")
         for b in range(0, len(rows), batch):
             chunk = list(enumerate(rows))[b : b + batch]
             made = [maker.audio(i, row) for i, row in chunk]
             audio_s += sum(x.shape[0] for x, _ in made) / ASR_RATE
             if engine is None:
-                hyps = [""] * len(chunk)
+                hyps: list[Reading] = [("", ())] * len(chunk)
             else:
                 t1 = time.monotonic()
                 hyps = engine.transcribe([x for x, _ in made])
                 asr_s += time.monotonic() - t1
-            for (_, row), hyp in zip(chunk, hyps, strict=True):
+            for (_, row), (hyp, alternatives) in zip(chunk, hyps, strict=True):
                 pairs.append((hyp, row.text))
                 by_level.setdefault(row.level, []).append((hyp, row.text))
-                f.write(f"{row.id}\t{row.level}\t{row.category}\t{hyp}\t{row.text}\n")
+                f.write(f"{row.id}\t{row.level}\t{row.category}\t{hyp}\t{row.text}\t"
+                        f"{ALTERNATIVES_SEPARATOR.join(alternatives)}\n")
             f.flush()
             n = b + len(chunk)
             if n % 40 < batch or n == len(rows):
                 el = time.monotonic() - t0
                 eta = el / n * (len(rows) - n)
                 last_row, last_voice = chunk[-1][1], made[-1][1]
-                last = f"  last[{last_voice}] {last_row.text} -> {hyps[-1]}" if engine and show_text else ""
+                last = f"  last[{last_voice}] {last_row.text} -> {hyps[-1][0]}" if engine and show_text else ""
                 print(
                     f"{path.name}: {n}/{len(rows)}  audio {audio_s:.0f}s  elapsed {el:.0f}s  eta {eta:.0f}s{last}",
                     flush=True,
@@ -454,8 +470,8 @@ def build_engine(args: argparse.Namespace) -> TranscribeEngine | ProductEngine |
         if args.threads is not None:
             asr = dataclasses.replace(asr, cpu_threads=args.threads)
         print(
-            f"engine product: window {asr.window_s}s, beam {asr.beam_size}, threads {asr.cpu_threads}, "
-            f"hotwords {asr.hotwords!r}",
+            f"engine product: window {asr.window_s}s, beam {asr.final_beam_size}, readings {asr.final_hypotheses} "
+            f"(margin {asr.hypothesis_margin}), threads {asr.cpu_threads}, hotwords {asr.hotwords!r}",
             flush=True,
         )
         return ProductEngine(load_engine(asr), cfg.vad.max_utterance_s, args.batch or asr.max_batch)

@@ -57,18 +57,23 @@ class WhisperEngine:
         feats: np.ndarray = self._model.feature_extractor(padded, padding=0)
         return feats[:, : self._frames]
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
+        """Decode one batch. Partials greedily; finals with ``final_beam_size`` beams, the best
+        ``final_hypotheses`` of which (within ``hypothesis_margin`` of the best score) come back as alternatives."""
         if not audios:
             return []
         import ctranslate2
 
+        cfg = self.cfg
+        beams, readings = (cfg.final_beam_size, cfg.final_hypotheses) if final else (cfg.beam_size, 1)
         batch = np.stack([self.features(a) for a in audios]).astype(np.float32)
         longest = max(len(a) for a in audios) / SAMPLE_RATE
-        max_new = int(10 + self.cfg.max_tokens_per_second * min(longest, self.cfg.window_s))
+        max_new = int(10 + cfg.max_tokens_per_second * min(longest, cfg.window_s))
         results = self._model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(batch)),
             [self._prompt] * len(audios),
-            beam_size=self.cfg.beam_size,
+            beam_size=beams,
+            num_hypotheses=readings,
             max_length=len(self._prompt) + max_new,
             return_scores=True,
             return_no_speech_prob=True,
@@ -77,13 +82,19 @@ class WhisperEngine:
             repetition_penalty=1.0,
             no_repeat_ngram_size=0,
         )
-        out = []
-        for result in results:
-            tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
-            text = self._tokenizer.decode(tokens).strip()
-            avg_logprob = float(result.scores[0]) if result.scores else 0.0
-            out.append(Transcript(text=text, no_speech_prob=float(result.no_speech_prob), avg_logprob=avg_logprob))
-        return out
+        return [self._transcript(result) for result in results]
+
+    def _transcript(self, result: Any) -> Transcript:
+        texts = [self._tokenizer.decode([t for t in ids if t < self._tokenizer.eot]).strip()
+                 for ids in result.sequences_ids]
+        scores = [float(score) for score in result.scores] or [0.0] * len(texts)
+        best = scores[0]
+        alternatives: list[str] = []
+        for text, score in zip(texts[1:], scores[1:], strict=True):
+            if score >= best - self.cfg.hypothesis_margin and text and text != texts[0] and text not in alternatives:
+                alternatives.append(text)
+        return Transcript(text=texts[0], no_speech_prob=float(result.no_speech_prob), avg_logprob=best,
+                          alternatives=tuple(alternatives))
 
 
 def load_engine(cfg: AsrConfig) -> WhisperEngine:

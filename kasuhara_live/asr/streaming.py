@@ -63,6 +63,17 @@ class HallucinationFilter:
             return ""
         return text
 
+    def alternatives(self, result: Transcript, text: str) -> tuple[str, ...]:
+        """The usable alternative readings of a result whose best reading cleaned to ``text`` (none if dropped)."""
+        if not text:
+            return ()
+        out: list[str] = []
+        for alternative in result.alternatives:
+            cleaned = self.clean(Transcript(alternative))
+            if cleaned and cleaned != text and cleaned not in out:
+                out.append(cleaned)
+        return tuple(out)
+
 
 class PartialSchedule:
     """When the next partial of an open utterance is due."""

@@ -19,12 +19,17 @@ class Transcript:
     text: str
     no_speech_prob: float = 0.0
     avg_logprob: float = 0.0
+    alternatives: tuple[str, ...] = ()  # other readings of the same audio, most likely first (finals only)
 
 
 class Transcriber(Protocol):
-    """Turns utterances (16 kHz int16 or float32 arrays) into transcripts, in order, as one batch."""
+    """Turns utterances (16 kHz int16 or float32 arrays) into transcripts, in order, as one batch.
 
-    def transcribe(self, audios: Sequence[np.ndarray]) -> list[Transcript]: ...
+    ``final`` asks for the careful decoding of finished utterances (and their alternative readings, where the
+    recogniser has them); partials are decoded for speed.
+    """
+
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]: ...
 
 
 def as_float(audio: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from kasuhara_live.events import Alert, Event, Level, LevelChanged, UtteranceFin
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.japanese import Analyzer
 from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term
-from kasuhara_live.judge.rules import ENVIRONMENT_CATEGORIES, Cue, Judgement, UtteranceJudge
+from kasuhara_live.judge.rules import ENVIRONMENT_CATEGORIES, Cue, Judgement, UtteranceJudge, most_serious
 from kasuhara_live.judge.scripts import Scripts, Step
 
 
@@ -67,14 +67,18 @@ class CallJudge:
 
     def _utterance(self, event: UtteranceFinal | UtterancePartial) -> list[Event]:
         final = isinstance(event, UtteranceFinal)
-        if final and self.agent_phrases.find(self.judge.analyzer.analyze(event.text)):
+        readings = (event.text, *event.alternatives) if isinstance(event, UtteranceFinal) else (event.text,)
+        if final and any(self.agent_phrases.find(self.judge.analyzer.analyze(text)) for text in readings):
             self.state.final_warning_given = True
         if event.speaker not in self.jcfg.speakers or (not final and not self.jcfg.judge_partials):
             return []
         extra = self._shouting(event) if isinstance(event, UtteranceFinal) else ()
         # A partial may end in the middle of a word (バカ|売れ): judge only the words already followed by more.
-        text = event.text if final else self.judge.analyzer.settled_prefix(event.text)
-        judgement = self._with_context(event, text, self.judge.judge(text, extra), extra)
+        if not final:
+            readings = (self.judge.analyzer.settled_prefix(event.text),)
+        # Every reading the recogniser offers is judged; another reading counts only where it is harassment.
+        judgement = most_serious(self._with_context(event, text, self.judge.judge(text, extra), extra)
+                                 for text in readings)
         if final:
             self.state.previous = (event.speaker, event.end, event.text, judgement.level)
         reason = self._reason_of(judgement)

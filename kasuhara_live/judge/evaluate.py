@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.events import Level
 from kasuhara_live.judge.rules import Judgement
+
+# Between the readings in an ASR set's ``alternatives`` column (a character Whisper never writes in Japanese).
+ALTERNATIVES_SEPARATOR = " ｜ "
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Row:
     level: Level
     category: str
     text: str
+    alternatives: tuple[str, ...] = ()  # other readings of the same audio (ASR sets made with n-best decoding)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ def _parse_rows(path: Path, reader: csv.DictReader[str]) -> list[Row]:
         except ValueError:
             raise KasuharaError(f"{path}:{number}: level {record['level']!r} is not none, caution, warning "
                                 "or critical") from None
-        rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or ""))
+        alternatives = tuple(a for a in (record.get("alternatives") or "").split(ALTERNATIVES_SEPARATOR) if a)
+        rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or "",
+                        alternatives))
     if not rows:
         raise KasuharaError(f"{path}: no rows")
     return rows
@@ -86,10 +92,10 @@ def _klass(level: Level, category: str) -> str:
     return "complaint/grey" if level is Level.CAUTION or category == "complaint" else "ordinary"
 
 
-def evaluate(rows: list[Row], judge: Callable[[str], Judgement], title: str,
+def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title: str,
              withhold_text: bool = False) -> tuple[Scores, str]:
-    """Score every row; return the binary scores and a Markdown report."""
-    results = [(row, judge(row.text)) for row in rows]
+    """Score every row (its text and any alternative readings); return the binary scores and a Markdown report."""
+    results = [(row, judge((row.text, *row.alternatives))) for row in rows]
     binary = Scores(
         tp=sum(positive(r.level) and positive(j.level) for r, j in results),
         fp=sum(not positive(r.level) and positive(j.level) for r, j in results),

@@ -17,6 +17,7 @@ demand or mild roughness; none otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kasuhara_live.config import JudgeConfig
@@ -265,6 +266,10 @@ class UtteranceJudge:
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *extra])
 
+    def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = ()) -> Judgement:
+        """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`)."""
+        return most_serious(self.judge(text, extra) for text in readings)
+
     def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
         if not self.utterance_exceptions:
@@ -397,6 +402,20 @@ class UtteranceJudge:
             if complaints:
                 return "complaint"
         return max(cues, key=rank).category
+
+
+def most_serious(judgements: Iterable[Judgement]) -> Judgement:
+    """The judgement of the best reading, unless another reading is harassment (warning or above) and worse.
+
+    Other readings are there to recover harassment that the best reading garbled (溶けさしろ → 土下座しろ); a
+    cut-off reading (ご不便をおかけ, read as an order) must not turn an ordinary utterance into a complaint.
+    """
+    found = iter(judgements)
+    best = next(found)
+    for other in found:
+        if other.level >= Level.WARNING and other.level > best.level:
+            best = other
+    return best
 
 
 def _sentence_index(analysis: Analysis) -> list[int]:

@@ -192,7 +192,11 @@ class IncidentReport:
         for alert in placed.get(-1, []):
             rows.append(self._alert_row(alert))
         for index, utterance in enumerate(self.record.utterances):
-            rows.append(Row((clock(utterance.start), self._speaker(utterance.speaker), utterance.text)))
+            words = utterance.text
+            if utterance.alternatives and placed.get(index):
+                # the alert may rest on another reading of the same audio: show what else the recogniser heard
+                words += "\n" + self.t("exchange.heard_also", readings="／".join(utterance.alternatives))
+            rows.append(Row((clock(utterance.start), self._speaker(utterance.speaker), words)))
             rows += [self._alert_row(alert) for alert in placed.get(index, [])]
         table = Table((self.t("col.time"), self.t("col.speaker"), self.t("col.text")), tuple(rows),
                       empty=self.t("exchange.none"))

@@ -121,7 +121,8 @@ def redact_record(record: CallRecord, mask: Callable[[str], str]) -> CallRecord:
     """
     summary = replace(record.summary, source=mask(record.summary.source))
     out = CallRecord(summary, record.speakers)
-    out.utterances = [replace(u, text=mask(u.text)) for u in record.utterances]
+    out.utterances = [replace(u, text=mask(u.text), alternatives=tuple(mask(a) for a in u.alternatives))
+                      for u in record.utterances]
     out.alerts = [replace(a, evidence=tuple(mask(e) for e in a.evidence), reason=mask(a.reason))
                   for a in record.alerts]
     out.levels = [replace(c, reason=mask(c.reason)) for c in record.levels]

@@ -107,6 +107,10 @@ MIGRATIONS: tuple[str, ...] = (
         reviewed_at REAL NOT NULL
     );
     """,
+    # 2: the recogniser's other readings of each final (what an alert's words may come from)
+    """
+    ALTER TABLE utterances ADD COLUMN alternatives TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 

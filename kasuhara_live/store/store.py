@@ -272,9 +272,9 @@ class CallStore:
 
     def _write(self, db: sqlite3.Connection, event: Event) -> None:
         if isinstance(event, UtteranceFinal):
-            db.execute("INSERT OR IGNORE INTO utterances VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR IGNORE INTO utterances VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (event.call_id, event.utterance_id, event.speaker, event.start, event.end, event.text,
-                        event.loudness_db))
+                        event.loudness_db, json.dumps(list(event.alternatives), ensure_ascii=False)))
         elif isinstance(event, Alert):
             db.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (event.call_id, event.alert_id, event.time, event.category, event.severity.value,
@@ -339,9 +339,10 @@ class CallStore:
                                                (call_id,)).fetchone()[0]))
         record = CallRecord(found[0], speakers)
         # An utterance's ``time`` (when its final was emitted) is kept as its end: as good for reading.
-        record.utterances = [UtteranceFinal(call_id, r[3], r[0], r[1], r[2], r[3], r[4], r[5]) for r in db.execute(
-            "SELECT utterance_id, speaker, start, end, text, loudness_db FROM utterances WHERE call_id = ?"
-            " ORDER BY start", (call_id,))]
+        record.utterances = [UtteranceFinal(call_id, r[3], r[0], r[1], r[2], r[3], r[4], r[5],
+                                            alternatives=tuple(json.loads(r[6]))) for r in db.execute(
+            "SELECT utterance_id, speaker, start, end, text, loudness_db, alternatives FROM utterances"
+            " WHERE call_id = ? ORDER BY start", (call_id,))]
         record.alerts = [Alert(call_id, r[1], r[0], r[2], Level(r[3]), r[4], r[5], tuple(json.loads(r[6])),
                                tuple(json.loads(r[7])), r[8], r[9], r[10]) for r in db.execute(
             "SELECT alert_id, time, category, severity, start, end, evidence, criteria, script, reason, utterance_id"
