@@ -93,6 +93,12 @@ def test_insults_said_at_someone_still_count(detector: Detector, text: str) -> N
     assert result.level >= Level.WARNING and result.category == "abuse", (text, result)
 
 
+@pytest.mark.parametrize("text", ["お前の店に車で突っ込んだるからな", "あの店員、川に突っ込んだろか"])
+def test_kansai_daru_is_a_threat_not_a_past(detector: Detector, text: str) -> None:
+    # 突っ込んだ is past, 突っ込んだる is 〜てやる: the harm verb threatens
+    assert detector.judge_text(text).level is Level.CRITICAL, (text, detector.judge_text(text))
+
+
 def test_complaints_are_complaints_not_harassment(detector: Detector) -> None:
     for text in ("もう三回目ですよ。どうなってるんですか。返金してください", "納得できません。説明してください"):
         result = detector.judge_text(text)

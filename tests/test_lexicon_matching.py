@@ -225,3 +225,28 @@ parts = [["客"], ["な"]]
     assert judge.judge("あんたの声、知ってる人の声に似てるわ").level < Level.WARNING  # 声 (コエ) is not 子 + ー
     assert judge.judge("客をなめとるんかなあ").level >= Level.WARNING  # なあ is な, lengthened
     assert judge.judge("客をなめとるんか").level < Level.WARNING  # nor is な the head of なめとる
+
+
+# Grammar beyond the words: a negation that is a condition or a request is no denial; Kansai だる/だろか is
+# 〜てやる; declared impositions and 〜な orders count as coercion.
+@pytest.mark.parametrize("text", ["土下座せんかったら許さんぞ", "土下座しなかったら帰らないからな"])
+def test_conditions_are_not_denials(judge: UtteranceJudge, text: str) -> None:
+    # 〜なかったら is a condition, not "I do not ask for 土下座"
+    assert "dogeza" in {c.source for c in judge.judge(text).cues}, text
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("お前なんか殴ったろか", "harm_threat"),
+    ("きっちり払ってもらうで", "rough_ending"),
+    ("ほな払ってもらおうか", "rough_ending"),
+    ("交通費も全部出していただきます。", "rough_ending"),
+    ("さっさと金よこしな", "command"),
+])
+def test_kansai_threats_impositions_and_na_orders(judge: UtteranceJudge, text: str, source: str) -> None:
+    assert source in {c.source for c in judge.judge(text).cues}, (text, judge.judge(text))
+
+
+@pytest.mark.parametrize("text", ["確認させていただきます。", "払ってもらえますか", "こちらで手続きしていただけますか",
+                                  "子どもを叩いたりしない？"])
+def test_polite_requests_and_own_acts_are_not_impositions(judge: UtteranceJudge, text: str) -> None:
+    assert not {c.source for c in judge.judge(text).cues} & {"rough_ending", "command", "harm_threat"}, text

@@ -126,6 +126,10 @@ class Analysis:
             return True  # 払えよ: unidic-lite reads it as a classical volitional
         following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None
         ends_clause = following is None or following.is_break or following.lemma in ("よ", "や", "って")
+        if token.pos == "動詞" and token.form.startswith("連用形") and following is not None \
+                and following.surface == "な" and following.pos == "助詞":
+            after = self.tokens[index + 2] if index + 2 < len(self.tokens) else None
+            return after is None or after.is_break or after.lemma in ("よ", "って")  # よこしな, 見せな: 〜な orders
         return (token.pos == "動詞" and token.form.startswith("連用形") and ends_clause
                 and token.key[-1:] in E_ROW)
 

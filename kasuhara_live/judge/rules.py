@@ -43,6 +43,9 @@ _CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"}
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
+# くれない？ もらえない？ いない？: a negative question with these verbs asks for something or for someone
+_ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる", "頂ける", "いただける", "居る", "いる", "有る",
+                           "ある"})
 _CLOSING_QUOTES = frozenset("」』\"”")
 
 
@@ -113,17 +116,23 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
     """A verb after the match (or the match's own verb) is negated within the same clause."""
     tokens = analysis.tokens
     saw_verb = tokens[match.last].pos == "動詞"
+    verb = tokens[match.last] if saw_verb else None
     for token in _clause_after(tokens, match.last):
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞":
-            saw_verb = True
+            saw_verb, verb = True, token
         if token.lemma in ("知れる", "構う"):
             return False  # 刺すかもしれません, 死んでもかまわない: not a denial of the words
         if token.lemma in _NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
-            rest = "".join(t.surface for t in _clause_after(tokens, tokens.index(token)))
-            # 土下座しないなら許さない, 土下座もできねえのか: a condition or a taunt, not a denial
-            return not rest.startswith(("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、"))
+            at = tokens.index(token)
+            rest = "".join(t.surface for t in _clause_after(tokens, at))
+            # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
+            if rest.startswith(("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば")):
+                return False
+            # 教えてくれない？, 話せる人いないの？: a request or a question whether someone is there, not a denial
+            asked = "".join(t.surface for t in tokens[at + 1 : at + 3]).startswith(("?", "の?", "ん?", "か?"))
+            return not (asked and verb is not None and verb.lemma in _ASKING_VERBS)
     return False
 
 
@@ -432,8 +441,8 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     """The verb tells what happened (殴られた, 蹴ってた, 殴る蹴るの暴行) rather than threatening it."""
     rest = tokens[index + 1 : index + 5]
     tail = "".join(t.surface for t in rest)
-    if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう")):
-        return False
+    if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう", "だる", "だろか", "だろかい")):
+        return False  # 放り込んだる, 踏んだろか: Kansai for 〜てやる, not a past
     if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった")):
         return True
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
@@ -463,13 +472,23 @@ def _is_rough(token: Token, nxt: Token | None) -> bool:
 
 
 def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
-    """払ってもらう, 付き合ってもらう: a declared imposition (もらえますか is a request and does not count)."""
+    """払ってもらう, 付き合ってもらうで, 払ってもらおうか, 出していただきます: a declared imposition (もらえますか and
+    いただけますか are requests and do not count)."""
     token = tokens[index]
-    if token.lemma not in ("貰う", "もらう") or not token.form.startswith("終止形"):
+    if token.lemma in ("頂く", "いただく") and index > 1 and tokens[index - 1].lemma == "て" \
+            and tokens[index - 2].lemma not in ("せる", "させる") and token.form.startswith("連用形"):
+        # 出していただきます。: a declared imposition (させていただきます is the speaker's own humble act)
+        rest = tokens[index + 1 : index + 3]
+        return bool(rest) and rest[0].surface == "ます" and (len(rest) == 1 or rest[1].is_break
+                                                             or rest[1].lemma in ("から", "よ", "ね"))
+    if token.lemma not in ("貰う", "もらう") or index == 0 or tokens[index - 1].lemma != "て":
         return False
     following = tokens[index + 1] if index + 1 < len(tokens) else None
-    return index > 0 and tokens[index - 1].lemma == "て" and (
-        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で"))
+    if token.form.startswith("意志推量形"):
+        return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
+    return token.form.startswith("終止形") and (
+        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で")
+        or following.surface == "で")  # 払ってもらうで (Kansai だ)
 
 
 def _rough_tail(tokens: tuple[Token, ...], index: int) -> bool:
