@@ -101,6 +101,7 @@ class JudgeConfig:
     command_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     rough_ending_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     te_yaru_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    repeated_clause_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     conduct_high: float = field(metadata=_spec(lo=0.1, hi=10.0))
     coercion: float = field(metadata=_spec(lo=0.0, hi=10.0))
     demand_grey: float = field(metadata=_spec(lo=0.0, hi=10.0))

@@ -250,3 +250,15 @@ def test_kansai_threats_impositions_and_na_orders(judge: UtteranceJudge, text: s
                                   "子どもを叩いたりしない？"])
 def test_polite_requests_and_own_acts_are_not_impositions(judge: UtteranceJudge, text: str) -> None:
     assert not {c.source for c in judge.judge(text).cues} & {"rough_ending", "command", "harm_threat"}, text
+
+
+@pytest.mark.parametrize(("text", "persists"), [
+    ("社長を出せ、社長を出せ", True),                      # a demand said twice
+    ("なんで返品できないの？なんで返品できないの？", True),  # a question asked twice, word for word
+    ("担当を替えて。担当を替えて。担当を替えて。", True),     # anything three times
+    ("すみません、すみません、今いいですか", False),         # courtesies
+    ("もしもし、もしもし、聞こえますか", False),             # interjections
+    ("そうです、そうです、その番号です", False),             # a confirmation twice is emphasis
+])
+def test_the_same_clause_again_in_one_breath_is_persistence(judge: UtteranceJudge, text: str, persists: bool) -> None:
+    assert ("repeated_clause" in {c.source for c in judge.judge(text).cues}) is persists, text

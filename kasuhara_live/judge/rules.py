@@ -43,6 +43,9 @@ _CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"}
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
+# Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
+_COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
+                         "宜しい", "よろしい", "もしもし"})
 # くれない？ もらえない？ いない？: a negative question with these verbs asks for something or for someone
 _ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる", "頂ける", "いただける", "居る", "いる", "有る",
                            "ある"})
@@ -91,7 +94,7 @@ class Judgement:
         return tuple(c for c in order if c in crit)
 
 
-GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru"})
+GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -270,7 +273,7 @@ class UtteranceJudge:
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis)]
+                *self._grammar_cues(analysis), *self._repeated_clauses(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *extra])
@@ -373,6 +376,34 @@ class UtteranceJudge:
         if cues and is_reported(analysis, _self_match(i)):
             return []
         return cues
+
+    def _repeated_clauses(self, analysis: Analysis) -> list[Cue]:
+        """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same clause again in one breath is 執拗 (persistence).
+
+        Measured on the development sets: a clause of 3 kana or more said twice in one utterance occurred only
+        in persistence rows. Courtesies and interjections (すみません、すみません; もしもし、もしもし) do not count.
+        """
+        if not self.cfg.repeated_clause_weight:
+            return []
+        seen: dict[str, int] = {}
+        start = 0
+        tokens = analysis.tokens
+        for end in range(len(tokens) + 1):
+            if end < len(tokens) and not tokens[end].is_break:
+                continue
+            clause, start = tokens[start:end], end + 1
+            key = "".join(t.key for t in clause)
+            if len(key) < 3 or any(t.lemma in _COURTESIES or t.pos == "感動詞" for t in clause):
+                continue
+            seen[key] = count = seen.get(key, 0) + 1
+            # A demand or a question said twice insists; anything else (そうです、そうです) only said three times.
+            asked = (end < len(tokens) and tokens[end].surface in ("?", "？")) or clause[-1].lemma in ("か", "の")
+            if count >= 3 or (count == 2 and (asked or any(analysis.is_command(end - len(clause) + i)
+                                                            for i in range(len(clause))))):
+                words = "".join(t.surface for t in clause)
+                return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
+                            f"{words}…{words}")]
+        return []
 
     def _is_harm_verb(self, token: Token) -> bool:
         # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests
