@@ -27,7 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/scan_bench.py
 
 eval: $(STAMP)
-	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/heldout.tsv tests/blind/blind.tsv tests/blind2/blind2.tsv \
+	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/dev5.tsv \
+	  tests/data/heldout.tsv tests/blind/blind.tsv tests/blind2/blind2.tsv tests/blind3/blind3.tsv \
 	  tests/data/dev_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv --out docs/judge-evaluation.md
 
 clean:
