@@ -78,6 +78,10 @@ NEGATIVES = [
     # word (お礼のお… sounds like 低能 once voicing and r/d are folded)
     "このケーブルは新しい機種でも使えるやつですか",
     "お礼のお手紙を送りたいので住所を教えてください",
+    # a harm verb that describes a thing or a sport, and the caller's own wish
+    "ゴキブリを殺すスプレーはどこに置いてありますか",
+    "空手の体験で、殴り合う練習まであるんですか",
+    "本当に助かりました、土下座したいくらいです",
 ]
 
 
@@ -93,7 +97,8 @@ def test_insults_said_at_someone_still_count(detector: Detector, text: str) -> N
     assert result.level >= Level.WARNING and result.category == "abuse", (text, result)
 
 
-@pytest.mark.parametrize("text", ["お前の店に車で突っ込んだるからな", "あの店員、川に突っ込んだろか"])
+@pytest.mark.parametrize("text", ["お前の店に車で突っ込んだるからな", "あの店員、川に突っ込んだろか",
+                                  "あんたを殺す気で行くからな"])
 def test_kansai_daru_is_a_threat_not_a_past(detector: Detector, text: str) -> None:
     # 突っ込んだ is past, 突っ込んだる is 〜てやる: the harm verb threatens
     assert detector.judge_text(text).level is Level.CRITICAL, (text, detector.judge_text(text))

@@ -43,6 +43,7 @@ _CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"}
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
+_INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
 _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
                          "宜しい", "よろしい", "もしもし"})
@@ -240,6 +241,17 @@ def names_a_thing(analysis: Analysis, match: Match) -> bool:
     return not any((t.pos == "代名詞" and t.lemma not in _FIRST_PERSON) or t.pos == "連体詞" for t in before)
 
 
+def is_own_wish(analysis: Analysis, match: Match) -> bool:
+    """土下座したい (I'd like to): the speaker's own wish, unlike 土下座させたい (to make someone)."""
+    after = analysis.tokens[match.last + 1 : match.last + 3]
+    for token in (analysis.tokens[match.last], *after):
+        if token.lemma in ("せる", "させる"):
+            return False
+        if token.lemma == "たい" and token.pos == "助動詞":
+            return True
+    return False
+
+
 def is_own(analysis: Analysis, match: Match) -> bool:
     """私の名前と住所: the caller's own data, not the agent's."""
     before = analysis.tokens[max(0, match.first - 2) : match.first]
@@ -336,6 +348,11 @@ class UtteranceJudge:
                 continue
             if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
                 continue
+            if term.category == "dogeza" and is_own_wish(analysis, match):
+                continue  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
+            if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
+                    and _described(analysis.tokens, match.last):
+                continue  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
             if (term.category == "abuse" and (is_simile(analysis, match) or names_a_thing(analysis, match))) or \
                     (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
@@ -478,6 +495,11 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         return True
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
+    if tokens[index].lemma.endswith(("合う", "あう")):
+        return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
+    if rest and rest[0].pos == "名詞" and tokens[index].form.startswith("連体形") \
+            and rest[0].lemma not in _INTENT_NOUNS:
+        return True  # ネズミを殺す薬: the verb describes a noun (but 殺す気, 殴るつもり intend it)
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
 
 
