@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The judge's hot modules compiled with mypyc (optional: without a compiler the sources run, slower).
+COMPILED := build/compiled/stamp.json
+JUDGE_HOT := kasuhara_live/judge/japanese.py kasuhara_live/judge/lexicon.py kasuhara_live/judge/rules.py
 
 .PHONY: setup demo test lint bench eval clean
 
@@ -10,26 +13,29 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	PY=$(PY) bash scripts/setup.sh
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(COMPILED): $(STAMP) $(JUDGE_HOT) kasuhara_live/judge/compiled.py scripts/build_compiled.py
+	$(BIN)/python scripts/build_compiled.py
 
-demo: $(STAMP)
+setup: $(STAMP) $(COMPILED)
+
+demo: $(STAMP) $(COMPILED)
 	$(BIN)/kasuhara-live demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kasuhara_live tests bench tools
+	$(BIN)/ruff check kasuhara_live tests bench tools scripts
 	$(BIN)/mypy
 
-test: lint
+test: lint $(COMPILED)
 	$(BIN)/pytest -q -rs
 
-bench: $(STAMP)
+bench: $(STAMP) $(COMPILED)
 	$(BIN)/python bench/asr_bench.py
 	$(BIN)/python bench/scan_bench.py
 
-eval: $(STAMP)
+eval: $(STAMP) $(COMPILED)
 	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/dev5.tsv \
 	  tests/data/heldout.tsv tests/blind/blind.tsv tests/blind2/blind2.tsv tests/blind3/blind3.tsv \
 	  tests/data/dev_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv --out docs/judge-evaluation.md
 
 clean:
-	rm -rf $(VENV) models/whisper-base
+	rm -rf $(VENV) models/whisper-base build/compiled

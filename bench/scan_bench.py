@@ -9,7 +9,9 @@ utterance is analysed from scratch):
   and ASR-damaged, none repeated) on stdin, JSON out, pinned to one CPU with ``taskset``; with and without
   its start-up (imports, lexicon, dictionary), which is timed on empty input.
 
-Usage: ``.venv/bin/python bench/scan_bench.py [--passes N]``; prints a Markdown table.
+Usage: ``.venv/bin/python bench/scan_bench.py [--passes N]``; prints a Markdown table. The judge's hot modules
+run compiled when the set-up built them (``scripts/build_compiled.py``); ``KASUHARA_PURE=1`` measures the
+Python sources (the scan command inherits the setting).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import kasuhara_live.judge as judge_package  # noqa: E402
 from kasuhara_live.config import load_config  # noqa: E402
 from kasuhara_live.judge.detector import Detector  # noqa: E402
 
@@ -85,8 +88,9 @@ def main() -> int:
     proc = subprocess.run(command, input="\n".join(everything) + "\n", capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
     count = len(proc.stdout.splitlines())
+    mode = "compiled with mypyc (build/compiled)" if judge_package.COMPILED else "Python sources"
     print(f"{len(lines)} distinct utterances (mean {sum(map(len, lines)) / len(lines):.0f} characters), "
-          f"{args.passes} passes, one core.\n")
+          f"{args.passes} passes, one core; judge modules: {mode}.\n")
     print("| measure | utterances/s |\n|---|---|")
     print(f"| judge in process, per CPU-second (best pass), cold: no word seen before | {max(cpu_rates):,.0f} |")
     print(f"| judge in process, per CPU-second (best pass), words seen before, sentences not | "

@@ -19,3 +19,4 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev,tools]"
 .venv/bin/kasuhara-live models install
+.venv/bin/python scripts/build_compiled.py
