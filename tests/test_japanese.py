@@ -22,3 +22,11 @@ def test_analysis_reads_kanji_and_kana_alike() -> None:
     assert analyzer.analyze("給料ドロボー").key == analyzer.analyze("給料泥棒").key
     forms = {t.surface: t.form for t in analyzer.analyze("金を払え").tokens}
     assert forms["払え"].startswith("命令形")
+
+
+def test_service_names_in_latin_letters_read_as_they_are_said() -> None:
+    from kasuhara_live.judge.japanese import fallback_reading
+
+    assert fallback_reading("TikTok") == "ティックトック" and fallback_reading("YOUTUBE") == "ユーチューブ"
+    assert fallback_reading("SNS") == "エスエヌエス"  # other capitals still by letter name
+    assert Analyzer().analyze("YouTubeに晒す").key == Analyzer().analyze("ユーチューブに晒す").key

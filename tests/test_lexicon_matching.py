@@ -262,3 +262,12 @@ def test_polite_requests_and_own_acts_are_not_impositions(judge: UtteranceJudge,
 ])
 def test_the_same_clause_again_in_one_breath_is_persistence(judge: UtteranceJudge, text: str, persists: bool) -> None:
     assert ("repeated_clause" in {c.source for c in judge.judge(text).cues}) is persists, text
+
+
+@pytest.mark.parametrize(("text", "ordered"), [
+    ("全部返しなさい", True), ("ちゃんと説明しなさいよ", True),
+    ("ごめんなさい、間違えました", False), ("おやすみなさい", False), ("お帰りなさい", False),
+])
+def test_nasai_after_a_verb_is_an_order_but_greetings_are_not(judge: UtteranceJudge, text: str,
+                                                               ordered: bool) -> None:
+    assert ("command" in {c.source for c in judge.judge(text).cues}) is ordered, text

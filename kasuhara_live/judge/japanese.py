@@ -118,6 +118,11 @@ class Analysis:
         verb form that ends its clause counts as imperative too.
         """
         token = self.tokens[index]
+        if token.lemma in ("なさる", "為さる") and token.form.startswith("命令形") and index > 0 \
+                and self.tokens[index - 1].pos == "動詞":
+            # 返しなさい, 説明しなさい: an order; ごめんなさい follows no verb, and お休みなさい, お帰りなさい
+            # (an honorific お before the verb) are greetings
+            return index < 2 or self.tokens[index - 2].pos != "接頭辞"
         if not token.conjugates or token.lemma in POLITE_COMMANDS or token.surface in DIALECT_REQUESTS:
             return False
         if token.form.startswith("命令形"):
@@ -164,11 +169,23 @@ def number_reading(n: int) -> str:
     return out
 
 
+# Services callers name in Latin letters, read as they are said (the dictionary has no reading for them), so
+# "TikTokに上げる" and "ティックトックに上げる" are the same words to the lexicon.
+_LATIN_NAMES = {
+    "tiktok": "ティックトック", "youtube": "ユーチューブ", "youtuber": "ユーチューバー", "instagram": "インスタグラム",
+    "insta": "インスタ", "twitter": "ツイッター", "facebook": "フェイスブック", "line": "ライン", "google": "グーグル",
+    "amazon": "アマゾン", "threads": "スレッズ", "discord": "ディスコード", "note": "ノート", "blog": "ブログ",
+}
+
+
 def fallback_reading(surface: str) -> str:
-    """A reading for what the dictionary cannot read: digits as numbers, capital letters by name (SNS)."""
+    """A reading for what the dictionary cannot read: digits as numbers, service names as said (YouTube),
+    other capital letters by name (SNS)."""
     text = unicodedata.normalize("NFKC", surface)
     if text.isdigit() and len(text) <= 8:
         return number_reading(int(text))
+    if text.lower() in _LATIN_NAMES:
+        return _LATIN_NAMES[text.lower()]
     if text.isascii() and text.isalpha() and text.isupper() and len(text) <= 5:
         return "".join(_LETTERS[c] for c in text)
     return ""
