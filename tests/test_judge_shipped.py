@@ -82,6 +82,10 @@ NEGATIVES = [
     "ゴキブリを殺すスプレーはどこに置いてありますか",
     "空手の体験で、殴り合う練習まであるんですか",
     "本当に助かりました、土下座したいくらいです",
+    # someone else's words, told with a verb of pressing or while doing something; an enquiry about a pan
+    "姉が元彼に「殺すぞ」と凄まれたみたいで、相談したいんです",
+    "酔っ払いが「ぶっ殺すぞ」って叫びながら店の前を歩いてたんです",
+    "この土鍋、直火で焼いても大丈夫ですか",
 ]
 
 

@@ -34,7 +34,8 @@ _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
-_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く"})
+_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
+                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
@@ -176,6 +177,8 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             return True  # 〜という発言
         if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in ("た", "てる", "て"):
             return not tail.startswith(("てん", "てる", "ている"))  # 〜って言った / 言われて: a past report
+        if rest and rest[0].lemma == "ながら":
+            return True  # 「ふざけんな」って叫びながら: what someone does, told
     return False
 
 
@@ -497,10 +500,23 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if tokens[index].lemma.endswith(("合う", "あう")):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
+    if tail.startswith(("ても", "でも")) and _asks_politely(tokens, index):
+        return True  # 強火で焼いても大丈夫ですか: an enquiry about doing it, not a threat
     if rest and rest[0].pos == "名詞" and tokens[index].form.startswith("連体形") \
             and rest[0].lemma not in _INTENT_NOUNS:
         return True  # ネズミを殺す薬: the verb describes a noun (but 殺す気, 殴るつもり intend it)
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
+
+
+def _asks_politely(tokens: tuple[Token, ...], index: int) -> bool:
+    """The clause after ``index`` ends as a polite question (〜大丈夫ですか, 〜いいでしょうか)."""
+    rest = _clause_after(tokens, index)
+    for position, token in enumerate(rest):
+        if token.lemma in ("です", "ます") and position + 1 < len(rest) and rest[position + 1].surface == "か":
+            return True
+    following = tokens[index + 1 + len(rest)] if index + 1 + len(rest) < len(tokens) else None
+    return bool(rest) and rest[-1].lemma in ("です", "ます") and following is not None \
+        and following.surface in ("?", "？")
 
 
 def _followed_by(tokens: tuple[Token, ...], index: int, lemmas: frozenset[str], span: int = 2) -> bool:
