@@ -271,3 +271,12 @@ def test_the_same_clause_again_in_one_breath_is_persistence(judge: UtteranceJudg
 def test_nasai_after_a_verb_is_an_order_but_greetings_are_not(judge: UtteranceJudge, text: str,
                                                                ordered: bool) -> None:
     assert ("command" in {c.source for c in judge.judge(text).cues}) is ordered, text
+
+
+@pytest.mark.parametrize(("text", "rough"), [
+    ("さっさと手続きせんかい", True),  # unidic-lite reads せんかい as the noun 旋回
+    ("旋回して着陸します", False),
+])
+def test_rough_demands_the_tokenizer_misreads_are_found_in_the_text(judge: UtteranceJudge, text: str,
+                                                                     rough: bool) -> None:
+    assert ("rough_ending" in {c.source for c in judge.judge(text).cues}) is rough, text

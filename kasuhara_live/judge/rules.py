@@ -17,6 +17,7 @@ demand or mild roughness; none otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +33,8 @@ _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
+# a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
+_RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたなまらわがばせ]んかい(?=[、。!?！？\s]|$)")
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
@@ -366,6 +369,10 @@ class UtteranceJudge:
         cues = [cue for i, token in enumerate(analysis.tokens)
                 if token.conjugates or token.pos in ("助詞", "感動詞", "名詞")
                 for cue in self._cues_at(analysis, i)]
+        # 〜せんかい, 見せんかい: unidic-lite reads some as nouns (旋回), so the rough demand is found in the text
+        found = _RUDE_NEGATIVE_DEMAND.search(analysis.text)
+        if found and not any(t.surface == "ん" and t.pos == "助動詞" for t in analysis.tokens):
+            cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight, found.group(0)))
         # Many commands in one breath are no more than one command plus a little.
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
