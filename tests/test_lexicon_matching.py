@@ -280,3 +280,18 @@ def test_nasai_after_a_verb_is_an_order_but_greetings_are_not(judge: UtteranceJu
 def test_rough_demands_the_tokenizer_misreads_are_found_in_the_text(judge: UtteranceJudge, text: str,
                                                                      rough: bool) -> None:
     assert ("rough_ending" in {c.source for c in judge.judge(text).cues}) is rough, text
+
+
+@pytest.mark.parametrize(("text", "denied"), [
+    ("土下座はしない", True),
+    ("土下座しないほうが身のためやで", False),  # advice (a veiled threat), not a denial
+    ("土下座しないなら帰らない", False),        # a condition
+])
+def test_what_a_negation_after_the_words_means(text: str, denied: bool) -> None:
+    from kasuhara_live.judge.japanese import Analyzer
+    from kasuhara_live.judge.lexicon import Match
+    from kasuhara_live.judge.rules import is_negated
+
+    analysis = Analyzer().analyze(text)
+    last = next(i for i, t in enumerate(analysis.tokens) if t.surface == "下座")
+    assert is_negated(analysis, Match("dogeza", "土下座", 0, last, 0, "土下座")) is denied, text

@@ -47,6 +47,9 @@ _CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"}
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
+# After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
+# a veiled threat) — none of them denies the words before it.
+_NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方")
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
 _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
@@ -136,7 +139,7 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
             at = tokens.index(token)
             rest = "".join(t.surface for t in _clause_after(tokens, at))
             # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
-            if rest.startswith(("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば")):
+            if rest.startswith(_NOT_A_DENIAL):
                 return False
             # 教えてくれない？, 話せる人いないの？: a request or a question whether someone is there, not a denial
             asked = "".join(t.surface for t in tokens[at + 1 : at + 3]).startswith(("?", "の?", "ん?", "か?"))
