@@ -171,3 +171,11 @@ def test_an_alternative_reading_of_the_recogniser_is_judged_too(make) -> None:  
     plain = make()
     assert all(e.severity is Level.CAUTION for e in plain(dataclasses.replace(garbled, alternatives=()))
                if isinstance(e, Alert))
+
+
+def test_the_agents_final_warning_is_heard_in_the_best_reading_only(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make()
+    thanks = UtteranceFinal("c1", 2.0, "u1", "agent", 0.0, 1.5, "お電話ありがとうございます", -26.0,
+                            alternatives=("お電話を終了いたします",))
+    judge(thanks)
+    assert not judge.state.final_warning_given

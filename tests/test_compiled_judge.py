@@ -38,6 +38,20 @@ def test_compiled_and_pure_judges_agree_on_every_development_sentence() -> None:
     assert sum(row["level"] in ("warning", "critical") for row in fast) > 200  # it judged, not just echoed
 
 
+@pytest.mark.skipif(not compiled.fresh(), reason="no compiled build here (no C compiler): the sources run")
+def test_compiled_and_pure_judges_write_the_same_evaluation_report() -> None:
+    # the report prints the axis scores too (0.0, not 0, from both)
+    reports = []
+    for pure in (False, True):
+        env = {**os.environ, "KASUHARA_PURE": "1"} if pure else {k: v for k, v in os.environ.items()
+                                                                   if k != "KASUHARA_PURE"}
+        proc = subprocess.run([sys.executable, "-m", "kasuhara_live", "eval", "tests/data/dev2.tsv",
+                               "tests/data/heldout_asr10.tsv"], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=300, check=True)
+        reports.append(proc.stdout)
+    assert reports[0] == reports[1] and "conduct" in reports[0]
+
+
 def test_a_build_of_other_sources_or_another_interpreter_is_not_used(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiled, "BUILD", tmp_path)
@@ -45,7 +59,7 @@ def test_a_build_of_other_sources_or_another_interpreter_is_not_used(tmp_path: P
     stamp = {"interpreter": compiled.interpreter(), "sources": compiled.source_hashes()}
     (tmp_path / "stamp.json").write_text(json.dumps(stamp), encoding="utf-8")
     assert compiled.fresh()
-    edited = {**stamp["sources"], "rules": "0" * 64}  # rules.py changed since the build
+    edited = {**stamp["sources"], "rules.py": "0" * 64}  # rules.py changed since the build
     (tmp_path / "stamp.json").write_text(json.dumps({**stamp, "sources": edited}), encoding="utf-8")
     assert not compiled.fresh()
     (tmp_path / "stamp.json").write_text(json.dumps({**stamp, "interpreter": "cpython-39-linux"}), encoding="utf-8")

@@ -96,10 +96,17 @@ def test_hard_negatives_stay_below_warning(detector: Detector, text: str) -> Non
 
 
 @pytest.mark.parametrize("text", ["このゴミが。", "お前らゴミが偉そうに説明すんな",
-                                  "こんなクズを雇ってる会社なんか潰れろ", "ほんま使えんやつやな"])
+                                  "こんなクズを雇ってる会社なんか潰れろ", "ほんま使えんやつやな",
+                                  "バカが担当してるのか", "クズに何言っても無駄だな"])
 def test_insults_said_at_someone_still_count(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
     assert result.level >= Level.WARNING and result.category == "abuse", (text, result)
+
+
+@pytest.mark.parametrize("text", ["ぶっ殺す今すぐ", "家燃やす今夜", "お前ぶっ殺す本当に", "殴ってもいいですか？"])
+def test_threats_without_a_comma_or_asked_as_permission_stay_threats(detector: Detector, text: str) -> None:
+    # 殺す薬 describes a noun; 殺す今すぐ is a threat with the comma Whisper left out
+    assert detector.judge_text(text).level is Level.CRITICAL, (text, detector.judge_text(text))
 
 
 @pytest.mark.parametrize("text", ["お前の店に車で突っ込んだるからな", "あの店員、川に突っ込んだろか",

@@ -253,12 +253,13 @@ def test_polite_requests_and_own_acts_are_not_impositions(judge: UtteranceJudge,
 
 
 @pytest.mark.parametrize(("text", "persists"), [
-    ("社長を出せ、社長を出せ", True),                      # a demand said twice
-    ("なんで返品できないの？なんで返品できないの？", True),  # a question asked twice, word for word
-    ("担当を替えて。担当を替えて。担当を替えて。", True),     # anything three times
+    ("社長を出せ、社長を出せ", True),                      # an order said again
+    ("担当を替えろ。担当を替えろ。", True),
+    ("聞こえますか？聞こえますか？", False),                 # a question twice is the phone line
+    ("分かりました、分かりました、分かりました", False),     # words said over are how people talk
     ("すみません、すみません、今いいですか", False),         # courtesies
     ("もしもし、もしもし、聞こえますか", False),             # interjections
-    ("そうです、そうです、その番号です", False),             # a confirmation twice is emphasis
+    ("そうです、そうです、その番号です", False),
 ])
 def test_the_same_clause_again_in_one_breath_is_persistence(judge: UtteranceJudge, text: str, persists: bool) -> None:
     assert ("repeated_clause" in {c.source for c in judge.judge(text).cues}) is persists, text
@@ -275,7 +276,9 @@ def test_nasai_after_a_verb_is_an_order_but_greetings_are_not(judge: UtteranceJu
 
 @pytest.mark.parametrize(("text", "rough"), [
     ("さっさと手続きせんかい", True),  # unidic-lite reads せんかい as the noun 旋回
+    ("分からんけど手続きせんかい", True),
     ("旋回して着陸します", False),
+    ("え、そうなんかい？", False),
 ])
 def test_rough_demands_the_tokenizer_misreads_are_found_in_the_text(judge: UtteranceJudge, text: str,
                                                                      rough: bool) -> None:

@@ -86,7 +86,7 @@ class WhisperEngine:
 
     def _transcript(self, result: Any) -> Transcript:
         texts = [self._tokenizer.decode([t for t in ids if t < self._tokenizer.eot]).strip()
-                 for ids in result.sequences_ids]
+                 for ids in result.sequences_ids] or [""]
         scores = [float(score) for score in result.scores] or [0.0] * len(texts)
         best = scores[0]
         alternatives: list[str] = []

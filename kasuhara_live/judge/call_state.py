@@ -67,9 +67,10 @@ class CallJudge:
 
     def _utterance(self, event: UtteranceFinal | UtterancePartial) -> list[Event]:
         final = isinstance(event, UtteranceFinal)
-        readings = (event.text, *event.alternatives) if isinstance(event, UtteranceFinal) else (event.text,)
-        if final and any(self.agent_phrases.find(self.judge.analyzer.analyze(text)) for text in readings):
+        # The agent's final warning is taken from the best reading only: another reading is for harassment
+        if final and self.agent_phrases.find(self.judge.analyzer.analyze(event.text)):
             self.state.final_warning_given = True
+        readings = (event.text, *event.alternatives) if isinstance(event, UtteranceFinal) else (event.text,)
         if event.speaker not in self.jcfg.speakers or (not final and not self.jcfg.judge_partials):
             return []
         extra = self._shouting(event) if isinstance(event, UtteranceFinal) else ()

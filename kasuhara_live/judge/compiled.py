@@ -19,14 +19,27 @@ from pathlib import Path
 MODULES = ("japanese", "lexicon", "rules")
 HERE = Path(__file__).resolve().parent
 BUILD = HERE.parent.parent / "build" / "compiled"
+# mypyc also builds in the types of what the compiled modules import: a change there makes the build stale too
+IMPORTED = ("../config.py", "../events.py", "../errors.py")
 
 
 def source_hashes() -> dict[str, str]:
-    return {name: hashlib.sha256((HERE / f"{name}.py").read_bytes()).hexdigest() for name in MODULES}
+    files = [f"{name}.py" for name in MODULES] + list(IMPORTED)
+    return {name: hashlib.sha256((HERE / name).read_bytes()).hexdigest() for name in files}
 
 
 def interpreter() -> str:
-    return f"{sys.implementation.cache_tag}-{sys.platform}"
+    return f"{sys.implementation.cache_tag}-{sys.platform}-mypy{_mypy_version()}"
+
+
+def _mypy_version() -> str:
+    # the compiler's version is part of what was built (read from package metadata: importing mypy is slow)
+    from importlib import metadata
+
+    try:
+        return metadata.version("mypy")
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def fresh() -> bool:

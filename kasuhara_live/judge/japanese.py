@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 _VOWEL_OF: dict[str, str] = {}
@@ -93,6 +93,7 @@ class Token(NamedTuple):
     key: str  # reading key; "" for punctuation and symbols
     pos: str  # unidic pos1, e.g. 動詞, 助動詞, 名詞
     pos2: str
+    pos3: str  # unidic pos3, e.g. 副詞可能 (今, 今夜 work as adverbs), 一般
     form: str  # conjugation form, e.g. 命令形, 終止形-一般 ("" when not conjugated)
     key_start: int  # offset of this token's key in the analysis key
     is_break: bool  # punctuation or a clause break (ends what a rule reads)
@@ -106,10 +107,7 @@ class Analysis:
     text: str
     tokens: tuple[Token, ...]
     key: str
-
-    @cached_property
-    def sound(self) -> str:
-        return sound_key(self.key)
+    sound: str  # the key folded by voicing and r/d (see sound_key)
 
     def is_command(self, index: int) -> bool:
         """Token ``index`` is an imperative (払え, しろ, 謝らせろ), not a polite request (ください).
@@ -195,7 +193,7 @@ def _clean(value: Any) -> str:
     return "" if value is None or value == "*" else str(value)
 
 
-_Word = tuple[str, str, str, str, str, str, bool, bool]  # a Token without its key offset
+_Word = tuple[str, str, str, str, str, str, str, bool, bool]  # a Token without its key offset
 
 
 class Analyzer:
@@ -222,7 +220,7 @@ class Analyzer:
         key = "" if pos in ("補助記号", "空白") else reading_key(kana)
         # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
         lemma = (_clean(feature.lemma) or surface).split("-")[0]
-        return (surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.cForm),
+        return (surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.pos3), _clean(feature.cForm),
                 pos == "補助記号" or surface in CLAUSE_BREAKS, pos in ("動詞", "助動詞", "形容詞"))
 
     def _analyze(self, text: str) -> Analysis:
@@ -237,8 +235,9 @@ class Analyzer:
                 known = self._words[(word.surface, word.feature_raw)] = self._word(word.surface, word.feature)
                 if len(self._words) > 200_000:
                     self._words.clear()
-            surface, lemma, key, pos, pos2, form, is_break, conjugates = known
-            tokens.append(Token(surface, lemma, key, pos, pos2, form, offset, is_break, conjugates))
+            surface, lemma, key, pos, pos2, pos3, form, is_break, conjugates = known
+            tokens.append(Token(surface, lemma, key, pos, pos2, pos3, form, offset, is_break, conjugates))
             parts.append(key)
             offset += len(key)
-        return Analysis(norm, tuple(tokens), "".join(parts))
+        key = "".join(parts)
+        return Analysis(norm, tuple(tokens), key, sound_key(key))

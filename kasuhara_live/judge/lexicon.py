@@ -51,6 +51,8 @@ class Term:
     severity: Level | None
     phrases: tuple[str, ...]
     fuzzy: bool = True
+    # the words also name things (ゴミ, クズ): an argument of the clause (ゴミの分別, カスが溜まる) is no insult
+    thing: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], where: str) -> None
 def _term(entry: Any, where: str) -> Term:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a table")
-    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy"}, where)
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy", "thing"}, where)
     term_id = entry.get("id")
     if not isinstance(term_id, str) or not _ID.match(term_id):
         raise ConfigError(f"{where}: id = {term_id!r} is not allowed: expected lowercase letters, digits and _")
@@ -132,11 +134,12 @@ def _term(entry: Any, where: str) -> Term:
     severity = entry.get("severity")
     if severity is not None and severity not in ("caution", "warning", "critical"):
         raise ConfigError(f"{where}: severity = {severity!r} is not allowed: expected caution, warning or critical")
-    fuzzy = entry.get("fuzzy", True)
-    if not isinstance(fuzzy, bool):
-        raise ConfigError(f"{where}: fuzzy = {fuzzy!r} is not allowed: expected true or false")
+    fuzzy, thing = entry.get("fuzzy", True), entry.get("thing", False)
+    for key, value in (("fuzzy", fuzzy), ("thing", thing)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} = {value!r} is not allowed: expected true or false")
     return Term(term_id, category, axis, float(weight), Level(severity) if severity else None,
-                _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy)
+                _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy, thing)
 
 
 def _construction(entry: Any, where: str) -> Construction:

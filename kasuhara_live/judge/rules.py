@@ -34,7 +34,7 @@ _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コ�
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
-_RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたなまらわがばせ]んかい(?=[、。!?！？\s]|$)")
+_RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  # not な: そうなんかい is a question
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
@@ -43,13 +43,14 @@ _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
 _INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
-_CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "の", "で"})
+_CASE_PARTICLES = frozenset({"を", "が", "から", "の", "で"})  # not に: クズに何言っても (said to someone)
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
 _NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
 # After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
 # a veiled threat) — none of them denies the words before it.
 _NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方")
+_SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
 _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
@@ -362,7 +363,8 @@ class UtteranceJudge:
             if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
                     and _described(analysis.tokens, match.last):
                 continue  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
-            if (term.category == "abuse" and (is_simile(analysis, match) or names_a_thing(analysis, match))) or \
+            if (term.thing and names_a_thing(analysis, match)) or \
+                    (term.category == "abuse" and is_simile(analysis, match)) or \
                     (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
@@ -372,10 +374,13 @@ class UtteranceJudge:
         cues = [cue for i, token in enumerate(analysis.tokens)
                 if token.conjugates or token.pos in ("助詞", "感動詞", "名詞")
                 for cue in self._cues_at(analysis, i)]
-        # 〜せんかい, 見せんかい: unidic-lite reads some as nouns (旋回), so the rough demand is found in the text
-        found = _RUDE_NEGATIVE_DEMAND.search(analysis.text)
-        if found and not any(t.surface == "ん" and t.pos == "助動詞" for t in analysis.tokens):
-            cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight, found.group(0)))
+        # 手続きせんかい, 見せんかい: unidic-lite reads some as one noun (旋回) ending the clause
+        tokens = analysis.tokens
+        for i, token in enumerate(tokens):
+            if token.pos == "名詞" and _RUDE_NEGATIVE_DEMAND.search(token.surface) \
+                    and (i + 1 == len(tokens) or tokens[i + 1].is_break):
+                cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight,
+                                token.surface))
         # Many commands in one breath are no more than one command plus a little.
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
@@ -408,10 +413,10 @@ class UtteranceJudge:
         return cues
 
     def _repeated_clauses(self, analysis: Analysis) -> list[Cue]:
-        """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same clause again in one breath is 執拗 (persistence).
+        """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same order again in one breath is 執拗 (persistence).
 
         Measured on the development sets: a clause of 3 kana or more said twice in one utterance occurred only
-        in persistence rows. Courtesies and interjections (すみません、すみません; もしもし、もしもし) do not count.
+        in persistence rows. Only orders count (see below); courtesies and interjections never do.
         """
         if not self.cfg.repeated_clause_weight:
             return []
@@ -426,10 +431,9 @@ class UtteranceJudge:
             if len(key) < 3 or any(t.lemma in _COURTESIES or t.pos == "感動詞" for t in clause):
                 continue
             seen[key] = count = seen.get(key, 0) + 1
-            # A demand or a question said twice insists; anything else (そうです、そうです) only said three times.
-            asked = (end < len(tokens) and tokens[end].surface in ("?", "？")) or clause[-1].lemma in ("か", "の")
-            if count >= 3 or (count == 2 and (asked or any(analysis.is_command(end - len(clause) + i)
-                                                            for i in range(len(clause))))):
+            # Only an order said again insists: a question twice is the line (聞こえますか？聞こえますか？), and
+            # words said over (分かりました、分かりました; 0120、0120) are how people talk on the phone.
+            if count == 2 and any(analysis.is_command(end - len(clause) + i) for i in range(len(clause))):
                 words = "".join(t.surface for t in clause)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{words}…{words}")]
@@ -444,9 +448,10 @@ class UtteranceJudge:
         if not cues:
             return NOTHING
         cfg = self.cfg
-        conduct = sum(c.weight for c in cues if c.axis == "conduct")
-        demand = sum(c.weight for c in cues if c.axis == "demand")
-        complaint = sum(c.weight for c in cues if c.axis == "complaint")
+        # 0.0, not 0, when an axis has no cue: the compiled judge (floats only) must print what the sources print
+        conduct = sum((c.weight for c in cues if c.axis == "conduct"), 0.0)
+        demand = sum((c.weight for c in cues if c.axis == "demand"), 0.0)
+        complaint = sum((c.weight for c in cues if c.axis == "complaint"), 0.0)
         forced = max((c.severity for c in cues if c.severity is not None), default=None)
         if forced is Level.CRITICAL:
             level = Level.CRITICAL
@@ -481,7 +486,7 @@ def most_serious(judgements: Iterable[Judgement]) -> Judgement:
     cut-off reading (ご不便をおかけ, read as an order) must not turn an ordinary utterance into a complaint.
     """
     found = iter(judgements)
-    best = next(found)
+    best = next(found, NOTHING)
     for other in found:
         if other.level >= Level.WARNING and other.level > best.level:
             best = other
@@ -510,23 +515,28 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if tokens[index].lemma.endswith(("合う", "あう")):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
-    if tail.startswith(("ても", "でも")) and _asks_politely(tokens, index):
-        return True  # 強火で焼いても大丈夫ですか: an enquiry about doing it, not a threat
+    if tail.startswith(("ても", "でも")) and _asks_if_safe(tokens, index):
+        return True  # 強火で焼いても大丈夫ですか: an enquiry about a thing, not a threat (殴ってもいいですか is)
     if rest and rest[0].pos == "名詞" and tokens[index].form.startswith("連体形") \
-            and rest[0].lemma not in _INTENT_NOUNS:
-        return True  # ネズミを殺す薬: the verb describes a noun (but 殺す気, 殴るつもり intend it)
+            and rest[0].lemma not in _INTENT_NOUNS and rest[0].pos2 != "数詞" \
+            and rest[0].pos3 not in ("副詞可能", "形状詞可能") and not (len(rest) > 1 and rest[1].surface == "に"):
+        # ネズミを殺す薬: the verb describes a noun; not 殺す気 (an intention) nor ぶっ殺す今すぐ, 燃やす今夜,
+        # 殺す本当に (Whisper drops the comma before a word that works as an adverb)
+        return True
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
 
 
-def _asks_politely(tokens: tuple[Token, ...], index: int) -> bool:
-    """The clause after ``index`` ends as a polite question (〜大丈夫ですか, 〜いいでしょうか)."""
-    rest = _clause_after(tokens, index)
-    for position, token in enumerate(rest):
-        if token.lemma in ("です", "ます") and position + 1 < len(rest) and rest[position + 1].surface == "か":
-            return True
-    following = tokens[index + 1 + len(rest)] if index + 1 + len(rest) < len(tokens) else None
-    return bool(rest) and rest[-1].lemma in ("です", "ます") and following is not None \
-        and following.surface in ("?", "？")
+def _asks_if_safe(tokens: tuple[Token, ...], index: int) -> bool:
+    """The clause after ``index`` asks whether it is safe (〜ても大丈夫ですか, 〜ても平気？, 〜ても問題ないですか)."""
+    words: list[Token] = []
+    asked = False
+    for token in tokens[index + 1 :]:
+        if token.is_break:
+            asked = token.surface in ("?", "？")
+            break
+        words.append(token)
+    asked = asked or (bool(words) and words[-1].surface in ("か", "かな"))
+    return asked and any(t.lemma in _SAFE_WORDS for t in words)
 
 
 def _followed_by(tokens: tuple[Token, ...], index: int, lemmas: frozenset[str], span: int = 2) -> bool:
