@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	PY=$(PY) bash scripts/setup.sh
 	touch $(STAMP)
 
-$(COMPILED): $(STAMP) $(JUDGE_HOT) kasuhara_live/judge/compiled.py scripts/build_compiled.py
+$(COMPILED): $(JUDGE_HOT) kasuhara_live/config.py kasuhara_live/events.py kasuhara_live/errors.py \
+	  kasuhara_live/judge/compiled.py scripts/build_compiled.py | $(STAMP)
 	$(BIN)/python scripts/build_compiled.py
 
 setup: $(STAMP) $(COMPILED)
