@@ -264,19 +264,20 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read one TOML file, turning I/O and syntax errors into a one-line ConfigError."""
+def read_toml(path: Path, what: str = "config file", missing_hint: str = "") -> dict[str, Any]:
+    """Read one TOML file (a ``what``), turning I/O and syntax errors into a one-line ConfigError;
+    ``missing_hint`` says how to create the file when it does not exist."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"{what} not found: {path}{missing_hint}") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise ConfigError(f"{what} {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
 
 
 def default_config_path() -> Path:

@@ -23,12 +23,12 @@ import json
 import os
 import re
 import secrets
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 
 
@@ -162,17 +162,7 @@ def parse_users(data: dict[str, Any]) -> Users:
 
 def load_users(path: Path) -> Users:
     """Load and validate a users file; every problem is a one-line :class:`ConfigError` naming the user."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"users file not found: {path} (create users with `kasuhara-live hub add-user`)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read users file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"users file {path} is not UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"users file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "users file", " (create users with `kasuhara-live hub add-user`)")
     try:
         return parse_users(data)
     except ConfigError as exc:
