@@ -106,9 +106,8 @@ class CallPipeline:
         batch = self.cfg.asr.max_batch
         for i in range(0, len(pending), batch):
             group = pending[i : i + batch]
-            for result in self.transcriber.transcribe([p.segment.audio for p in group], final):
-                text = self.filter.clean(result)
-                out.append((text, self.filter.alternatives(result, text)))
+            out += [self.filter.readings(result)
+                    for result in self.transcriber.transcribe([p.segment.audio for p in group], final)]
         return out
 
     def _finals(self, pending: list[_Pending]) -> list[Event]:

@@ -306,8 +306,8 @@ class ProductEngine:
         for b in range(0, len(pieces), self.batch):
             results = self.engine.transcribe(pieces[b : b + self.batch], final=True)
             for k, result in zip(owner[b : b + self.batch], results, strict=True):
-                text = self.filter.clean(result)
-                readings[k].append([text, *self.filter.alternatives(result, text)])
+                text, alternatives = self.filter.readings(result)
+                readings[k].append([text, *alternatives])
         out: list[Reading] = []
         for parts in readings:
             text = clean_field("".join(p[0] for p in parts))

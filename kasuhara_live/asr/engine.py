@@ -89,12 +89,11 @@ class WhisperEngine:
                  for ids in result.sequences_ids] or [""]
         scores = [float(score) for score in result.scores] or [0.0] * len(texts)
         best = scores[0]
-        alternatives: list[str] = []
-        for text, score in zip(texts[1:], scores[1:], strict=True):
-            if score >= best - self.cfg.hypothesis_margin and text and text != texts[0] and text not in alternatives:
-                alternatives.append(text)
+        # Raw, as decoded: the hallucination filter cleans them and drops empty and repeated ones.
+        alternatives = tuple(text for text, score in zip(texts[1:], scores[1:], strict=True)
+                             if score >= best - self.cfg.hypothesis_margin)
         return Transcript(text=texts[0], no_speech_prob=float(result.no_speech_prob), avg_logprob=best,
-                          alternatives=tuple(alternatives))
+                          alternatives=alternatives)
 
 
 def load_engine(cfg: AsrConfig) -> WhisperEngine:

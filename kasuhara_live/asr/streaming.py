@@ -63,16 +63,18 @@ class HallucinationFilter:
             return ""
         return text
 
-    def alternatives(self, result: Transcript, text: str) -> tuple[str, ...]:
-        """The usable alternative readings of a result whose best reading cleaned to ``text`` (none if dropped)."""
+    def readings(self, result: Transcript) -> tuple[str, tuple[str, ...]]:
+        """The usable text of a result ("" when dropped) and its distinct usable alternative readings (none when
+        the result is dropped)."""
+        text = self.clean(result)
         if not text:
-            return ()
+            return "", ()
         out: list[str] = []
         for alternative in result.alternatives:
             cleaned = self.clean(Transcript(alternative))
             if cleaned and cleaned != text and cleaned not in out:
                 out.append(cleaned)
-        return tuple(out)
+        return text, tuple(out)
 
 
 class PartialSchedule:

@@ -33,6 +33,8 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 CLAUSE_BREAKS = frozenset("、。！？!?,.…「」『』()（）")
 POLITE_COMMANDS = frozenset({"下さる", "なさる", "為さる", "いらっしゃる", "御座る", "ます", "くださる"})
 E_ROW = frozenset("エケゲセゼテデネヘベペメレ")
+# Lemmas of the negative auxiliaries and adjective (しない, 知らん → ず, 無い)
+NEGATORS = frozenset({"ない", "無い", "ず", "ぬ"})
 # Tohoku 〜てけろ / 〜けれ is くれ: a request, though unidic tags it as an imperative (of 〜ていく).
 DIALECT_REQUESTS = frozenset({"てけろ", "でけろ", "けろ", "てけれ", "けれ"})
 

@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import Analysis, Analyzer, Token, sound_key
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, sound_key
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -237,7 +237,6 @@ SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alon
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
-_NEGATIVE = frozenset({"ない", "無い", "ず", "ぬ"})
 
 
 _Found = tuple[int, int, int, int]  # (phrase index, first token, last token, distance)
@@ -277,7 +276,7 @@ class PhraseMatcher:
                                               fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
                                               and all(w.pos in _NOUN_POS for w in words),
                                               bool(words) and all(w.pos in _PARTICLE_POS for w in words),
-                                              any(w.pos == "助動詞" and w.lemma in _NEGATIVE for w in words),
+                                              any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
                                               len(words) == 1,
                                               tuple(w.key if w.form.endswith("撥音便") else "" for w in words[:-1])))
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
@@ -528,7 +527,7 @@ class PhraseMatcher:
 def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
     """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴),
     and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are close)."""
-    if pattern.negated and not any(t.pos == "助動詞" and t.lemma in _NEGATIVE for t in heard):
+    if pattern.negated and not any(t.pos == "助動詞" and t.lemma in NEGATORS for t in heard):
         return False
     return not (pattern.single_word and any(t.pos == "助詞" for t in heard))
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import Analysis, Analyzer, Token
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
@@ -45,7 +45,6 @@ _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだ�
 _INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
 _CASE_PARTICLES = frozenset({"を", "が", "から", "の", "で"})  # not に: クズに何言っても (said to someone)
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
-_NEGATORS = frozenset({"ない", "ず", "ぬ", "無い"})
 _PASSIVE = frozenset({"れる", "られる"})
 # After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
 # a veiled threat) — none of them denies the words before it.
@@ -136,7 +135,7 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
             saw_verb, verb = True, token
         if token.lemma in ("知れる", "構う"):
             return False  # 刺すかもしれません, 死んでもかまわない: not a denial of the words
-        if token.lemma in _NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
+        if token.lemma in NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
             at = tokens.index(token)
             rest = "".join(t.surface for t in _clause_after(tokens, at))
             # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
@@ -170,7 +169,7 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             continue
         i = verb - 1  # from here on, as if the verb followed the quotation directly
         rest = after[i + 2 : i + 6]
-        if any(t.lemma in _NEGATORS for t in rest[:3]):
+        if any(t.lemma in NEGATORS for t in rest[:3]):
             # 〜とは言いません: words the caller says they are NOT saying; 〜って言われん？ is a question to the agent
             return not any(t.surface in ("？", "?", "か") for t in rest[:4])
         tail = "".join(t.surface for t in rest)
