@@ -30,3 +30,11 @@ def test_service_names_in_latin_letters_read_as_they_are_said() -> None:
     assert fallback_reading("TikTok") == "ティックトック" and fallback_reading("YOUTUBE") == "ユーチューブ"
     assert fallback_reading("SNS") == "エスエヌエス"  # other capitals still by letter name
     assert Analyzer().analyze("YouTubeに晒す").key == Analyzer().analyze("ユーチューブに晒す").key
+
+
+def test_count_value_reads_digits_kanji_and_vague_counts() -> None:
+    from kasuhara_live.judge.japanese import count_value
+
+    assert [count_value(s) for s in ("15", "十", "二十", "三百五十", "千二百", "一万二千", "何十", "数百")] == \
+        [15, 10, 20, 350, 1200, 12000, 20, 200]
+    assert count_value("回") is None and count_value("") is None

@@ -143,3 +143,35 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     assert alert["category"] == "dogeza" and "土下座" in alert["script"]
     quiet = "配送状況を教えてください"
     assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
+
+
+@pytest.mark.parametrize("text", ["今すぐ責任者を連れてこいや", "さっさと手続きしろよ", "書類を出せって言ってるだろ",
+                                  "責任者呼べって言うとんねん"])
+def test_an_order_barked_or_pressed_again_is_harassment(detector: Detector, text: str) -> None:
+    # 命令形 + や/よ, or the caller insisting on their own order (〜って言ってるだろ)
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == "intimidation", (text, result)
+
+
+@pytest.mark.parametrize("text", ["ちゃんと調べてくれよ", "早く直しに来てくれよ！", "ちゃんと説明しなさいよ",
+                                  "息子に早くしろって言われました"])
+def test_a_plea_or_someone_elses_order_is_not_barked(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["回答が出るまで毎晩そちらに電話しますので", "支店の代表番号に毎朝かけたるわ",
+                                  "毎日メールを送りますから、よろしく", "五十回でも六十回でもかけますよ",
+                                  "もう三十回は電話してるんですけどね", "これで二十回目ですよ",
+                                  "今日で十二回目のお電話です"])
+def test_contact_promised_again_and_again_is_persistence(detector: Detector, text: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == "persistence", (text, result)
+
+
+@pytest.mark.parametrize("text", ["毎日電話してるのに全然つながらないんです", "十回かけても話し中でした",
+                                  "毎朝ログを送ればいいですか", "父が毎日電話してくるんです",
+                                  "十回目の来店で割引になりますか",
+                                  "リハビリに毎日通っています", "三回も電話したのに折り返しがありません",
+                                  "毎日電話していただけますか"])
+def test_grievances_and_ordinary_repetition_are_not_persistence(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

@@ -135,7 +135,8 @@ class Analysis:
                 and following.surface == "な" and following.pos == "助詞":
             after = self.tokens[index + 2] if index + 2 < len(self.tokens) else None
             return after is None or after.is_break or after.lemma in ("よ", "って")  # よこしな, 見せな: 〜な orders
-        return (token.pos == "動詞" and token.form.startswith("連用形") and ends_clause
+        # 呼べって: unidic-lite reads some as 仮定形 (of 呼べば), which never ends a clause without its ば
+        return (token.pos == "動詞" and token.form.startswith(("連用形", "仮定形")) and ends_clause
                 and token.key[-1:] in E_ROW)
 
 
@@ -167,6 +168,34 @@ def number_reading(n: int) -> str:
             chunk += _DIGIT_READ[_DIGITS[part % 10]]
         out += chunk + suffix
     return out
+
+
+_KANJI_DIGITS = {c: i for i, c in enumerate(_DIGITS)} | {"零": 0, "壱": 1, "弐": 2}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+_VAGUE_COUNTS = {"何十": 20, "数十": 20, "何百": 200, "数百": 200, "何千": 2000, "数千": 2000}
+
+
+def count_value(surface: str) -> int | None:
+    """The number a token writes (15, 二十, 三百五十, 何十 = "tens of"), or None when it is no number."""
+    if surface in _VAGUE_COUNTS:
+        return _VAGUE_COUNTS[surface]
+    if surface.isascii() and surface.isdigit():
+        return int(surface)
+    total = section = digit = 0
+    seen = False
+    for char in surface:
+        if char in _KANJI_DIGITS:
+            digit, seen = _KANJI_DIGITS[char], True
+        elif char in _KANJI_UNITS:
+            unit = _KANJI_UNITS[char]
+            if unit == 10_000:
+                total, section = (total + section + digit) * unit, 0
+            else:
+                section += (digit or 1) * unit
+            digit, seen = 0, True
+        else:
+            return None
+    return total + section + digit if seen else None
 
 
 # Services callers name in Latin letters, read as they are said (the dictionary has no reading for them), so

@@ -91,6 +91,10 @@ class Lexicon:
     harm_verbs: tuple[str, ...]
     source: str = ""
     constructions: tuple[Construction, ...] = ()
+    # How a caller keeps contacting (電話する, かける, 送る) and how often (毎日, 毎晩): see rules._repeated_contact
+    contact_verbs: tuple[str, ...] = ()
+    contact_nouns: tuple[str, ...] = ()
+    frequency_words: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -183,9 +187,11 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     grammar = data.get("grammar", {})
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
-    _check_keys(grammar, {"harm_verbs"}, f"{source} [grammar]")
-    harm = _strings(grammar.get("harm_verbs", ["殺す"]), f"{source} [grammar] harm_verbs")
-    return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions))
+    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words")
+    _check_keys(grammar, set(lists), f"{source} [grammar]")
+    harm, verbs, nouns, often = (_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
+                                 else ("殺す",) if key == "harm_verbs" else () for key in lists)
+    return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, count_value
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
@@ -41,7 +41,8 @@ _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ
                            "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
-_INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ")
+_INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ", "とんねん",
+              "とるやろ", "とるんや", "とるん")
 _INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
 _CASE_PARTICLES = frozenset({"を", "が", "から", "の", "で"})  # not に: クズに何言っても (said to someone)
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
@@ -58,6 +59,10 @@ _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "あり�
 _ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる", "頂ける", "いただける", "居る", "いる", "有る",
                            "ある"})
 _CLOSING_QUOTES = frozenset("」』\"”")
+_SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
+_CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
+_SENDING_VERBS = frozenset({"送る", "送り付ける"})
+_PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Judgement:
         return tuple(c for c in order if c in crit)
 
 
-GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause"})
+GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -281,6 +286,9 @@ class UtteranceJudge:
         self._harm_lemmas = tuple(sorted(self.harm_verbs))
         self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
                                          and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
+        self.contact_verbs = frozenset(lexicon.contact_verbs)
+        self.contact_nouns = frozenset(lexicon.contact_nouns)
+        self.frequency_words = frozenset(lexicon.frequency_words)
         self.constructions = lexicon.constructions
         self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
         self._by_first_part: dict[str, list[int]] = {}
@@ -294,7 +302,7 @@ class UtteranceJudge:
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis), *self._repeated_clauses(analysis)]
+                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_contact(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *extra])
@@ -396,6 +404,9 @@ class UtteranceJudge:
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
+        if cues and (_barked(tokens, i) or _insisted(tokens, i)):
+            cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
+                            "".join(t.surface for t in tokens[i : i + 3])))
         if token.pos != "動詞":
             if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
                 # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
@@ -437,6 +448,52 @@ class UtteranceJudge:
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{words}…{words}")]
         return []
+
+    def _repeated_contact(self, analysis: Analysis) -> list[Cue]:
+        """毎日かけますから, 百回でも電話してやる, これで十五回目です: contact after contact, promised or counted.
+
+        The count or frequency word comes first, the contact verb after it in the same sentence, said of the
+        future; contacts told as a grievance (毎日電話してるのに, 十回かけても繋がらない) or as past do not count,
+        nor do someone else's (毎日電話してくる, 毎日電話される). Ongoing ones count half (毎日かけてるからね),
+        unless counted (もう四十回は電話してます).
+        """
+        weight = self.cfg.repeated_contact_weight
+        if not weight:
+            return []
+        tokens = analysis.tokens
+        best: Cue | None = None
+        for i, token in enumerate(tokens):
+            first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
+            if token.lemma not in self.frequency_words and counter is None:
+                continue
+            if counter is not None and _counts_calls(tokens, counter, self.contact_nouns):
+                return [Cue("repeated_contact", "persistence", "conduct", weight,
+                            "".join(t.surface for t in tokens[first : counter + 2]))]
+            verb = self._contact_verb_after(tokens, counter if counter is not None else i)
+            if verb is None or is_reported(analysis, _self_match(verb)):
+                continue
+            share = _future_share(tokens, verb)
+            if share and counter is not None:
+                share = 1.0  # 三十通メール送ってます, もう四十回は電話してます: the count itself is the campaign
+            if share and (best is None or best.weight < share * weight):
+                best = Cue("repeated_contact", "persistence", "conduct", share * weight,
+                           "".join(t.surface for t in tokens[first : verb + 1]))
+        return [best] if best else []
+
+    def _contact_verb_after(self, tokens: tuple[Token, ...], start: int) -> int | None:
+        named = any(t.lemma in self.contact_nouns for t in tokens[max(0, start - 8) : start])
+        for j in range(start + 1, len(tokens)):
+            token = tokens[j]
+            if token.surface in _SENTENCE_ENDS:
+                return None
+            named = named or token.lemma in self.contact_nouns
+            if token.pos != "動詞":
+                continue
+            if token.lemma in self.contact_verbs and (named or token.lemma not in _SENDING_VERBS):
+                return j  # 送る only with what is sent named: 毎日メールを送る, not 毎日ログを送ります
+            if token.lemma in ("為る", "する", "致す", "いたす") and tokens[j - 1].lemma in self.contact_nouns:
+                return j
+        return None
 
     def _is_harm_verb(self, token: Token) -> bool:
         # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests
@@ -557,6 +614,75 @@ def _is_rough(token: Token, nxt: Token | None) -> bool:
         # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence
         return nxt is None or not (nxt.pos == "助詞" and nxt.pos2 == "接続助詞")
     return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
+
+
+def _barked(tokens: tuple[Token, ...], index: int) -> bool:
+    """An order pushed with a final や or よ: 変えろや, 持ってこいや, 早くしろよ (not 〜てくれよ, a plea).
+
+    Measured on the development sets: of the imperatives that end 〜や, all were harassment; of those ending
+    〜よ, all but a 〜てくれよ.
+    """
+    token = tokens[index]
+    if token.lemma in _PLEADING:
+        return False
+    if token.form.startswith(("意志推量形", "命令形")) and token.surface.endswith("よ"):
+        return index + 1 == len(tokens) or tokens[index + 1].is_break  # 返せよ: unidic-lite reads one word
+    if index + 1 >= len(tokens):
+        return False
+    nxt = tokens[index + 1]
+    after = tokens[index + 2] if index + 2 < len(tokens) else None
+    return nxt.pos == "助詞" and nxt.surface in ("や", "よ", "やー", "よー", "よぉ") \
+        and (after is None or after.is_break)
+
+
+def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
+    """The caller presses their own order: 答えろって言ってんの, 謝れって言っとるやろ, 出せ言うとんねん."""
+    at = index + 1
+    if at < len(tokens) and tokens[at].lemma in ("って", "と") and tokens[at].pos == "助詞":
+        at += 1
+    if at >= len(tokens) or tokens[at].lemma != "言う" or tokens[index].lemma in _PLEADING:
+        return False
+    return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(_INSISTING)
+
+
+def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int) -> tuple[int, int | None]:
+    """(first token of the number, index of the counter) when a count of at least ``least`` ends at ``index``
+    (二十回, 百通, 何十回, 50枚); (index, None) otherwise."""
+    if index + 1 >= len(tokens) or tokens[index + 1].surface not in _CONTACT_COUNTERS:
+        return index, None
+    start = index  # unidic-lite splits some numbers: 十/五 回
+    while start > 0 and tokens[start - 1].pos2 == "数詞" and count_value(tokens[start - 1].surface) is not None:
+        start -= 1
+    value = count_value("".join(t.surface for t in tokens[start : index + 1]))
+    return (start, index + 1) if value is not None and value >= least else (index, None)
+
+
+def _counts_calls(tokens: tuple[Token, ...], counter: int, contact_nouns: frozenset[str]) -> bool:
+    """これで十五回目です, 三十回目のお電話: the caller numbers their own calls (not 十回目の来店)."""
+    if counter + 1 >= len(tokens) or tokens[counter + 1].surface != "目" or tokens[counter].surface not in ("回", "度"):
+        return False
+    after = [t for t in tokens[counter + 2 : counter + 6] if t.lemma not in ("御", "お", "の") and t.surface != "、"]
+    if not after or after[0].is_break or after[0].pos in ("助動詞", "助詞"):
+        return True  # 十回目です, 十回目だよ, 十回目。
+    return after[0].lemma in contact_nouns or after[0].lemma in ("質問", "説明", "同じ", "話")
+
+
+def _future_share(tokens: tuple[Token, ...], verb: int) -> float:
+    """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね), 0 otherwise."""
+    rest: list[Token] = []
+    for token in tokens[verb + 1 : verb + 7]:
+        if token.is_break:
+            break
+        rest.append(token)
+    tail = "".join(t.surface for t in rest)
+    if tail.startswith(("てくる", "てくれ", "てき", "てください", "て下さい", "てほしい", "ても", "でも", "てもらえ",
+                        "ていただけ", "てよろしい", "ていい")) or "のに" in tail:
+        return 0.0  # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに)
+    if any(t.lemma in NEGATORS | _PASSIVE or t.lemma == "た" for t in rest[:4]):
+        return 0.0
+    if tail.startswith(("てる", "てい", "とる", "とり", "てん", "とん", "ておる", "ており", "てます")):
+        return 0.5
+    return 1.0
 
 
 def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
