@@ -169,7 +169,7 @@ def test_contact_promised_again_and_again_is_persistence(detector: Detector, tex
 
 
 @pytest.mark.parametrize("text", ["毎日電話してるのに全然つながらないんです", "十回かけても話し中でした",
-                                  "毎朝ログを送ればいいですか", "父が毎日電話してくるんです",
+                                  "毎朝ログを送ればいいですか", "父が毎晩電話してくるんです",
                                   "十回目の来店で割引になりますか",
                                   "リハビリに毎日通っています", "三回も電話したのに折り返しがありません",
                                   "毎日電話していただけますか"])

@@ -242,6 +242,9 @@ class _Pattern:
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
+# Verbs that follow a て-form as auxiliaries, turning a request (電話して) into something else (電話してくる)
+_TE_AUXILIARIES = frozenset({"来る", "くる", "居る", "いる", "おる", "行く", "いく", "有る", "ある", "仕舞う",
+                             "しまう", "置く", "おく", "てる", "とる", "ちゃう", "ちまう"})
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
 
@@ -374,7 +377,10 @@ class PhraseMatcher:
         for index, *_ in found:
             present.update(self._owner_names[index])
         kept: dict[str, list[tuple[int, int, int, str]]] = {}
+        tokens = analysis.tokens
         for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
+            if tokens[last].lemma == "て" and last + 1 < len(tokens) and tokens[last + 1].lemma in _TE_AUXILIARIES:
+                continue  # 電話して (a request) is not 電話してくる (someone calls) nor 電話している (is calling)
             for owner, phrase, parts in self._owners[index]:
                 if parts is not None and not parts <= present:
                     continue
@@ -384,7 +390,6 @@ class PhraseMatcher:
                 elif all(last < k_first or k_last < first for k_first, k_last, _, _ in same):
                     same.append((first, last, distance, phrase))
         # The matched words are joined only for the matches kept.
-        tokens = analysis.tokens
         return sorted((Match(owner, phrase, first, last, distance,
                              "".join(t.surface for t in tokens[first : last + 1]))
                        for owner, group in kept.items() for first, last, distance, phrase in group),
