@@ -162,7 +162,7 @@ def test_a_plea_or_someone_elses_order_is_not_barked(detector: Detector, text: s
 @pytest.mark.parametrize("text", ["回答が出るまで毎晩そちらに電話しますので", "支店の代表番号に毎朝かけたるわ",
                                   "毎日メールを送りますから、よろしく", "五十回でも六十回でもかけますよ",
                                   "もう三十回は電話してるんですけどね", "これで二十回目ですよ",
-                                  "今日で十二回目のお電話です"])
+                                  "今日で十二回目のお電話です", "何回でもかけまーす"])
 def test_contact_promised_again_and_again_is_persistence(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
     assert result.level >= Level.WARNING and result.category == "persistence", (text, result)
@@ -172,6 +172,7 @@ def test_contact_promised_again_and_again_is_persistence(detector: Detector, tex
                                   "毎朝ログを送ればいいですか", "父が毎晩電話してくるんです",
                                   "十回目の来店で割引になりますか",
                                   "リハビリに毎日通っています", "三回も電話したのに折り返しがありません",
-                                  "毎日電話していただけますか"])
+                                  "毎日電話していただけますか", "何回も電話してるんですけど",
+                                  "何回でも言いますけど、それは違います"])
 def test_grievances_and_ordinary_repetition_are_not_persistence(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

@@ -454,8 +454,7 @@ class UtteranceJudge:
 
         The count or frequency word comes first, the contact verb after it in the same sentence, said of the
         future; contacts told as a grievance (毎日電話してるのに, 十回かけても繋がらない) or as past do not count,
-        nor do someone else's (毎日電話してくる, 毎日電話される). Ongoing ones count half (毎日かけてるからね),
-        unless counted (もう四十回は電話してます).
+        nor do someone else's (毎日電話してくる, 毎日電話される); see :func:`_future_share`.
         """
         weight = self.cfg.repeated_contact_weight
         if not weight:
@@ -472,9 +471,7 @@ class UtteranceJudge:
             verb = self._contact_verb_after(tokens, counter if counter is not None else i)
             if verb is None or is_reported(analysis, _self_match(verb)):
                 continue
-            share = _future_share(tokens, verb)
-            if share and counter is not None:
-                share = 1.0  # 三十通メール送ってます, もう四十回は電話してます: the count itself is the campaign
+            share = _future_share(tokens, verb, counted=counter is not None)
             if share and (best is None or best.weight < share * weight):
                 best = Cue("repeated_contact", "persistence", "conduct", share * weight,
                            "".join(t.surface for t in tokens[first : verb + 1]))
@@ -650,6 +647,9 @@ def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int) -> 
     (二十回, 百通, 何十回, 50枚); (index, None) otherwise."""
     if index + 1 >= len(tokens) or tokens[index + 1].surface not in _CONTACT_COUNTERS:
         return index, None
+    if tokens[index].surface == "何":  # 何回でも, 何度でも: no end to it (何回も電話したのに is a grievance)
+        ending = "".join(t.surface for t in tokens[index + 2 : index + 4])
+        return (index, index + 1) if ending == "でも" else (index, None)
     start = index  # unidic-lite splits some numbers: 十/五 回
     while start > 0 and tokens[start - 1].pos2 == "数詞" and count_value(tokens[start - 1].surface) is not None:
         start -= 1
@@ -667,8 +667,9 @@ def _counts_calls(tokens: tuple[Token, ...], counter: int, contact_nouns: frozen
     return after[0].lemma in contact_nouns or after[0].lemma in ("質問", "説明", "同じ", "話")
 
 
-def _future_share(tokens: tuple[Token, ...], verb: int) -> float:
-    """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね), 0 otherwise."""
+def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
+    """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね) unless ``counted`` (三十通
+    メール送ってます, もう四十回は電話してます: the count itself is the campaign), 0 otherwise."""
     rest: list[Token] = []
     for token in tokens[verb + 1 : verb + 7]:
         if token.is_break:
@@ -681,7 +682,9 @@ def _future_share(tokens: tuple[Token, ...], verb: int) -> float:
     if any(t.lemma in NEGATORS | _PASSIVE or t.lemma == "た" for t in rest[:4]):
         return 0.0
     if tail.startswith(("てる", "てい", "とる", "とり", "てん", "とん", "ておる", "ており", "てます")):
-        return 0.5
+        return 1.0 if counted else 0.5
+    if any(t.lemma in ("けれど", "が") and t.pos2 == "接続助詞" for t in rest):
+        return 0.5  # 何回でも言いますけど、…: said on the way to something else
     return 1.0
 
 
