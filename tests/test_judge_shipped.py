@@ -176,3 +176,23 @@ def test_contact_promised_again_and_again_is_persistence(detector: Detector, tex
                                   "何回でも言いますけど、それは違います"])
 def test_grievances_and_ordinary_repetition_are_not_persistence(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["昨日出したゴミ、まだ回収されてないんです", "マンションの前のゴミだけ残ってます",
+                                  "集積所のゴミ、カラスに荒らされてますよ", "この時計、バカ高いですね",
+                                  "うちの犬、ほんまアホでかわいいんです",
+                                  "「死ね」ってメッセージを送ってくる人がいて困ってます",
+                                  "毎月通っていて、今日で十回目なんですけど、割引はありますか"])
+def test_things_pets_intensifiers_and_reports_are_not_insults(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["このゴミ、さっさと謝れ", "使えないゴミが", "うちの子の担当、アホちゃうか",
+                                  "自分の頭で考えろ、アホ"])
+def test_insults_at_the_listener_still_count_near_those_rules(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
+
+
+def test_a_demand_word_asked_about_is_no_demand(detector: Detector) -> None:
+    assert detector.judge_text("慰謝料って、どういう時に払われるものですか？").level is Level.NONE
+    assert detector.judge_text("慰謝料を払え").level >= Level.WARNING

@@ -38,7 +38,7 @@ _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
-                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ"})
+                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ", "送る", "送り付ける"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ", "とんねん",
@@ -61,6 +61,9 @@ _ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる"
 _CLOSING_QUOTES = frozenset("」』\"”")
 _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
 _CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
+_STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "会社", "御社",
+                    "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
+_EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 _SENDING_VERBS = frozenset({"送る", "送り付ける"})
 _PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
@@ -233,6 +236,8 @@ def in_compound(analysis: Analysis, match: Match) -> bool:
     # 生ゴミ, 下屑: a prefix or a one-character noun in front makes a compound (全員バカ does not)
     if before is not None and (before.pos == "接頭辞" or (before.pos == "名詞" and len(before.surface) == 1)):
         return True
+    if after is not None and after.pos == "形容詞":
+        return True  # バカ安い, クソ暑い: an intensifier on an adjective, not a name for anyone
     return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
 
 
@@ -245,14 +250,21 @@ def names_a_thing(analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     if match.first != match.last or tokens[match.first].pos != "名詞" or match.last + 1 >= len(tokens):
         return False
-    after = tokens[match.last + 1]
-    if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES:
-        return False
-    if match.last + 2 >= len(tokens) or tokens[match.last + 2].is_break:
-        return False  # このゴミが。: an exclamation at someone
     before = tokens[max(0, match.first - 3) : match.first]
     # お前らゴミが, この/こんな馬鹿を雇う: pointed at someone
-    return not any((t.pos == "代名詞" and t.lemma not in _FIRST_PERSON) or t.pos == "連体詞" for t in before)
+    if any((t.pos == "代名詞" and t.lemma not in _FIRST_PERSON) or t.pos == "連体詞" for t in before):
+        return False
+    if before and (before[-1].lemma == "た" or (before[-1].lemma == "の" and len(before) > 1
+                                                and before[-2].pos in ("名詞", "接尾辞"))):
+        return True  # 出したゴミ, うちの前のゴミ: a thing someone put out, a thing somewhere
+    after = tokens[match.last + 1]
+    rest = _clause_after(tokens, match.last + 1) if after.surface in ("、", ",") else []
+    if any(t.pos == "動詞" for t in rest) and not any(analysis.is_command(tokens.index(t)) for t in rest):
+        return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、さっさと謝れ)
+    if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES | {"だけ", "も", "は"}:
+        return False
+    # このゴミが。: an exclamation at someone
+    return match.last + 2 < len(tokens) and not tokens[match.last + 2].is_break
 
 
 def is_own_wish(analysis: Analysis, match: Match) -> bool:
@@ -269,7 +281,44 @@ def is_own_wish(analysis: Analysis, match: Match) -> bool:
 def is_own(analysis: Analysis, match: Match) -> bool:
     """私の名前と住所: the caller's own data, not the agent's."""
     before = analysis.tokens[max(0, match.first - 2) : match.first]
-    return any(t.lemma in _FIRST_PERSON for t in before) and bool(before) and before[-1].lemma == "の"
+    return any(_is_first_person(t) for t in before) and bool(before) and before[-1].lemma == "の"
+
+
+def about_own(analysis: Analysis, match: Match) -> bool:
+    """うちの猫、ほんまアホで可愛い: the sentence is about the caller's own (family, pet), nobody is named."""
+    tokens = analysis.tokens
+    start = match.first
+    while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
+        start -= 1
+    end = match.last
+    while end + 1 < len(tokens) and tokens[end].surface not in _SENTENCE_ENDS:
+        end += 1
+    sentence = tokens[start : end + 1]
+    # not 自分: 自分の頭で考えなさい says it of the listener
+    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" for a, b in zip(tokens[start : match.first],
+                                                                     tokens[start + 1 : match.first], strict=False))
+    return own and not any((t.pos == "代名詞" and not _is_first_person(t) and t.lemma not in ("此れ", "其れ"))
+                           or t.lemma in _STAFF for t in sentence)
+
+
+def asked_about(analysis: Analysis, match: Match) -> bool:
+    """慰謝料って、どういう場合に請求できるんでしょうか: the words are the subject of a polite question, not a
+    demand (誠意ってわかる? is a taunt, not an enquiry)."""
+    tokens = analysis.tokens
+    if match.last + 1 >= len(tokens) or tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という"):
+        return False
+    polite = False
+    for token in tokens[match.last + 2 :]:
+        polite = polite or token.lemma in ("です", "ます")
+        if token.surface in _SENTENCE_ENDS:
+            return polite and token.surface in ("?", "？")
+        if token.lemma in ("か", "かしら") and token.pos == "助詞":
+            return polite
+    return False
+
+
+def _is_first_person(token: Token) -> bool:
+    return token.lemma in _FIRST_PERSON or token.surface in _FIRST_PERSON
 
 
 class UtteranceJudge:
@@ -347,6 +396,8 @@ class UtteranceJudge:
                 else:
                     if any(is_reported(analysis, part) for part in parts):
                         continue  # ネットに晒すとか言ったみたいで: someone else's words
+                    if construction.axis == "demand" and asked_about(analysis, parts[0]):
+                        continue  # 慰謝料って、どういう時に払われるものですか
                     if any(first <= part.last and part.first <= last for part in parts for first, last in blocked):
                         continue  # an everyday phrase an exception names (何回もすみません)
                     cues.append(Cue(construction.id, construction.category, construction.axis, construction.weight,
@@ -371,7 +422,8 @@ class UtteranceJudge:
                     and _described(analysis.tokens, match.last):
                 continue  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
             if (term.thing and names_a_thing(analysis, match)) or \
-                    (term.category == "abuse" and is_simile(analysis, match)) or \
+                    (term.category == "abuse" and (is_simile(analysis, match) or about_own(analysis, match))) or \
+                    (term.axis == "demand" and asked_about(analysis, match)) or \
                     (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
                 continue
             cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
@@ -465,7 +517,8 @@ class UtteranceJudge:
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
             if token.lemma not in self.frequency_words and counter is None:
                 continue
-            if counter is not None and _counts_calls(tokens, counter, self.contact_nouns):
+            if counter is not None and _counts_calls(tokens, counter, self.contact_nouns) \
+                    and not self._other_doing(tokens, first):
                 return [Cue("repeated_contact", "persistence", "conduct", weight,
                             "".join(t.surface for t in tokens[first : counter + 2]))]
             verb = self._contact_verb_after(tokens, counter if counter is not None else i)
@@ -476,6 +529,16 @@ class UtteranceJudge:
                 best = Cue("repeated_contact", "persistence", "conduct", share * weight,
                            "".join(t.surface for t in tokens[first : verb + 1]))
         return [best] if best else []
+
+    def _other_doing(self, tokens: tuple[Token, ...], index: int) -> bool:
+        """毎週通ってて、今月でもう十回目: the sentence counts something else the caller does (visits, purchases)."""
+        start = index
+        while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
+            start -= 1
+        before = tokens[start:index]
+        if any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs for t in before):
+            return False
+        return any(t.pos == "動詞" and t.lemma not in _EMPTY_VERBS for t in before)
 
     def _contact_verb_after(self, tokens: tuple[Token, ...], start: int) -> int | None:
         named = any(t.lemma in self.contact_nouns for t in tokens[max(0, start - 8) : start])
