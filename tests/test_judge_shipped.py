@@ -196,3 +196,20 @@ def test_insults_at_the_listener_still_count_near_those_rules(detector: Detector
 def test_a_demand_word_asked_about_is_no_demand(detector: Detector) -> None:
     assert detector.judge_text("慰謝料って、どういう時に払われるものですか？").level is Level.NONE
     assert detector.judge_text("慰謝料を払え").level >= Level.WARNING
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("返金。返金。返金！", "persistence"), ("謝る気あるんか？謝る気あるんか？謝る気あるんか？", "persistence"),
+    ("まだまだ付き合ってもらうからな", "restraint"), ("終わるまで席を離れるなよ", "restraint"),
+    ("電話口におってもらうけんね", None), ("ずっとかけ続けますからね", None),
+    ("メールを毎時間送り続けますから", "persistence")])
+def test_insistence_and_holding_on_without_set_phrases(detector: Detector, text: str, category: str | None) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and (category is None or result.category == category), (text, result)
+
+
+@pytest.mark.parametrize("text", ["本当ですか？本当ですか？本当ですか？", "ちょっと待って、ちょっと待って、ちょっと待って。",
+                                  "違う、違う、違う。", "聞こえますか？聞こえますか？聞こえますか？", "ちょっと待ってもらえますか",
+                                  "ログを送り続けますね"])
+def test_flustered_repetition_and_requests_stay_quiet(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

@@ -63,6 +63,8 @@ _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
 _CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
 _STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "会社", "御社",
                     "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
+_STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
+_LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 _SENDING_VERBS = frozenset({"送る", "送り付ける"})
 _PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
@@ -110,7 +112,7 @@ class Judgement:
         return tuple(c for c in order if c in crit)
 
 
-GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact"})
+GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -456,6 +458,9 @@ class UtteranceJudge:
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
+        if _holds_on(tokens, i):
+            cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
+                            "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
         if cues and (_barked(tokens, i) or _insisted(tokens, i)):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
@@ -495,7 +500,12 @@ class UtteranceJudge:
             seen[key] = count = seen.get(key, 0) + 1
             # Only an order said again insists: a question twice is the line (聞こえますか？聞こえますか？), and
             # words said over (分かりました、分かりました; 0120、0120) are how people talk on the phone.
-            if count == 2 and any(analysis.is_command(end - len(clause) + i) for i in range(len(clause))):
+            # Three times, a demanded thing (返金。返金。返金！) or a blunt question (わかったか？×3) insists too;
+            # not a flustered 待って×3 or 違う×3, nor a polite 本当ですか×3 or the line's 聞こえますか×3.
+            if (count == 2 and any(analysis.is_command(end - len(clause) + i) for i in range(len(clause)))) \
+                    or (count == 3 and (all(t.pos == "名詞" for t in clause)
+                                        or (clause[-1].surface == "か" and not any(
+                                            t.lemma in ("です", "ます") for t in clause)))):
                 words = "".join(t.surface for t in clause)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{words}…{words}")]
@@ -515,13 +525,19 @@ class UtteranceJudge:
         best: Cue | None = None
         for i, token in enumerate(tokens):
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
-            if token.lemma not in self.frequency_words and counter is None:
+            often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞")
+            keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
+            if not often and not keeps and counter is None:
                 continue
             if counter is not None and _counts_calls(tokens, counter, self.contact_nouns) \
                     and not self._other_doing(tokens, first):
                 return [Cue("repeated_contact", "persistence", "conduct", weight,
                             "".join(t.surface for t in tokens[first : counter + 2]))]
-            verb = self._contact_verb_after(tokens, counter if counter is not None else i)
+            verb: int | None = i
+            if keeps:
+                first = i - 1 if tokens[i - 1].lemma in self.contact_verbs else i - 2
+            else:
+                verb = self._contact_verb_after(tokens, counter if counter is not None else i)
             if verb is None or is_reported(analysis, _self_match(verb)):
                 continue
             share = _future_share(tokens, verb, counted=counter is not None)
@@ -529,6 +545,16 @@ class UtteranceJudge:
                 best = Cue("repeated_contact", "persistence", "conduct", share * weight,
                            "".join(t.surface for t in tokens[first : verb + 1]))
         return [best] if best else []
+
+    def _keeps_contacting(self, tokens: tuple[Token, ...], index: int) -> bool:
+        """Token ``index`` is 続ける after a contact verb: かけ続ける, 電話し続ける."""
+        if index == 0 or tokens[index].lemma not in ("続ける", "つづける"):
+            return False
+        verb = tokens[index - 1]
+        if verb.lemma in _SENDING_VERBS:  # メールを送り続ける, not ログを送り続ける
+            return any(t.lemma in self.contact_nouns for t in tokens[max(0, index - 9) : index])
+        return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
+                                                     and tokens[index - 2].lemma in self.contact_nouns)
 
     def _other_doing(self, tokens: tuple[Token, ...], index: int) -> bool:
         """毎週通ってて、今月でもう十回目: the sentence counts something else the caller does (visits, purchases)."""
@@ -584,9 +610,11 @@ class UtteranceJudge:
     @staticmethod
     def _lead(cues: list[Cue], level: Level) -> str:
         # The leading category: the forcing term if any, then the heaviest lexicon term, grammar cues last.
-        def rank(c: Cue) -> tuple[int, int, float]:
+        def rank(c: Cue) -> tuple[int, int, float, int]:
             lexical = c.source not in GRAMMAR_CUES
-            return (c.severity.rank if c.severity else 0, int(lexical and c.axis != "complaint"), c.weight)
+            # on a tie the cue that names a behaviour leads a generic coercion cue (付き合ってもらうからね: restraint)
+            return (c.severity.rank if c.severity else 0, int(lexical and c.axis != "complaint"), c.weight,
+                    int(c.category != "intimidation"))
 
         if level <= Level.CAUTION and all(c.axis == "complaint" or c.weight < 0.5 for c in cues):
             complaints = [c for c in cues if c.axis == "complaint"]
@@ -695,6 +723,15 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
         and (after is None or after.is_break)
 
 
+def _holds_on(tokens: tuple[Token, ...], index: int) -> bool:
+    """The agent is kept on the line: まだまだ付き合ってもらうからね, 電話口におってもらう (an imposition on staying),
+    席離れんなよ, 電話切るな (a ban on leaving)."""
+    token = tokens[index]
+    if token.lemma in _LEAVING and _is_prohibitive(tokens, index):
+        return True
+    return index > 1 and tokens[index - 2].lemma in _STAYING and _is_imposition(tokens, index)
+
+
 def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
     """The caller presses their own order: 答えろって言ってんの, 謝れって言っとるやろ, 出せ言うとんねん."""
     at = index + 1
@@ -767,7 +804,7 @@ def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
     if token.form.startswith("意志推量形"):
         return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
     return token.form.startswith("終止形") and (
-        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で")
+        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で", "けん", "けえ", "けぇ", "さかい")
         or following.surface == "で")  # 払ってもらうで (Kansai だ)
 
 
