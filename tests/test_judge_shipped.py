@@ -208,8 +208,9 @@ def test_insistence_and_holding_on_without_set_phrases(detector: Detector, text:
     assert result.level >= Level.WARNING and (category is None or result.category == category), (text, result)
 
 
-@pytest.mark.parametrize("text", ["本当ですか？本当ですか？本当ですか？", "ちょっと待って、ちょっと待って、ちょっと待って。",
-                                  "違う、違う、違う。", "聞こえますか？聞こえますか？聞こえますか？", "ちょっと待ってもらえますか",
-                                  "ログを送り続けますね"])
+@pytest.mark.parametrize("text", ["本当ですか？本当ですか？本当ですか？", "違う、違う、違う。",
+                                  "ちょっと待って、ちょっと待って、ちょっと待って。",
+                                  "聞こえますか？聞こえますか？聞こえますか？",
+                                  "ちょっと待ってもらえますか", "ログを送り続けますね"])
 def test_flustered_repetition_and_requests_stay_quiet(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

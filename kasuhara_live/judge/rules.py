@@ -483,7 +483,8 @@ class UtteranceJudge:
         """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same order again in one breath is 執拗 (persistence).
 
         Measured on the development sets: a clause of 3 kana or more said twice in one utterance occurred only
-        in persistence rows. Only orders count (see below); courtesies and interjections never do.
+        in persistence rows. Twice, only orders count; three times, a demanded thing or a blunt question (see
+        below); courtesies and interjections never do.
         """
         if not self.cfg.repeated_clause_weight:
             return []
@@ -804,7 +805,8 @@ def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
     if token.form.startswith("意志推量形"):
         return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
     return token.form.startswith("終止形") and (
-        following is None or following.is_break or following.lemma in ("ぞ", "から", "よ", "わ", "で", "けん", "けえ", "けぇ", "さかい")
+        following is None or following.is_break
+        or following.lemma in ("ぞ", "から", "よ", "わ", "で", "けん", "けえ", "けぇ", "さかい")
         or following.surface == "で")  # 払ってもらうで (Kansai だ)
 
 
