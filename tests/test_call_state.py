@@ -162,8 +162,8 @@ def test_context_is_only_the_same_caller_shortly_before(make) -> None:  # type: 
 
 def test_an_alternative_reading_of_the_recogniser_is_judged_too(make) -> None:  # type: ignore[no-untyped-def]
     judge = make()
-    garbled = UtteranceFinal("c1", 3.5, "u1", "customer", 1.0, 3.0, "溶けたしてみろよ", -26.0,
-                             alternatives=("配送は明日です", "土下座してみろよ"))
+    garbled = UtteranceFinal("c1", 3.5, "u1", "customer", 1.0, 3.0, "溶けたしてみろ", -26.0,
+                             alternatives=("配送は明日です", "土下座してみろ"))
     alerts = [e for e in judge(garbled) if isinstance(e, Alert)]
     assert alerts and alerts[0].category == "dogeza" and alerts[0].severity >= Level.WARNING
     assert any("土下座" in words for words in alerts[0].evidence)
