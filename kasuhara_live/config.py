@@ -104,6 +104,7 @@ class JudgeConfig:
     repeated_clause_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     repeated_contact_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     many_contacts: int = field(metadata=_spec(lo=2, hi=1000))
+    long_hold_hours: int = field(metadata=_spec(lo=1, hi=24))
     conduct_high: float = field(metadata=_spec(lo=0.1, hi=10.0))
     coercion: float = field(metadata=_spec(lo=0.0, hi=10.0))
     demand_grey: float = field(metadata=_spec(lo=0.0, hi=10.0))

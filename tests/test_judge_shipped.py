@@ -214,3 +214,33 @@ def test_insistence_and_holding_on_without_set_phrases(detector: Detector, text:
                                   "ちょっと待ってもらえますか", "ログを送り続けますね"])
 def test_flustered_repetition_and_requests_stay_quiet(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["あんたの実家まで行って、話つけてくるわ", "帰り道、家までついてってやるよ",
+                                  "お前の自宅に押しかけるからな"])
+def test_going_to_the_agents_home_is_critical(detector: Detector, text: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level is Level.CRITICAL, (text, result)
+
+
+@pytest.mark.parametrize("text", ["修理の方に家まで来てもらえますか", "来週は実家に行くので不在です",
+                                  "友達の家まで行く途中なんです", "うちの家まで行き方を教えてください"])
+def test_visits_to_the_callers_own_home_are_ordinary(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["何時間でも付き合ってもらいますよ", "今日は六時間いきましょうか", "何時間でも。"])
+def test_hours_on_the_line_promised_are_restraint(detector: Detector, text: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == "restraint", (text, result)
+
+
+@pytest.mark.parametrize("text", ["三時間も待たされました", "四時間かかるって言われたんですが",
+                                  "二時間で終わりますか？"])
+def test_hours_waited_or_asked_about_are_not_restraint(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+def test_a_kansai_condition_is_no_denial(detector: Detector) -> None:
+    # 〜できんのやったら: "if you can't", so the 土下座 before it is still demanded
+    assert detector.judge_text("土下座もできんのやったら、帰ってくれ").level >= Level.WARNING

@@ -30,7 +30,7 @@ CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "com
 ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
-_ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ"})
+_ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ", "ごら", "ゴラ", "ごるぁ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
@@ -49,7 +49,8 @@ _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あ�
 _PASSIVE = frozenset({"れる", "られる"})
 # After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
 # a veiled threat) — none of them denies the words before it.
-_NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方")
+_NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
+                 "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら")
 _SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
@@ -63,6 +64,9 @@ _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
 _CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
 _STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "会社", "御社",
                     "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
+_NOT_LISTENER = frozenset({"此れ", "其れ", "何", "彼", "彼女", "彼処", "此処", "其処", "誰"})
+_PRIVATE_PLACES = frozenset({"家", "自宅", "実家", "住まい", "住所", "アパート", "マンション"})
+_GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う", "乗り込む", "向かう", "尋ねる", "付いて行く"})
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
@@ -112,7 +116,8 @@ class Judgement:
         return tuple(c for c in order if c in crit)
 
 
-GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on"})
+GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
+                          "private_visit", "long_hold"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -319,6 +324,10 @@ def asked_about(analysis: Analysis, match: Match) -> bool:
     return False
 
 
+def _is_listener(token: Token) -> bool:
+    return token.pos == "代名詞" and not _is_first_person(token) and token.lemma not in _NOT_LISTENER
+
+
 def _is_first_person(token: Token) -> bool:
     return token.lemma in _FIRST_PERSON or token.surface in _FIRST_PERSON
 
@@ -353,7 +362,8 @@ class UtteranceJudge:
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_contact(analysis)]
+                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_contact(analysis),
+                *_private_visit(analysis), *self._long_hold(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *extra])
@@ -547,6 +557,21 @@ class UtteranceJudge:
                            "".join(t.surface for t in tokens[first : verb + 1]))
         return [best] if best else []
 
+    def _long_hold(self, analysis: Analysis) -> list[Cue]:
+        """何時間でも, 今日は五時間いきましょうか: hours on the line promised (拘束), not hours waited."""
+        tokens = analysis.tokens
+        for i in range(1, len(tokens)):
+            hours = 24 if tokens[i - 1].surface in ("何", "数") else count_value(tokens[i - 1].surface) or 0
+            if tokens[i].surface != "時間" or hours < self.cfg.long_hold_hours:
+                continue
+            rest = _clause_after(tokens, i)
+            endless = "".join(t.surface for t in rest[:2]) == "でも"
+            willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
+            if endless or willed:
+                words = "".join(t.surface for t in tokens[i - 1 : i + 1 + len(rest)])
+                return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
+        return []
+
     def _keeps_contacting(self, tokens: tuple[Token, ...], index: int) -> bool:
         """Token ``index`` is 続ける after a contact verb: かけ続ける, 電話し続ける."""
         if index == 0 or tokens[index].lemma not in ("続ける", "つづける"):
@@ -722,6 +747,32 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
     after = tokens[index + 2] if index + 2 < len(tokens) else None
     return nxt.pos == "助詞" and nxt.surface in ("や", "よ", "やー", "よー", "よぉ") \
         and (after is None or after.is_break)
+
+
+def _private_visit(analysis: Analysis) -> list[Cue]:
+    """あんたの実家まで行って, お前の家に行くぞ, 家までついてってやる: going to the agent's home (critical).
+
+    The home must be the listener's (a second-person owner before it) or the caller follows someone there;
+    家まで来てもらえますか (a visit to the caller's own home) and 実家に行くので (their own family) are not.
+    """
+    tokens = analysis.tokens
+    for i, token in enumerate(tokens[:-2]):
+        if token.lemma not in _PRIVATE_PLACES or tokens[i + 1].lemma not in ("まで", "に", "へ", "まで行く"):
+            continue
+        verb = tokens[i + 2]
+        if verb.pos != "動詞" or verb.lemma not in _GOING:
+            continue
+        if i > 1 and tokens[i - 1].lemma == "の":
+            theirs = _is_listener(tokens[i - 2])  # あんたの家 (not 友達の家)
+        else:
+            theirs = any(_is_listener(t) for t in tokens[:i])  # あんたの住所分かったら、家まで行くけぇね
+        follows = verb.lemma == "付く" and i + 3 < len(tokens) and tokens[i + 3].lemma in ("てく", "て")
+        if not (theirs or follows) or is_negated(analysis, _self_match(i + 2)) \
+                or any(t.lemma == "た" for t in _clause_after(tokens, i + 2, limit=3)):
+            continue
+        return [Cue("private_visit", "personal_attack", "conduct", 2.0,
+                    "".join(t.surface for t in tokens[i : i + 3]), Level.CRITICAL)]
+    return []
 
 
 def _holds_on(tokens: tuple[Token, ...], index: int) -> bool:
