@@ -129,6 +129,12 @@ def test_whisper_spellings_of_dogeza(detector: Detector, heard: str) -> None:
     assert detector.judge_text(f"じゃあお前が{heard}").category == "dogeza"
 
 
+@pytest.mark.parametrize("heard", ["どげざして反省の態度見せてみろ", "どげざしに来いって言ってんだよ"])
+def test_a_kana_noun_cut_before_an_invented_verb_still_matches(detector: Detector, heard: str) -> None:
+    # unidic-lite reads どげざして as どげ/ざし(座する)/て: the noun ends where the する-ending begins
+    assert detector.judge_text(heard).category == "dogeza", detector.judge_text(heard)
+
+
 def test_demand_pressed_with_coercion_is_harassment_said_politely_is_grey(detector: Detector) -> None:
     assert detector.judge_text("社長を今すぐ電話に出せ").level is Level.WARNING
     polite = detector.judge_text("社長さんとお話しすることはできますか")

@@ -245,6 +245,7 @@ _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 # Verbs that follow a て-form as auxiliaries, turning a request (電話して) into something else (電話してくる)
 _TE_AUXILIARIES = frozenset({"来る", "くる", "居る", "いる", "おる", "行く", "いく", "有る", "ある", "仕舞う",
                              "しまう", "置く", "おく", "てる", "とる", "ちゃう", "ちまう"})
+_SURU_STEMS = frozenset("シスサセ")
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
 
@@ -568,4 +569,8 @@ def _boundaries(analysis: Analysis) -> tuple[dict[int, int], dict[int, int]]:
         while cut < len(t.key) and t.key[-cut] in _TRAILING_OK:
             ends.setdefault(end - cut, i)
             cut += 1
+        # どげざして → どげ/ざし/て: unidic-lite cuts a noun written in kana before a verb it invents (座する);
+        # the noun may end where that verb's する-ending begins
+        if t.pos == "動詞" and t.lemma.endswith("する") and len(t.key) > 1 and t.key[-1] in _SURU_STEMS:
+            ends.setdefault(end - 1, i)
     return starts, ends
