@@ -250,3 +250,21 @@ def test_hours_waited_or_asked_about_are_not_restraint(detector: Detector, text:
 def test_a_kansai_condition_is_no_denial(detector: Detector) -> None:
     # 〜できんのやったら: "if you can't", so the 土下座 before it is still demanded
     assert detector.judge_text("土下座もできんのやったら、帰ってくれ").level >= Level.WARNING
+
+
+@pytest.mark.parametrize("text", ["ボクシングで殴り方の基本を教えてもらえますか",
+                                  "ゲームで相手をボコボコにしてやりましたよ",
+                                  "マッチで火をつける古いストーブなんですけど",
+                                  "うちの旦那、またやらかしてね。あほやねん",
+                                  "毒餌のおかげでネズミが全部死んでくれたみたいです",
+                                  "妻に「バカねえ」って笑われました",
+                                  "母の分も私がまとめてやってやろうと思うんですが"])
+def test_lessons_deeds_family_and_plans_are_not_harassment(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+def test_an_invalid_demand_is_grey_when_polite_and_harassment_when_blunt(detector: Detector) -> None:
+    blunt = detector.judge_text("修理なんかいらん、新車に交換して。")
+    polite = detector.judge_text("修理ではなく、新車に交換していただけないでしょうか。")
+    assert blunt.level is Level.WARNING and blunt.category == "excessive_demand", blunt
+    assert polite.level is Level.CAUTION, polite

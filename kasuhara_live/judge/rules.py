@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
@@ -38,7 +39,7 @@ _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
 # 話す is not here: 〜と話しても is "talking with", not a quotation.
 _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
-                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ", "送る", "送り付ける"})
+                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ", "送る", "送り付ける", "笑う"})
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ", "とんねん",
@@ -70,6 +71,10 @@ _GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う"
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
+# Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
+_POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
+                     "御座る", "ござる", "申す", "恐れ入る", "恐縮", "願う", "致す", "いたす", "差し上げる", "伺う",
+                     "参る"})
 _SENDING_VERBS = frozenset({"送る", "送り付ける"})
 _PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
@@ -117,7 +122,7 @@ class Judgement:
 
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
-                          "private_visit", "long_hold"})
+                          "private_visit", "long_hold", "blunt_demand"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -292,20 +297,13 @@ def is_own(analysis: Analysis, match: Match) -> bool:
 
 
 def about_own(analysis: Analysis, match: Match) -> bool:
-    """うちの猫、ほんまアホで可愛い: the sentence is about the caller's own (family, pet), nobody is named."""
+    """うちの猫、ほんまアホで可愛い / うちの旦那、…。あほやねん: the caller talks about their own (family, pet) and
+    names nobody on the other end of the line."""
     tokens = analysis.tokens
-    start = match.first
-    while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
-        start -= 1
-    end = match.last
-    while end + 1 < len(tokens) and tokens[end].surface not in _SENTENCE_ENDS:
-        end += 1
-    sentence = tokens[start : end + 1]
+    before = tokens[: match.first]
     # not 自分: 自分の頭で考えなさい says it of the listener
-    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" for a, b in zip(tokens[start : match.first],
-                                                                     tokens[start + 1 : match.first], strict=False))
-    return own and not any((t.pos == "代名詞" and not _is_first_person(t) and t.lemma not in ("此れ", "其れ"))
-                           or t.lemma in _STAFF for t in sentence)
+    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" for a, b in pairwise(before))
+    return own and not any(_is_listener(t) or t.lemma in _STAFF for t in tokens)
 
 
 def asked_about(analysis: Analysis, match: Match) -> bool:
@@ -366,7 +364,17 @@ class UtteranceJudge:
                 *_private_visit(analysis), *self._long_hold(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
-        return self._combine([*cues, *extra])
+        return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra])
+
+    def _blunt_demand(self, analysis: Analysis, cues: list[Cue]) -> list[Cue]:
+        """An invalid demand made without a word of politeness (新車に交換して, 百万でどうかな, 全部返して) presses it:
+        DOMAIN.md's grey zone is the invalid demand made *politely* (…いただけますか)."""
+        demands = [c for c in cues if c.axis == "demand"]
+        if sum(c.weight for c in demands) < self.cfg.demand_grey or not self.cfg.coercion \
+                or _is_polite(analysis.tokens) or not _asks_for_it(analysis):
+            return []
+        return [Cue("blunt_demand", max(demands, key=lambda c: c.weight).category, "conduct", self.cfg.coercion,
+                    max(demands, key=lambda c: c.weight).evidence)]
 
     def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = ()) -> Judgement:
         """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`)."""
@@ -433,6 +441,8 @@ class UtteranceJudge:
             if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
                     and _described(analysis.tokens, match.last):
                 continue  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
+            if term.category in ("threat", "abuse") and _done(analysis.tokens, match.last):
+                continue  # ボコボコにしてやりましたよ (a game), 全部死んでくれた (the rats): told as done
             if (term.thing and names_a_thing(analysis, match)) or \
                     (term.category == "abuse" and (is_simile(analysis, match) or about_own(analysis, match))) or \
                     (term.axis == "demand" and asked_about(analysis, match)) or \
@@ -452,7 +462,9 @@ class UtteranceJudge:
                     and (i + 1 == len(tokens) or tokens[i + 1].is_break):
                 cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight,
                                 token.surface))
-        # Many commands in one breath are no more than one command plus a little.
+        # Many commands in one breath are no more than one command plus a little; 〜てやってやる is one 〜てやる.
+        favours = [c for c in cues if c.source == "te_yaru"]
+        cues = [c for c in cues if c.source != "te_yaru" or c is favours[0]]
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
             keep = sorted(commands, key=lambda c: -c.weight)[:2]
@@ -482,7 +494,7 @@ class UtteranceJudge:
                 and (not _followed_by(tokens, i, _PASSIVE) or _rough_after(tokens, i)):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))
-        elif _te_yaru(tokens, i) and not is_negated(analysis, _self_match(i + 1)):
+        elif _te_yaru(tokens, i) and not is_negated(analysis, _self_match(i + 1)) and not _own_plan(tokens, i):
             cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if cues and is_reported(analysis, _self_match(i)):
@@ -679,8 +691,11 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     tail = "".join(t.surface for t in rest)
     if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう", "だる", "だろか", "だろかい")):
         return False  # 放り込んだる, 踏んだろか: Kansai for 〜てやる, not a past
-    if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった")):
+    if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった", "ました",
+                        "てやった", "てやりました")):
         return True
+    if rest and rest[0].pos == "接尾辞" and rest[0].lemma in ("方", "かた"):
+        return True  # 殴り方の基本: how to hit, a lesson
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if tokens[index].lemma.endswith(("合う", "あう")):
@@ -693,6 +708,9 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         # ネズミを殺す薬: the verb describes a noun; not 殺す気 (an intention) nor ぶっ殺す今すぐ, 燃やす今夜,
         # 殺す本当に (Whisper drops the comma before a word that works as an adverb)
         return True
+    if len(rest) > 1 and rest[0].pos in ("形容詞", "連体詞") and rest[1].pos == "名詞" \
+            and tokens[index].form.startswith("連体形"):
+        return True  # マッチで火をつける古い給湯器: the verb describes a noun behind its adjective
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
 
 
@@ -892,6 +910,46 @@ def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     surfaces = "".join(t.surface for t in tokens[index + 1 : index + 6])
     return surfaces.startswith(("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!",
                                 "とんちゃうぞ", "てんちゃうぞ"))
+
+
+def _done(tokens: tuple[Token, ...], last: int) -> bool:
+    """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた."""
+    tail = "".join(t.surface for t in _clause_after(tokens, last, limit=3))
+    if tokens[last].lemma in ("呉れる", "くれる") and tail.startswith("た"):
+        return True
+    return tail.startswith(("やりました", "やった", "た。", "ました"))
+
+
+def _is_polite(tokens: tuple[Token, ...]) -> bool:
+    for i, token in enumerate(tokens):
+        if token.lemma == "です" and token.surface in ("でしょ", "でしょう"):
+            if i + 1 < len(tokens) and tokens[i + 1].surface == "か":
+                return True  # …でしょうか; a bare 安いもんでしょ is casual
+            continue
+        if token.lemma in _POLITE:
+            return True
+    return False
+
+
+def _asks_for_it(analysis: Analysis) -> bool:
+    """The utterance asks for something: 返して, 送ってよ, 交換して, 払え, 百万でどうかな, ちょうだい, 欲しい."""
+    tokens = analysis.tokens
+    for i, token in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.lemma in ("て", "で") and token.pos == "助詞" and (after is None or after.is_break or (
+                after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい") and after.pos != "助動詞")):
+            return True
+        if analysis.is_command(i) or token.lemma in ("頂戴", "ちょうだい", "欲しい", "ほしい"):
+            return True
+        if token.lemma == "どう" and after is not None and after.lemma in ("か", "かな", "や", "よ"):
+            return True
+    return False
+
+
+def _own_plan(tokens: tuple[Token, ...], index: int) -> bool:
+    """まとめてやってやろうと思うんですが, 〜してやりました: the caller's plan or deed told, not a threat."""
+    tail = "".join(t.surface for t in tokens[index + 1 : index + 8])
+    return "と思" in tail or "うかな" in tail or tail.startswith(("てやりました", "てやった"))
 
 
 def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
