@@ -268,3 +268,26 @@ def test_an_invalid_demand_is_grey_when_polite_and_harassment_when_blunt(detecto
     polite = detector.judge_text("修理ではなく、新車に交換していただけないでしょうか。")
     assert blunt.level is Level.WARNING and blunt.category == "excessive_demand", blunt
     assert polite.level is Level.CAUTION, polite
+
+
+@pytest.mark.parametrize("text", ["あなたの本名、漢字でどう書くの？あとでゆっくり調べるから",
+                                  "窓口の人、フェイスブックやってるよね。プロフィールもう見つけたよ"])
+def test_digging_into_the_agents_life_is_a_personal_attack(detector: Detector, text: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == "personal_attack", (text, result)
+
+
+@pytest.mark.parametrize("text", ["担当の方のお名前を調べてもらえますか", "会社の住所を調べて伺いました",
+                                  "ネットで調べたんですけど、対応機種はどれですか"])
+def test_looking_things_up_is_ordinary(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["猿でももう少しマシな説明するわ", "幼稚園児に電話番させたほうがまだましやな"])
+def test_the_agent_compared_down_is_abuse(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).category == "abuse", detector.judge_text(text)
+
+
+def test_a_campaign_done_and_counted_is_half_a_sign(detector: Detector) -> None:
+    assert detector.judge_text("昨日十回電話しましたが繋がりませんでした").level is Level.CAUTION
+    assert detector.judge_text("もう三十通もメール送ってますけどね").level >= Level.WARNING

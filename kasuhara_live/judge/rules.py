@@ -63,11 +63,18 @@ _ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる"
 _CLOSING_QUOTES = frozenset("」』\"”")
 _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
 _CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
-_STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "会社", "御社",
-                    "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
+_STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "受け付け", "会社",
+                    "御社", "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
 _NOT_LISTENER = frozenset({"此れ", "其れ", "何", "彼", "彼女", "彼処", "此処", "其処", "誰"})
 _PRIVATE_PLACES = frozenset({"家", "自宅", "実家", "住まい", "住所", "アパート", "マンション"})
 _GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う", "乗り込む", "向かう", "尋ねる", "付いて行く"})
+# 調べてもらえますか, 調べても, 調べたら: a request to the agent or a condition, not the caller digging
+_NOT_DONE_BY_CALLER = ("てもらえ", "てください", "て下さい", "ていただ", "てほし", "てくれ", "ても", "たら", "れば")
+_PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
+_INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
+                          "見つける", "辿る", "洗う", "割り出す", "ググる"})
+_PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅", "家族", "顔", "出身", "実家", "インスタ", "SNS",
+                 "アカウント", "経歴", "学校", "プロフィール", "携帯", "番号", "車", "フェイスブック", "ツイッター")
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
@@ -122,7 +129,7 @@ class Judgement:
 
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
-                          "private_visit", "long_hold", "blunt_demand"})
+                          "private_visit", "long_hold", "blunt_demand", "investigates_agent"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -361,7 +368,7 @@ class UtteranceJudge:
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                 *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_contact(analysis),
-                *_private_visit(analysis), *self._long_hold(analysis)]
+                *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra])
@@ -793,6 +800,37 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
     return []
 
 
+def _investigates_agent(analysis: Analysis) -> list[Cue]:
+    """あなたのフルネーム…調べるから, 受付の人のインスタ…見つけた: the caller digs into the agent's private life.
+
+    The agent (a second-person word or staff) must own what is looked for, named before the verb; asking the
+    agent to look something up (調べてもらえますか) or telling what one looked up about a product is nothing.
+    """
+    tokens = analysis.tokens
+    for j, token in enumerate(tokens):
+        if token.pos != "動詞" or token.lemma not in _INVESTIGATE:
+            continue
+        tail = "".join(t.surface for t in tokens[j + 1 : j + 5])
+        if tail.startswith(_NOT_DONE_BY_CALLER):
+            continue
+        before = tokens[:j]
+        for k, who in enumerate(before):
+            person = _is_listener(who) or (who.lemma in _STAFF and who.lemma not in _PLACES_OF_WORK)
+            at = k
+            if not person and (who.lemma in _STAFF or who.surface in _STAFF):
+                # 受付の人, 窓口の方 (not 会社の住所, 受付の番号)
+                person = "".join(t.surface for t in before[k + 1 : k + 3]).startswith(("の人", "の方", "の子", "さん"))
+                at = k + 2
+            if not person:
+                continue
+            owned = before[at + 1 :]
+            words = "".join(t.surface for t in owned)
+            if any(data in words for data in _PRIVATE_DATA) or (owned and owned[0].lemma in ("を", "の事", "こと")):
+                return [Cue("investigates_agent", "personal_attack", "conduct", 1.0,
+                            "".join(t.surface for t in tokens[k : j + 1]))]
+    return []
+
+
 def _holds_on(tokens: tuple[Token, ...], index: int) -> bool:
     """The agent is kept on the line: まだまだ付き合ってもらうからね, 電話口におってもらう (an imposition on staying),
     席離れんなよ, 電話切るな (a ban on leaving)."""
@@ -838,8 +876,8 @@ def _counts_calls(tokens: tuple[Token, ...], counter: int, contact_nouns: frozen
 
 
 def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
-    """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね) unless ``counted`` (三十通
-    メール送ってます, もう四十回は電話してます: the count itself is the campaign), 0 otherwise."""
+    """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね), 0 for past; a ``counted``
+    campaign ongoing is 1 (三十通メール送ってます, もう四十回は電話してます), done 0.5."""
     rest: list[Token] = []
     for token in tokens[verb + 1 : verb + 7]:
         if token.is_break:
@@ -849,8 +887,12 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
     if tail.startswith(("てくる", "てくれ", "てき", "てください", "て下さい", "てほしい", "ても", "でも", "てもらえ",
                         "ていただけ", "てよろしい", "ていい")) or "のに" in tail:
         return 0.0  # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに)
-    if any(t.lemma in NEGATORS | _PASSIVE or t.lemma == "た" for t in rest[:4]):
+    if any(t.lemma in NEGATORS | _PASSIVE for t in rest[:4]):
         return 0.0
+    if any(t.lemma == "た" for t in rest[:4]):
+        # 百通送っといたから: a campaign done and counted is half a sign (二十回電話しました、いつ直るんですか is
+        # also what a wronged customer says); uncounted past contact is none
+        return 0.5 if counted else 0.0
     if tail.startswith(("てる", "てい", "とる", "とり", "てん", "とん", "ておる", "ており", "てます")):
         return 1.0 if counted else 0.5
     if any(t.lemma in ("けれど", "が") and t.pos2 == "接続助詞" for t in rest):
