@@ -291,3 +291,21 @@ def test_the_agent_compared_down_is_abuse(detector: Detector, text: str) -> None
 def test_a_campaign_done_and_counted_is_half_a_sign(detector: Detector) -> None:
     assert detector.judge_text("昨日十回電話しましたが繋がりませんでした").level is Level.CAUTION
     assert detector.judge_text("もう三十通もメール送ってますけどね").level >= Level.WARNING
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("さっきも言ったでしょ。解約。解約してって言ってるの。解約、わかる？", "persistence"),
+    ("担当変わるのも禁止ね。最後まであなたが相手して", "restraint"),
+    ("話終わるまで店閉めさせへんで", "restraint"),
+    ("遅れたんだから、タクシー代と迷惑料で十万ね。当たり前でしょ。", "excessive_demand")])
+def test_insistence_duties_forbidden_and_demands_set_down(detector: Detector, text: str, category: str) -> None:
+    result = detector.judge_text(text)
+    assert result.level >= Level.WARNING and result.category == category, (text, result)
+
+
+@pytest.mark.parametrize("text", ["電話。電話したのに、電話がないんです。", "保留中は通話料がかかりますか",
+                                  "医療ミスで慰謝料を請求する場合って、どこに相談すればいいですか？",
+                                  "土下座しろなんて、そんなこと言うつもりは全くないです。"])
+def test_words_repeated_in_a_story_and_questions_about_claims_are_not_harassment(detector: Detector,
+                                                                                 text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

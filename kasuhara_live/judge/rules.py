@@ -70,6 +70,7 @@ _PRIVATE_PLACES = frozenset({"家", "自宅", "実家", "住まい", "住所", "
 _GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う", "乗り込む", "向かう", "尋ねる", "付いて行く"})
 # 調べてもらえますか, 調べても, 調べたら: a request to the agent or a condition, not the caller digging
 _NOT_DONE_BY_CALLER = ("てもらえ", "てください", "て下さい", "ていただ", "てほし", "てくれ", "ても", "たら", "れば")
+_HOW_IT_WORKS = frozenset({"場合", "時", "とき", "方法", "手続き", "相場", "目安", "条件", "仕組み"})
 _PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
 _INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
                           "見つける", "辿る", "洗う", "割り出す", "ググる"})
@@ -144,6 +145,8 @@ def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[
             continue  # 「バカ」と言われた: the quote ends, the clause does not
         if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in _QUOTES:
             continue  # 殺すぞ、って言われた: Whisper's comma where a quotation mark would be
+        if token.surface in ("、", ",") and out and out[-1].lemma in _QUOTES and out[-1].pos == "助詞":
+            continue  # 土下座しろなんて、そんなこと言うつもりは: the quotation's clause goes on after the comma
         if token.is_break:
             break
         out.append(token)
@@ -317,8 +320,13 @@ def asked_about(analysis: Analysis, match: Match) -> bool:
     """慰謝料って、どういう場合に請求できるんでしょうか: the words are the subject of a polite question, not a
     demand (誠意ってわかる? is a taunt, not an enquiry)."""
     tokens = analysis.tokens
-    if match.last + 1 >= len(tokens) or tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という"):
+    if match.last + 1 >= len(tokens):
         return False
+    if tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という"):
+        # 慰謝料を請求する場合って、どこに相談すればいいですか: asking how such a claim works
+        clause = _clause_after(tokens, match.last, limit=6)
+        if not any(t.lemma in _HOW_IT_WORKS for t in clause):
+            return False
     polite = False
     for token in tokens[match.last + 2 :]:
         polite = polite or token.lemma in ("です", "ます")
@@ -367,7 +375,8 @@ class UtteranceJudge:
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_contact(analysis),
+                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_word(analysis),
+                *self._repeated_contact(analysis),
                 *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
@@ -533,7 +542,7 @@ class UtteranceJudge:
             # Three times, a demanded thing (返金。返金。返金！) or a blunt question (わかったか？×3) insists too;
             # not a flustered 待って×3 or 違う×3, nor a polite 本当ですか×3 or the line's 聞こえますか×3.
             if (count == 2 and any(analysis.is_command(end - len(clause) + i) for i in range(len(clause)))) \
-                    or (count == 3 and (all(t.pos == "名詞" for t in clause)
+                    or (count == 3 and (all(t.pos in ("名詞", "接尾辞", "接頭辞") for t in clause)
                                         or (clause[-1].surface == "か" and not any(
                                             t.lemma in ("です", "ます") for t in clause)))):
                 words = "".join(t.surface for t in clause)
@@ -625,6 +634,29 @@ class UtteranceJudge:
             if token.lemma in ("為る", "する", "致す", "いたす") and tokens[j - 1].lemma in self.contact_nouns:
                 return j
         return None
+
+    def _repeated_word(self, analysis: Analysis) -> list[Cue]:
+        """返金して。返金。返金って言ってるの: one word said bare and again and again insists (継続的・執拗)."""
+        if not self.cfg.repeated_clause_weight:
+            return []
+        tokens = analysis.tokens
+        counts: dict[str, int] = {}
+        bare: set[str] = set()
+        for i, token in enumerate(tokens):
+            if token.pos != "名詞" or len(token.key) < 2 or token.pos2 in ("数詞", "代名詞") \
+                    or token.pos3 == "副詞可能" or token.lemma in _COURTESIES or token.lemma in self.contact_nouns:
+                continue
+            counts[token.lemma] = counts.get(token.lemma, 0) + 1
+            before = tokens[i - 1] if i > 0 else None
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if (before is None or before.is_break) and (after is None or after.is_break):
+                bare.add(token.lemma)
+        for lemma in bare:
+            if counts[lemma] >= 3:
+                word = next(t.surface for t in tokens if t.lemma == lemma)
+                return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
+                            f"{word}…{word}…{word}")]
+        return []
 
     def _is_harm_verb(self, token: Token) -> bool:
         # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests
@@ -985,6 +1017,11 @@ def _asks_for_it(analysis: Analysis) -> bool:
             return True
         if token.lemma == "どう" and after is not None and after.lemma in ("か", "かな", "や", "よ"):
             return True
+        if token.lemma in ("当然", "当たり前") and after is not None and after.lemma in ("です", "だ", "や"):
+            return True  # …十万ね。当たり前でしょ
+        if token.surface == "ね" and i > 0 and tokens[i - 1].pos in ("名詞", "接尾辞") \
+                and (after is None or after.is_break):
+            return True  # 迷惑料で十万ね, 全部管理会社持ちね: the demand set down
     return False
 
 
