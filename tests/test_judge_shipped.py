@@ -309,3 +309,15 @@ def test_insistence_duties_forbidden_and_demands_set_down(detector: Detector, te
 def test_words_repeated_in_a_story_and_questions_about_claims_are_not_harassment(detector: Detector,
                                                                                  text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [("夜中に誰かが行っても知らんがや", Level.CRITICAL),
+                                             ("階段から落ちても誰も気づかんやろうな", Level.CRITICAL),
+                                             ("他のお客さんの電話が繋がらなくなっても知らないよ", Level.WARNING)])
+def test_a_consequence_the_caller_disowns_is_a_veiled_threat(detector: Detector, text: str, level: Level) -> None:
+    assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["説明書を読んでも知らない言葉ばかりで", "聞いても知らないって言われました"])
+def test_not_knowing_is_not_disowning(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

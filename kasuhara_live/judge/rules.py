@@ -71,6 +71,8 @@ _GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う"
 # 調べてもらえますか, 調べても, 調べたら: a request to the agent or a condition, not the caller digging
 _NOT_DONE_BY_CALLER = ("てもらえ", "てください", "て下さい", "ていただ", "てほし", "てくれ", "ても", "たら", "れば")
 _HOW_IT_WORKS = frozenset({"場合", "時", "とき", "方法", "手続き", "相場", "目安", "条件", "仕組み"})
+_MISHAPS = frozenset({"起きる", "起こる", "落ちる", "燃える", "壊れる", "倒れる", "怪我", "ある", "有る", "行う",
+                      "行く", "遭う", "消える", "割れる"})
 _PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
 _INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
                           "見つける", "辿る", "洗う", "割り出す", "ググる"})
@@ -130,7 +132,8 @@ class Judgement:
 
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
-                          "private_visit", "long_hold", "blunt_demand", "investigates_agent"})
+                          "private_visit", "long_hold", "blunt_demand", "investigates_agent",
+                          "disowned_consequence"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -377,7 +380,8 @@ class UtteranceJudge:
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                 *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_word(analysis),
                 *self._repeated_contact(analysis),
-                *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis)]
+                *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
+                *_disowned_consequence(analysis)]
         silenced = self._silenced_categories(matches)
         cues = [c for c in cues if c.category not in silenced]
         return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra])
@@ -829,6 +833,31 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
             continue
         return [Cue("private_visit", "personal_attack", "conduct", 2.0,
                     "".join(t.surface for t in tokens[i : i + 3]), Level.CRITICAL)]
+    return []
+
+
+def _disowned_consequence(analysis: Analysis) -> list[Cue]:
+    """緩めに行っても知らんがや, 何か起きても知りませんよ, 落ちても誰も気づかんやろうな: something may happen and the
+    caller will not answer for it — a veiled threat (脅迫), critical like the stock どうなっても知らない."""
+    tokens = analysis.tokens
+    for i in range(1, len(tokens) - 2):
+        if not (tokens[i].lemma in ("て", "で") and tokens[i + 1].surface == "も" and tokens[i - 1].pos == "動詞"):
+            continue
+        rest = [t for t in tokens[i + 2 : i + 7] if not t.is_break or t.surface in ("、", ",")]
+        words = "".join(t.surface for t in rest if not t.is_break)
+        disowned = words.startswith(("知らん", "知らない", "知らねえ", "知りません", "知らへん", "誰も気づか",
+                                     "誰も気付か", "責任持てない", "責任は持てない", "責任取れない"))
+        negation = next((j for j in range(i + 2, min(i + 9, len(tokens))) if tokens[j].lemma in NEGATORS), None)
+        if negation is not None and negation + 1 < len(tokens) and tokens[negation + 1].pos == "名詞":
+            continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
+        if disowned and not is_reported(analysis, _self_match(i - 1)):
+            # 何か起きても, 落ちても: harm left open is a threat; 電話が繋がらなくなっても is pressure, not harm
+            vague = any(t.lemma in ("何", "どう", "誰") for t in tokens[max(0, i - 5) : i]) \
+                or tokens[i - 1].lemma in _MISHAPS
+            evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
+            if vague:
+                return [Cue("disowned_consequence", "threat", "conduct", 1.0, evidence, Level.CRITICAL)]
+            return [Cue("disowned_consequence", "intimidation", "conduct", 1.0, evidence)]
     return []
 
 
