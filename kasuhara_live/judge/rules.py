@@ -741,6 +741,9 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
         return True  # 殴り方の基本: how to hit, a lesson
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
+    if rest and rest[0].lemma == "て" and any(t.lemma == "た" and t.pos == "助動詞"
+                                               for t in _clause_after(tokens, index, limit=8)):
+        return True  # 荷物を放り投げて置いていった: a step of a story told in the past
     if tokens[index].lemma.endswith(("合う", "あう")):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
     if tail.startswith(("ても", "でも")) and _asks_if_safe(tokens, index):
