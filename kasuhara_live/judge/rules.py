@@ -199,6 +199,12 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             continue
         verb = _saying_verb_after(after, i + 1)
         if verb is None:
+            # 〜って踊されて (Whisper's 脅されて): a quotation followed by a verb done to the caller is reported
+            # (only after って: と is also "if", 〜もらわんと帰られへん)
+            done = after[i + 1 : i + 4]
+            if token.lemma == "って" and done and done[0].pos in ("動詞", "名詞") and any(
+                    t.lemma in _PASSIVE for t in done[1:]) and all(t.pos != "名詞" for t in done[1:]):
+                return True
             continue
         i = verb - 1  # from here on, as if the verb followed the quotation directly
         rest = after[i + 2 : i + 6]
