@@ -167,7 +167,7 @@ def test_a_plea_or_someone_elses_order_is_not_barked(detector: Detector, text: s
 
 @pytest.mark.parametrize("text", ["回答が出るまで毎晩そちらに電話しますので", "支店の代表番号に毎朝かけたるわ",
                                   "毎日メールを送りますから、よろしく", "五十回でも六十回でもかけますよ",
-                                  "もう三十回は電話してるんですけどね", "これで二十回目ですよ",
+                                  "もう三十回は電話してるんですけどね", "これで二十回目の電話ですよ",
                                   "今日で十二回目のお電話です", "何回でもかけまーす"])
 def test_contact_promised_again_and_again_is_persistence(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
@@ -235,14 +235,16 @@ def test_visits_to_the_callers_own_home_are_ordinary(detector: Detector, text: s
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
 
 
-@pytest.mark.parametrize("text", ["何時間でも付き合ってもらいますよ", "今日は六時間いきましょうか", "何時間でも。"])
+@pytest.mark.parametrize("text", ["何時間でも付き合ってもらいますよ", "今日は六時間いきましょうか",
+                                  "十二時間でも話し続けようか"])
 def test_hours_on_the_line_promised_are_restraint(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
     assert result.level >= Level.WARNING and result.category == "restraint", (text, result)
 
 
 @pytest.mark.parametrize("text", ["三時間も待たされました", "四時間かかるって言われたんですが",
-                                  "二時間で終わりますか？"])
+                                  "二時間で終わりますか？", "三時間後にかけ直しましょうか", "何時間でも待ちますよ",
+                                  "八時間ごとに飲みましょうか"])
 def test_hours_waited_or_asked_about_are_not_restraint(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
 
@@ -313,11 +315,22 @@ def test_words_repeated_in_a_story_and_questions_about_claims_are_not_harassment
 
 @pytest.mark.parametrize(("text", "level"), [("夜中に誰かが行っても知らんがや", Level.CRITICAL),
                                              ("階段から落ちても誰も気づかんやろうな", Level.CRITICAL),
-                                             ("他のお客さんの電話が繋がらなくなっても知らないよ", Level.WARNING)])
+                                             ("毎日かけたるけん、繋がらなくなっても知らないよ", Level.WARNING)])
 def test_a_consequence_the_caller_disowns_is_a_veiled_threat(detector: Detector, text: str, level: Level) -> None:
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
 
 
 @pytest.mark.parametrize("text", ["説明書を読んでも知らない言葉ばかりで", "聞いても知らないって言われました"])
 def test_not_knowing_is_not_disowning(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["停電これで十回目なんですよ", "そちらの業者さんが家に行くのは何時ですか",
+                                  "警察の人が家までついてってくれました", "公園の木が傾いてて、倒れても知りませんよ",
+                                  "そちらの電話番号をネットで調べて電話しました", "毎週月曜日に電話すればいいですか",
+                                  "毎朝六時にアラーム鳴らすように設定したい",
+                                  "パスワード。パスワードが違うって出るんです。",
+                                  "娘が早く来いって言ってるので急いでます", "ちょっと待っててもらうよ、今書類探すから"])
+def test_review_findings_stay_quiet(detector: Detector, text: str) -> None:
+    # false alarms a reviewer found in the first version of this session's rules
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

@@ -65,7 +65,9 @@ _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
 _CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
 _STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "受け付け", "会社",
                     "御社", "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
-_NOT_LISTENER = frozenset({"此れ", "其れ", "何", "彼", "彼女", "彼処", "此処", "其処", "誰"})
+# そちら/こちら name the company or a place as often as the agent: they do not make a rule about the agent fire
+_NOT_LISTENER = frozenset({"此れ", "其れ", "何", "彼", "彼女", "彼処", "此処", "其処", "誰", "其方", "此方", "彼方",
+                           "何方"})
 _PRIVATE_PLACES = frozenset({"家", "自宅", "実家", "住まい", "住所", "アパート", "マンション"})
 _GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う", "乗り込む", "向かう", "尋ねる", "付いて行く"})
 # 調べてもらえますか, 調べても, 調べたら: a request to the agent or a condition, not the caller digging
@@ -73,6 +75,11 @@ _NOT_DONE_BY_CALLER = ("てもらえ", "てください", "て下さい", "て�
 _HOW_IT_WORKS = frozenset({"場合", "時", "とき", "方法", "手続き", "相場", "目安", "条件", "仕組み"})
 _MISHAPS = frozenset({"起きる", "起こる", "落ちる", "燃える", "壊れる", "倒れる", "怪我", "ある", "有る", "行う",
                       "行く", "遭う", "消える", "割れる"})
+_HOURS = frozenset({"時間"})
+_NOT_A_SPAN = frozenset({"後", "ごと", "毎", "目", "おき", "置き", "以内", "前", "半", "以上"})
+# Staying on the line: 付き合う, 話す, いく (五時間いきましょうか), 粘る, 聞く (not 待つ: the caller's own wait)
+_HELD = frozenset({"付き合う", "つきあう", "話す", "行く", "いく", "粘る", "喋る", "しゃべる", "聞く", "続ける",
+                   "居座る"})
 _PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
 _INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
                           "見つける", "辿る", "洗う", "割り出す", "ググる"})
@@ -80,12 +87,16 @@ _PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅
                  "アカウント", "経歴", "学校", "プロフィール", "携帯", "番号", "車", "フェイスブック", "ツイッター")
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
+_SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "同じ", "問い合わせ"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
                      "御座る", "ござる", "申す", "恐れ入る", "恐縮", "願う", "致す", "いたす", "差し上げる", "伺う",
                      "参る"})
-_SENDING_VERBS = frozenset({"送る", "送り付ける"})
+# Verbs that count as contact only with the channel named (毎日メールを送る; not 毎日ログを送る, アラームを鳴らす)
+_SENDING_VERBS = frozenset({"送る", "送り付ける", "鳴らす", "書き込む"})
+_OWN_PEOPLE = frozenset({"家族", "母", "父", "親", "息子", "娘", "妻", "夫", "主人", "旦那", "嫁", "友達", "友人",
+                         "子供", "子", "孫", "彼氏", "彼女", "実家", "兄", "姉", "弟", "妹", "祖母", "祖父"})
 _PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
 
@@ -384,7 +395,7 @@ class UtteranceJudge:
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis), *self._repeated_clauses(analysis), *self._repeated_word(analysis),
+                *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),
                 *self._repeated_contact(analysis),
                 *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
                 *_disowned_consequence(analysis)]
@@ -509,7 +520,7 @@ class UtteranceJudge:
         if _holds_on(tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
-        if cues and (_barked(tokens, i) or _insisted(tokens, i)):
+        if any(c.source == "command" for c in cues) and (_barked(tokens, i) or _insisted(tokens, i)):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if token.pos != "動詞":
@@ -579,8 +590,10 @@ class UtteranceJudge:
             if not often and not keeps and counter is None:
                 continue
             if counter is not None and _counts_calls(tokens, counter, self.contact_nouns) \
-                    and not self._other_doing(tokens, first):
-                return [Cue("repeated_contact", "persistence", "conduct", weight,
+                    and self._about_contact(tokens, first):
+                # それで十回目の電話で、やっと繋がった: a count told in the past is half a sign
+                told = any(t.lemma == "た" and t.pos == "助動詞" for t in _sentence_after(tokens, counter))
+                return [Cue("repeated_contact", "persistence", "conduct", weight * (0.5 if told else 1.0),
                             "".join(t.surface for t in tokens[first : counter + 2]))]
             verb: int | None = i
             if keeps:
@@ -599,14 +612,20 @@ class UtteranceJudge:
         """何時間でも, 今日は五時間いきましょうか: hours on the line promised (拘束), not hours waited."""
         tokens = analysis.tokens
         for i in range(1, len(tokens)):
-            hours = 24 if tokens[i - 1].surface in ("何", "数") else count_value(tokens[i - 1].surface) or 0
-            if tokens[i].surface != "時間" or hours < self.cfg.long_hold_hours:
+            if tokens[i].surface != "時間":
+                continue
+            first, counter = _count_before_counter(tokens, i - 1, self.cfg.long_hold_hours, _HOURS)
+            if counter is None:
                 continue
             rest = _clause_after(tokens, i)
+            if rest and rest[0].lemma in _NOT_A_SPAN:
+                continue  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span on the line
             endless = "".join(t.surface for t in rest[:2]) == "でも"
             willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
-            if endless or willed:
-                words = "".join(t.surface for t in tokens[i - 1 : i + 1 + len(rest)])
+            staying = any(t.lemma in _HELD or (t.lemma == "待つ" and j + 1 < len(tokens) and tokens[j + 1].lemma in
+                                               ("せる", "させる")) for j, t in enumerate(tokens))
+            if (endless or willed) and staying:
+                words = "".join(t.surface for t in tokens[first : i + 1 + len(rest)])
                 return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
         return []
 
@@ -620,15 +639,19 @@ class UtteranceJudge:
         return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
                                                      and tokens[index - 2].lemma in self.contact_nouns)
 
-    def _other_doing(self, tokens: tuple[Token, ...], index: int) -> bool:
-        """毎週通ってて、今月でもう十回目: the sentence counts something else the caller does (visits, purchases)."""
+    def _to_someone_else(self, tokens: tuple[Token, ...], start: int, verb: int) -> bool:
+        """毎日家族に電話する: the contact goes to someone of the caller's own, not to the company."""
+        return any(a.lemma in _OWN_PEOPLE and b.lemma == "に" for a, b in pairwise(tokens[start:verb]))
+
+    def _about_contact(self, tokens: tuple[Token, ...], index: int) -> bool:
+        """これで十五回目, 十回目の電話: the sentence is about calling, writing or saying (not 停電これで十回目, nor
+        毎週通ってて十回目: the count of something else)."""
         start = index
         while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
             start -= 1
-        before = tokens[start:index]
-        if any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs for t in before):
-            return False
-        return any(t.pos == "動詞" and t.lemma not in _EMPTY_VERBS for t in before)
+        sentence = [*tokens[start:index], *_sentence_after(tokens, index)]
+        return any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs or t.lemma in _SAID
+                   for t in sentence)
 
     def _contact_verb_after(self, tokens: tuple[Token, ...], start: int) -> int | None:
         named = any(t.lemma in self.contact_nouns for t in tokens[max(0, start - 8) : start])
@@ -640,7 +663,9 @@ class UtteranceJudge:
             if token.pos != "動詞":
                 continue
             if token.lemma in self.contact_verbs and (named or token.lemma not in _SENDING_VERBS):
-                return j  # 送る only with what is sent named: 毎日メールを送る, not 毎日ログを送ります
+                return None if self._to_someone_else(tokens, start, j) else j  # 送る only with メール named
+            if token.lemma in ("入れる", "いれる") and tokens[j - 1].lemma in self.contact_nouns:
+                return j  # 毎日クレーム入れたる, 毎晩電話入れますから
             if token.lemma in ("為る", "する", "致す", "いたす") and tokens[j - 1].lemma in self.contact_nouns:
                 return j
         return None
@@ -659,10 +684,14 @@ class UtteranceJudge:
             counts[token.lemma] = counts.get(token.lemma, 0) + 1
             before = tokens[i - 1] if i > 0 else None
             after = tokens[i + 1] if i + 1 < len(tokens) else None
-            if (before is None or before.is_break) and (after is None or after.is_break):
-                bare.add(token.lemma)
+            if (before is None or before.is_break) and (after is None or after.surface in _SENTENCE_ENDS):
+                bare.add(token.lemma)  # 返金。 (not 返金、わかる？: a topic)
+        # said bare twice, or bare once and insisted on (返金して。返金。返金してって言ってるの) — not トイレ。トイレが…
+        insisting = any(t.lemma == "って" for t in tokens) and any(t.lemma == "言う" for t in tokens)
         for lemma in bare:
-            if counts[lemma] >= 3:
+            bare_uses = sum(1 for i, t in enumerate(tokens) if t.lemma == lemma and (i == 0 or tokens[i - 1].is_break)
+                            and (i + 1 == len(tokens) or tokens[i + 1].surface in _SENTENCE_ENDS))
+            if counts[lemma] >= 3 and (bare_uses >= 2 or insisting):
                 word = next(t.surface for t in tokens if t.lemma == lemma)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{word}…{word}…{word}")]
@@ -822,23 +851,26 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
 def _private_visit(analysis: Analysis) -> list[Cue]:
     """あんたの実家まで行って, お前の家に行くぞ, 家までついてってやる: going to the agent's home (critical).
 
-    The home must be the listener's (a second-person owner before it) or the caller follows someone there;
-    家まで来てもらえますか (a visit to the caller's own home) and 実家に行くので (their own family) are not.
+    The home must be the listener's (あんた/お前 + の right before it), or the caller follows someone there
+    themselves (no one else as the subject, no くれる/もらう); 業者さんが家に行くのは何時ですか, 家まで来てもらえますか
+    and 実家に行くので are not, nor is any polite question.
     """
     tokens = analysis.tokens
+    if _is_polite(tokens) and any(t.surface in ("か", "?", "？") for t in tokens):
+        return []
     for i, token in enumerate(tokens[:-2]):
-        if token.lemma not in _PRIVATE_PLACES or tokens[i + 1].lemma not in ("まで", "に", "へ", "まで行く"):
+        if token.lemma not in _PRIVATE_PLACES or tokens[i + 1].lemma not in ("まで", "に", "へ"):
             continue
         verb = tokens[i + 2]
         if verb.pos != "動詞" or verb.lemma not in _GOING:
             continue
-        if i > 1 and tokens[i - 1].lemma == "の":
-            theirs = _is_listener(tokens[i - 2])  # あんたの家 (not 友達の家)
-        else:
-            theirs = any(_is_listener(t) for t in tokens[:i])  # あんたの住所分かったら、家まで行くけぇね
-        follows = verb.lemma == "付く" and i + 3 < len(tokens) and tokens[i + 3].lemma in ("てく", "て")
+        theirs = i > 1 and tokens[i - 1].lemma == "の" and _is_listener(tokens[i - 2])  # not 友達の家
+        rest = _clause_after(tokens, i + 2, limit=6)
+        someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
+        follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
+            and not any(t.lemma in ("呉れる", "くれる", "貰う", "もらう") for t in rest)
         if not (theirs or follows) or is_negated(analysis, _self_match(i + 2)) \
-                or any(t.lemma == "た" for t in _clause_after(tokens, i + 2, limit=3)):
+                or any(t.lemma == "た" for t in rest):
             continue
         return [Cue("private_visit", "personal_attack", "conduct", 2.0,
                     "".join(t.surface for t in tokens[i : i + 3]), Level.CRITICAL)]
@@ -859,7 +891,14 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
         negation = next((j for j in range(i + 2, min(i + 9, len(tokens))) if tokens[j].lemma in NEGATORS), None)
         if negation is not None and negation + 1 < len(tokens) and tokens[negation + 1].pos == "名詞":
             continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
-        if disowned and not is_reported(analysis, _self_match(i - 1)):
+        start = i - 1
+        while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
+            start -= 1
+        condition = tokens[start:i]
+        # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
+        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(a) and b.lemma in ("が", "は")
+                     for a, b in pairwise(condition)) or "ような" in words or "と思" in words
+        if disowned and not hazard and not is_reported(analysis, _self_match(i - 1)):
             # 何か起きても, 落ちても: harm left open is a threat; 電話が繋がらなくなっても is pressure, not harm
             vague = any(t.lemma in ("何", "どう", "誰") for t in tokens[max(0, i - 5) : i]) \
                 or tokens[i - 1].lemma in _MISHAPS
@@ -893,9 +932,11 @@ def _investigates_agent(analysis: Analysis) -> list[Cue]:
                 at = k + 2
             if not person:
                 continue
-            owned = before[at + 1 :]
-            words = "".join(t.surface for t in owned)
-            if any(data in words for data in _PRIVATE_DATA) or (owned and owned[0].lemma in ("を", "の事", "こと")):
+            # あなたのフルネーム, 受付の人、インスタ…: the agent's own data right after them (not あなたが言ってた書類)
+            owned = before[at + 1 : at + 5]
+            linked = bool(owned) and (owned[0].lemma == "の" or owned[0].surface in ("、", "は", "って"))
+            words = "".join(t.surface for t in owned[1:])
+            if (linked and words.startswith(_PRIVATE_DATA)) or (owned and owned[0].lemma in ("を", "の事", "こと")):
                 return [Cue("investigates_agent", "personal_attack", "conduct", 1.0,
                             "".join(t.surface for t in tokens[k : j + 1]))]
     return []
@@ -917,15 +958,35 @@ def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
         at += 1
     if at >= len(tokens) or tokens[at].lemma != "言う" or tokens[index].lemma in _PLEADING:
         return False
+    start = index
+    while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
+        start -= 1
+    if any(a.pos in ("名詞", "代名詞") and not _is_first_person(a) and not _is_listener(a) and b.lemma in ("が", "は")
+           for a, b in pairwise(tokens[start:index])):
+        return False  # 娘が早く来いって言ってるので: someone else's order, passed on
+    rest = _sentence_after(tokens, at)
+    if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) and _is_polite(tokens):
+        return False  # ここに書けって言ってるのはどこの欄ですか: a question about an instruction
     return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(_INSISTING)
 
 
-def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int) -> tuple[int, int | None]:
+def _sentence_after(tokens: tuple[Token, ...], index: int) -> list[Token]:
+    """The tokens after ``index`` up to the end of its sentence (。！？)."""
+    out: list[Token] = []
+    for token in tokens[index + 1 :]:
+        if token.surface in _SENTENCE_ENDS:
+            break
+        out.append(token)
+    return out
+
+
+def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int,
+                          counters: frozenset[str] | None = None) -> tuple[int, int | None]:
     """(first token of the number, index of the counter) when a count of at least ``least`` ends at ``index``
-    (二十回, 百通, 何十回, 50枚); (index, None) otherwise."""
-    if index + 1 >= len(tokens) or tokens[index + 1].surface not in _CONTACT_COUNTERS:
+    (二十回, 百通, 何十回, 50枚, 十二時間); (index, None) otherwise."""
+    if index < 0 or index + 1 >= len(tokens) or tokens[index + 1].surface not in (counters or _CONTACT_COUNTERS):
         return index, None
-    if tokens[index].surface == "何":  # 何回でも, 何度でも: no end to it (何回も電話したのに is a grievance)
+    if tokens[index].surface in ("何", "数"):  # 何回でも, 何時間でも: no end to it (何回も電話したのに is a grievance)
         ending = "".join(t.surface for t in tokens[index + 2 : index + 4])
         return (index, index + 1) if ending == "でも" else (index, None)
     start = index  # unidic-lite splits some numbers: 十/五 回
@@ -955,8 +1016,13 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
         rest.append(token)
     tail = "".join(t.surface for t in rest)
     if tail.startswith(("てくる", "てくれ", "てき", "てください", "て下さい", "てほしい", "ても", "でも", "てもらえ",
-                        "ていただけ", "てよろしい", "ていい")) or "のに" in tail:
-        return 0.0  # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに)
+                        "ていただけ", "てよろしい", "ていい", "ば", "れば", "たら", "の", "こと", "ように", "よう",
+                        "予定", "つもりです")) or "のに" in tail:
+        # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに), a question of
+        # how (毎週電話すればいいですか), a habit or plan told (毎日家族に電話するので…, ブログに書き込むのが日課)
+        return 0.0
+    if rest and rest[0].pos == "名詞" and tokens[verb].form.startswith("連体形"):
+        return 0.0  # 毎朝鳴らすアラーム: the verb describes a noun
     if any(t.lemma in NEGATORS | _PASSIVE for t in rest[:4]):
         return 0.0
     if any(t.lemma == "た" for t in rest[:4]):
