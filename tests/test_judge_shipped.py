@@ -334,3 +334,11 @@ def test_not_knowing_is_not_disowning(detector: Detector, text: str) -> None:
 def test_review_findings_stay_quiet(detector: Detector, text: str) -> None:
     # false alarms a reviewer found in the first version of this session's rules
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["俺の話聞いてた？バカじゃないの", "クズ多すぎやろこの会社",
+                                  "ゴミ、二度と電話してくんな", "殴り方教えたろか",
+                                  "お前の息子、この前ボコボコにしてやったからな"])
+def test_guards_leave_real_insults_and_threats_alone(detector: Detector, text: str) -> None:
+    # each sentence sits next to a false-alarm guard (own family, intensifier, garbage, lessons, deeds told)
+    assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))

@@ -88,6 +88,12 @@ _PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "同じ", "問い合わせ"})
+_OWN_FAMILY = frozenset({"猫", "犬", "ペット", "旦那", "主人", "夫", "妻", "嫁", "息子", "娘", "子", "子供", "母", "父",
+                         "親", "孫", "兄", "姉", "弟", "妹", "祖母", "祖父", "婆ちゃん", "爺ちゃん", "家族", "インコ"})
+_INTENSIFIERS = frozenset({"馬鹿", "バカ", "ばか", "糞", "クソ", "くそ", "阿呆", "アホ", "あほ"})
+# What is done to a thing the clause is about (ゴミ、回収されてない / 出したけど残ってる)
+_THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "溜まる", "荒らす", "散らかる", "持つ", "拾う",
+                         "分ける"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
@@ -278,8 +284,8 @@ def in_compound(analysis: Analysis, match: Match) -> bool:
     # 生ゴミ, 下屑: a prefix or a one-character noun in front makes a compound (全員バカ does not)
     if before is not None and (before.pos == "接頭辞" or (before.pos == "名詞" and len(before.surface) == 1)):
         return True
-    if after is not None and after.pos == "形容詞":
-        return True  # バカ安い, クソ暑い: an intensifier on an adjective, not a name for anyone
+    if after is not None and after.pos == "形容詞" and word.lemma in _INTENSIFIERS:
+        return True  # バカ安い, クソ暑い: an intensifier on an adjective, not a name for anyone (クズ多すぎ is)
     return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
 
 
@@ -301,8 +307,10 @@ def names_a_thing(analysis: Analysis, match: Match) -> bool:
         return True  # 出したゴミ, うちの前のゴミ: a thing someone put out, a thing somewhere
     after = tokens[match.last + 1]
     rest = _clause_after(tokens, match.last + 1) if after.surface in ("、", ",") else []
-    if any(t.pos == "動詞" for t in rest) and not any(analysis.is_command(tokens.index(t)) for t in rest):
-        return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、さっさと謝れ)
+    if any(t.lemma in _THING_VERBS or t.lemma in _PASSIVE for t in rest) and not any(
+            _is_listener(t) or analysis.is_command(tokens.index(t)) or _is_prohibitive(tokens, tokens.index(t))
+            for t in rest):
+        return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、二度と電話してくんな)
     if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES | {"だけ", "も", "は"}:
         return False
     # このゴミが。: an exclamation at someone
@@ -332,7 +340,8 @@ def about_own(analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     before = tokens[: match.first]
     # not 自分: 自分の頭で考えなさい says it of the listener
-    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" for a, b in pairwise(before))
+    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in _OWN_FAMILY
+              for a, b, c in zip(before, before[1:], before[2:], strict=False))  # うちの猫 (not 俺の話)
     return own and not any(_is_listener(t) or t.lemma in _STAFF for t in tokens)
 
 
@@ -772,8 +781,9 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった", "ました",
                         "てやった", "てやりました")):
         return True
-    if rest and rest[0].pos == "接尾辞" and rest[0].lemma in ("方", "かた"):
-        return True  # 殴り方の基本: how to hit, a lesson
+    if rest and rest[0].pos == "接尾辞" and rest[0].lemma in ("方", "かた") \
+            and not any(x in tail for x in ("たろ", "てやる", "たる", "てやろ")):
+        return True  # 殴り方の基本: how to hit, a lesson (not 殴り方教えたろか)
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if rest and rest[0].lemma == "て" and any(t.lemma == "た" and t.pos == "助動詞"
@@ -1091,8 +1101,11 @@ def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
 
 
 def _done(tokens: tuple[Token, ...], last: int) -> bool:
-    """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた."""
-    tail = "".join(t.surface for t in _clause_after(tokens, last, limit=3))
+    """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた (not 〜してやったからな: a boast
+    that warns)."""
+    tail = "".join(t.surface for t in _clause_after(tokens, last, limit=5))
+    if "からな" in tail or tail.endswith(("ぞ", "ぞー")) or "ぞ" in tail[-3:]:
+        return False
     if tokens[last].lemma in ("呉れる", "くれる") and tail.startswith("た"):
         return True
     return tail.startswith(("やりました", "やった", "た。", "ました"))
