@@ -342,3 +342,9 @@ def test_review_findings_stay_quiet(detector: Detector, text: str) -> None:
 def test_guards_leave_real_insults_and_threats_alone(detector: Detector, text: str) -> None:
     # each sentence sits next to a false-alarm guard (own family, intensifier, garbage, lessons, deeds told)
     assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["朝昼晩電話しますよ", "四六時中電話するからな", "かけ続けるからな",
+                                  "出せって言うてるやろ", "毎晩電話入れますから"])
+def test_split_frequency_words_kana_verbs_and_dialect_insisting(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))

@@ -43,7 +43,7 @@ _SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ
 _QUOTES = frozenset({"と", "って", "とか", "なんて"})
 _HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
 _INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ", "とんねん",
-              "とるやろ", "とるんや", "とるん")
+              "とるやろ", "とるんや", "とるん", "てるやろ", "てんねん", "てんのや")
 _INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
 _CASE_PARTICLES = frozenset({"を", "が", "から", "の", "で"})  # not に: クズに何言っても (said to someone)
 _FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
@@ -391,6 +391,7 @@ class UtteranceJudge:
         self.contact_verbs = frozenset(lexicon.contact_verbs)
         self.contact_nouns = frozenset(lexicon.contact_nouns)
         self.frequency_words = frozenset(lexicon.frequency_words)
+        self._frequency_heads = frozenset(word[:1] for word in self.frequency_words)  # 朝昼晩 is 朝/昼/晩
         self.constructions = lexicon.constructions
         self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
         self._by_first_part: dict[str, list[int]] = {}
@@ -594,7 +595,9 @@ class UtteranceJudge:
         best: Cue | None = None
         for i, token in enumerate(tokens):
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
-            often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞")
+            often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
+                token.surface[:1] in self._frequency_heads
+                and "".join(t.surface for t in tokens[i : i + 4]).startswith(tuple(self.frequency_words)))
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
             if not often and not keeps and counter is None:
                 continue
@@ -606,7 +609,8 @@ class UtteranceJudge:
                             "".join(t.surface for t in tokens[first : counter + 2]))]
             verb: int | None = i
             if keeps:
-                first = i - 1 if tokens[i - 1].lemma in self.contact_verbs else i - 2
+                first = i - 1 if tokens[i - 1].lemma in self.contact_verbs or tokens[i - 1].lemma == "駆ける" \
+                    else max(0, i - 2)
             else:
                 verb = self._contact_verb_after(tokens, counter if counter is not None else i)
             if verb is None or is_reported(analysis, _self_match(verb)):
@@ -643,6 +647,8 @@ class UtteranceJudge:
         if index == 0 or tokens[index].lemma not in ("続ける", "つづける"):
             return False
         verb = tokens[index - 1]
+        if verb.lemma == "駆ける" and verb.surface == "かけ":
+            return True  # かけ続けます: unidic-lite reads kana かけ as 駆ける (run)
         if verb.lemma in _SENDING_VERBS:  # メールを送り続ける, not ログを送り続ける
             return any(t.lemma in self.contact_nouns for t in tokens[max(0, index - 9) : index])
         return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
