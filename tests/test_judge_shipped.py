@@ -314,7 +314,8 @@ def test_words_repeated_in_a_story_and_questions_about_claims_are_not_harassment
 
 
 @pytest.mark.parametrize(("text", "level"), [("夜中に誰かが行っても知らんがや", Level.CRITICAL),
-                                             ("階段から落ちても誰も気づかんやろうな", Level.CRITICAL),
+                                             ("お前、階段から落ちても誰も気づかんやろうな", Level.CRITICAL),
+                                             ("階段から落ちても誰も気づかんやろうな", Level.WARNING),
                                              ("毎日かけたるけん、繋がらなくなっても知らないよ", Level.WARNING)])
 def test_a_consequence_the_caller_disowns_is_a_veiled_threat(detector: Detector, text: str, level: Level) -> None:
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
@@ -348,3 +349,12 @@ def test_guards_leave_real_insults_and_threats_alone(detector: Detector, text: s
                                   "出せって言うてるやろ", "毎晩電話入れますから"])
 def test_split_frequency_words_kana_verbs_and_dialect_insisting(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["ガス臭いんです、何か起きても知りませんよ、早く見に来てください",
+                                  "あの看板、台風で落ちても知りませんよ", "お医者さんが安静にしろって言ってるので",
+                                  "ほら見ろよ、やっぱり壊れてるじゃん", "東京。東京。東京です、住所は東京都です",
+                                  "同じ不具合で修理依頼、これで十回目です", "休憩中の電話は禁止なんですか",
+                                  "弁護士に相談して慰謝料請求するつもりなんで、書類送って"])
+def test_second_review_findings_stay_quiet(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

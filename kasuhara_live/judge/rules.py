@@ -84,16 +84,18 @@ _PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付�
 _INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
                           "見つける", "辿る", "洗う", "割り出す", "ググる"})
 _PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅", "家族", "顔", "出身", "実家", "インスタ", "SNS",
-                 "アカウント", "経歴", "学校", "プロフィール", "携帯", "番号", "車", "フェイスブック", "ツイッター")
-_STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "待つ", "残る", "居残る"})
+                 "アカウント", "経歴", "プロフィール", "携帯", "番号", "車", "フェイスブック", "ツイッター")
+_STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
-_SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "同じ", "問い合わせ"})
+_SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "問い合わせ"})
 _OWN_FAMILY = frozenset({"猫", "犬", "ペット", "旦那", "主人", "夫", "妻", "嫁", "息子", "娘", "子", "子供", "母", "父",
                          "親", "孫", "兄", "姉", "弟", "妹", "祖母", "祖父", "婆ちゃん", "爺ちゃん", "家族", "インコ"})
 _INTENSIFIERS = frozenset({"馬鹿", "バカ", "ばか", "糞", "クソ", "くそ", "阿呆", "アホ", "あほ"})
 # What is done to a thing the clause is about (ゴミ、回収されてない / 出したけど残ってる)
 _THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "溜まる", "荒らす", "散らかる", "持つ", "拾う",
                          "分ける"})
+_LEGAL_ROUTE = frozenset({"弁護士", "裁判", "訴訟", "調停", "法的", "消費者センター", "消費生活センター", "法律"})
+_ROUGH_CLOSES = ("ぞ", "ぜ", "からな", "がや", "けんね", "けんな", "けぇの", "けえの", "だで", "やで", "でな", "がらな")
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
@@ -418,8 +420,9 @@ class UtteranceJudge:
         DOMAIN.md's grey zone is the invalid demand made *politely* (…いただけますか)."""
         demands = [c for c in cues if c.axis == "demand"]
         if sum(c.weight for c in demands) < self.cfg.demand_grey or not self.cfg.coercion \
-                or _is_polite(analysis.tokens) or not _asks_for_it(analysis):
-            return []
+                or _is_polite(analysis.tokens) or not _asks_for_it(analysis) \
+                or any(word in analysis.text for word in _LEGAL_ROUTE):
+            return []  # 弁護士に相談して慰謝料請求する: a claim through the proper channel is a right
         return [Cue("blunt_demand", max(demands, key=lambda c: c.weight).category, "conduct", self.cfg.coercion,
                     max(demands, key=lambda c: c.weight).evidence)]
 
@@ -706,7 +709,7 @@ class UtteranceJudge:
         for lemma in bare:
             bare_uses = sum(1 for i, t in enumerate(tokens) if t.lemma == lemma and (i == 0 or tokens[i - 1].is_break)
                             and (i + 1 == len(tokens) or tokens[i + 1].surface in _SENTENCE_ENDS))
-            if counts[lemma] >= 3 and (bare_uses >= 2 or insisting):
+            if counts[lemma] >= 3 and bare_uses >= 1 and insisting:
                 word = next(t.surface for t in tokens if t.lemma == lemma)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{word}…{word}…{word}")]
@@ -852,8 +855,8 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
     〜よ, all but a 〜てくれよ.
     """
     token = tokens[index]
-    if token.lemma in _PLEADING:
-        return False
+    if token.lemma in _PLEADING or (token.lemma == "見る" and (index == 0 or tokens[index - 1].lemma != "て")):
+        return False  # ほら見ろよ (look!), not 〜てみろよ (a dare)
     if token.form.startswith(("意志推量形", "命令形")) and token.surface.endswith("よ"):
         return index + 1 == len(tokens) or tokens[index + 1].is_break  # 返せよ: unidic-lite reads one word
     if index + 1 >= len(tokens):
@@ -886,7 +889,7 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
         follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
             and not any(t.lemma in ("呉れる", "くれる", "貰う", "もらう") for t in rest)
         if not (theirs or follows) or is_negated(analysis, _self_match(i + 2)) \
-                or any(t.lemma == "た" for t in rest):
+                or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
             continue
         return [Cue("private_visit", "personal_attack", "conduct", 2.0,
                     "".join(t.surface for t in tokens[i : i + 3]), Level.CRITICAL)]
@@ -914,12 +917,17 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
         # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
         hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(a) and b.lemma in ("が", "は")
                      for a, b in pairwise(condition)) or "ような" in words or "と思" in words
+        if _is_polite(tokens):
+            hazard = True  # ガス臭いんです、何か起きても知りませんよ: a hazard reported, the company warned
         if disowned and not hazard and not is_reported(analysis, _self_match(i - 1)):
-            # 何か起きても, 落ちても: harm left open is a threat; 電話が繋がらなくなっても is pressure, not harm
+            # 何か起きても, 落ちても: harm left open, said to someone named or roughly, is a threat; 電話が
+            # 繋がらなくなっても is pressure, not harm
             vague = any(t.lemma in ("何", "どう", "誰") for t in tokens[max(0, i - 5) : i]) \
                 or tokens[i - 1].lemma in _MISHAPS
+            aimed = any(_is_listener(t) or t.lemma in _STAFF for t in tokens) or any(
+                x in words[-4:] or x in "".join(t.surface for t in tokens[-4:]) for x in _ROUGH_CLOSES)
             evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
-            if vague:
+            if vague and aimed:
                 return [Cue("disowned_consequence", "threat", "conduct", 1.0, evidence, Level.CRITICAL)]
             return [Cue("disowned_consequence", "intimidation", "conduct", 1.0, evidence)]
     return []
@@ -977,8 +985,8 @@ def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
     start = index
     while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
         start -= 1
-    if any(a.pos in ("名詞", "代名詞") and not _is_first_person(a) and not _is_listener(a) and b.lemma in ("が", "は")
-           for a, b in pairwise(tokens[start:index])):
+    if any(a.pos in ("名詞", "代名詞", "接尾辞") and not _is_first_person(a) and not _is_listener(a)
+           and b.lemma in ("が", "は") for a, b in pairwise(tokens[start:index])):
         return False  # 娘が早く来いって言ってるので: someone else's order, passed on
     rest = _sentence_after(tokens, at)
     if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) and _is_polite(tokens):
@@ -1048,7 +1056,8 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
     if tail.startswith(("てる", "てい", "とる", "とり", "てん", "とん", "ておる", "ており", "てます")):
         return 1.0 if counted else 0.5
     if any(t.lemma in ("けれど", "が") and t.pos2 == "接続助詞" for t in rest):
-        return 0.5  # 何回でも言いますけど、…: said on the way to something else
+        # 何回でも言いますけど、…: said on the way to something else (毎晩言うけど、うちの子が: not even that)
+        return 0.0 if tokens[verb].lemma == "言う" and not counted else 0.5
     return 1.0
 
 
