@@ -358,3 +358,12 @@ def test_split_frequency_words_kana_verbs_and_dialect_insisting(detector: Detect
                                   "弁護士に相談して慰謝料請求するつもりなんで、書類送って"])
 def test_second_review_findings_stay_quiet(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [("殺虫剤でゴキブリを殺す", Level.NONE), ("お前を殺す", Level.CRITICAL),
+                                             ("恥を知りなさい、恥を。", Level.WARNING),
+                                             ("先生の命の保証はできませんよ", Level.CRITICAL),
+                                             ("ちゃんとせんか！", Level.CAUTION), ("一緒に行かんか？", Level.NONE)])
+def test_pests_scolding_and_exceptions_inside_longer_phrases(detector: Detector, text: str, level: Level) -> None:
+    # 恥を知りなさい holds the exception を知り (知りたい) whole: a longer phrase is not silenced by it
+    assert detector.judge_text(text).level is level, (text, detector.judge_text(text))

@@ -96,6 +96,10 @@ _THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "
                          "分ける"})
 _LEGAL_ROUTE = frozenset({"弁護士", "裁判", "訴訟", "調停", "法的", "消費者センター", "消費生活センター", "法律"})
 _ROUGH_CLOSES = ("ぞ", "ぜ", "からな", "がや", "けんね", "けんな", "けぇの", "けえの", "だで", "やで", "でな", "がらな")
+# Objects of a harm verb that are no one: pests, weeds, food, rubbish (ゴキブリを殺す, 雑草を燃やす, 魚を焼く)
+_NOT_PEOPLE = frozenset({"ゴキブリ", "ネズミ", "鼠", "虫", "害虫", "蚊", "ハエ", "蝿", "ダニ", "ノミ", "シロアリ",
+                         "白蟻", "菌", "ウイルス", "雑草", "草", "ゴミ", "塵", "落ち葉", "魚", "肉", "野菜", "パン",
+                         "餅", "薪", "木", "枝", "書類", "データ", "ファイル", "芽", "カビ", "黴"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
@@ -482,7 +486,11 @@ class UtteranceJudge:
             term = self.terms.get(match.owner)
             if term is None:
                 continue
-            if any(first <= match.last and match.first <= last for first, last in blocked):
+            # an exception silences what overlaps it, but not a longer phrase that holds it whole: を知り (知りたい,
+            # not お尻) does not silence 恥を知りなさい
+            if any(first <= match.last and match.first <= last
+                   and not (match.first <= first and last <= match.last and (match.first, match.last) != (first, last))
+                   for first, last in blocked):
                 continue
             if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
                 continue
@@ -528,7 +536,7 @@ class UtteranceJudge:
         cues: list[Cue] = []
         if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt):
+        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt) or _scolds(tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
         if _holds_on(tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
@@ -783,6 +791,8 @@ def _sentence_index(analysis: Analysis) -> list[int]:
 
 def _described(tokens: tuple[Token, ...], index: int) -> bool:
     """The verb tells what happened (殴られた, 蹴ってた, 殴る蹴るの暴行) rather than threatening it."""
+    if _done_to_a_thing(tokens, index):
+        return True
     rest = tokens[index + 1 : index + 5]
     tail = "".join(t.surface for t in rest)
     if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう", "だる", "だろか", "だろかい")):
@@ -812,6 +822,12 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
             and tokens[index].form.startswith("連体形"):
         return True  # マッチで火をつける古い給湯器: the verb describes a noun behind its adjective
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
+
+
+def _done_to_a_thing(tokens: tuple[Token, ...], index: int) -> bool:
+    """ゴキブリを殺す, 雑草を燃やす, 魚を焼く: the harm verb's object is a pest or a thing, not a person."""
+    return index > 1 and tokens[index - 1].lemma in ("を", "も") and (
+        tokens[index - 2].lemma in _NOT_PEOPLE or tokens[index - 2].surface in _NOT_PEOPLE)
 
 
 def _asks_if_safe(tokens: tuple[Token, ...], index: int) -> bool:
@@ -1059,6 +1075,15 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
         # 何回でも言いますけど、…: said on the way to something else (毎晩言うけど、うちの子が: not even that)
         return 0.0 if tokens[verb].lemma == "言う" and not counted else 0.5
     return 1.0
+
+
+def _scolds(tokens: tuple[Token, ...], index: int) -> bool:
+    """ちゃんとせんか！, はよせんか、こら: a negative question shouted is a rebuke (行かんか？ is an invitation)."""
+    if tokens[index].surface != "ん" or tokens[index].lemma != "ず" or index + 2 >= len(tokens):
+        return False
+    after = tokens[index + 2]
+    return tokens[index + 1].surface in ("か", "かね") and (after.surface in ("!", "！") or (
+        after.surface in ("、", ",") and index + 3 < len(tokens) and tokens[index + 3].surface in _ROUGH_INTERJECTIONS))
 
 
 def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
