@@ -367,3 +367,10 @@ def test_second_review_findings_stay_quiet(detector: Detector, text: str) -> Non
 def test_pests_scolding_and_exceptions_inside_longer_phrases(detector: Detector, text: str, level: Level) -> None:
     # 恥を知りなさい holds the exception を知り (知りたい) whole: a longer phrase is not silenced by it
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["ただ、経緯を教えていただきたいだけなんです",
+                                  "ほんの気持ちで結構なので、何か形で示していただけると助かります",
+                                  "医療ミスで慰謝料を請求する場合って、まずどこに相談すればいいんでしょう。"])
+def test_fuzzy_phrases_stay_in_one_clause_and_polite_coded_demands_are_grey(detector: Detector, text: str) -> None:
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

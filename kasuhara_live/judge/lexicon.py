@@ -382,6 +382,8 @@ class PhraseMatcher:
         for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
             if tokens[last].lemma == "て" and last + 1 < len(tokens) and tokens[last + 1].lemma in _TE_AUXILIARIES:
                 continue  # 電話して (a request) is not 電話してくる (someone calls) nor 電話している (is calling)
+            if distance and any(tokens[k].is_break for k in range(first, last + 1)):
+                continue  # heard approximately, a phrase stays in one clause: ただ、経緯を教えて is not 体型を教えて
             for owner, phrase, parts in self._owners[index]:
                 if parts is not None and not parts <= present:
                     continue

@@ -80,6 +80,8 @@ _NOT_A_SPAN = frozenset({"後", "ごと", "毎", "目", "おき", "置き", "以
 # Staying on the line: 付き合う, 話す, いく (五時間いきましょうか), 粘る, 聞く (not 待つ: the caller's own wait)
 _HELD = frozenset({"付き合う", "つきあう", "話す", "行く", "いく", "粘る", "喋る", "しゃべる", "聞く", "続ける",
                    "居座る"})
+_QUESTION_WORDS = frozenset({"どこ", "何処", "いくら", "幾ら", "どう", "如何", "何", "いつ", "何時", "どの", "どれ",
+                             "誰", "どんな", "どちら", "何方"})
 _PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
 _INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
                           "見つける", "辿る", "洗う", "割り出す", "ググる"})
@@ -362,14 +364,15 @@ def asked_about(analysis: Analysis, match: Match) -> bool:
         clause = _clause_after(tokens, match.last, limit=6)
         if not any(t.lemma in _HOW_IT_WORKS for t in clause):
             return False
-    polite = False
+    polite = asking = False
     for token in tokens[match.last + 2 :]:
         polite = polite or token.lemma in ("です", "ます")
+        asking = asking or token.lemma in _QUESTION_WORDS  # どこに相談すればいいんでしょう。
         if token.surface in _SENTENCE_ENDS:
-            return polite and token.surface in ("?", "？")
+            return polite and (token.surface in ("?", "？") or asking)
         if token.lemma in ("か", "かしら") and token.pos == "助詞":
             return polite
-    return False
+    return polite and asking
 
 
 def _is_listener(token: Token) -> bool:
@@ -1168,7 +1171,7 @@ def _asks_for_it(analysis: Analysis) -> bool:
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else None
         if token.lemma in ("て", "で") and token.pos == "助詞" and (after is None or after.is_break or (
-                after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい") and after.pos != "助動詞")):
+                after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい", "って") and after.pos != "助動詞")):
             return True
         if analysis.is_command(i) or token.lemma in ("頂戴", "ちょうだい", "欲しい", "ほしい"):
             return True
