@@ -603,7 +603,10 @@ class UtteranceJudge:
         nor do someone else's (毎日電話してくる, 毎日電話される); see :func:`_future_share`.
         """
         weight = self.cfg.repeated_contact_weight
-        if not weight:
+        text = analysis.text
+        # most utterances have neither a counter, a frequency word nor 続ける: one pass over the text says so
+        if not weight or not (any(c in text for c in _CONTACT_COUNTERS) or "続" in text or "つづ" in text
+                              or any(word in text for word in self.frequency_words) or "毎" in text):
             return []
         tokens = analysis.tokens
         best: Cue | None = None
@@ -700,10 +703,12 @@ class UtteranceJudge:
         return None
 
     def _repeated_word(self, analysis: Analysis) -> list[Cue]:
-        """返金して。返金。返金って言ってるの: one word said bare and again and again insists (継続的・執拗)."""
-        if not self.cfg.repeated_clause_weight:
-            return []
+        """返金して。返金。返金してって言ってるの: a word said bare, three times in all, and insisted on (継続的・執拗);
+        not トイレ。トイレ。トイレが詰まってる (a flustered caller) nor a word a story repeats."""
         tokens = analysis.tokens
+        if not self.cfg.repeated_clause_weight or not (
+                any(t.lemma == "って" for t in tokens) and any(t.lemma == "言う" for t in tokens)):
+            return []
         counts: dict[str, int] = {}
         bare: set[str] = set()
         for i, token in enumerate(tokens):
@@ -715,12 +720,8 @@ class UtteranceJudge:
             after = tokens[i + 1] if i + 1 < len(tokens) else None
             if (before is None or before.is_break) and (after is None or after.surface in _SENTENCE_ENDS):
                 bare.add(token.lemma)  # 返金。 (not 返金、わかる？: a topic)
-        # said bare twice, or bare once and insisted on (返金して。返金。返金してって言ってるの) — not トイレ。トイレが…
-        insisting = any(t.lemma == "って" for t in tokens) and any(t.lemma == "言う" for t in tokens)
-        for lemma in bare:
-            bare_uses = sum(1 for i, t in enumerate(tokens) if t.lemma == lemma and (i == 0 or tokens[i - 1].is_break)
-                            and (i + 1 == len(tokens) or tokens[i + 1].surface in _SENTENCE_ENDS))
-            if counts[lemma] >= 3 and bare_uses >= 1 and insisting:
+        for lemma in sorted(bare):
+            if counts[lemma] >= 3:
                 word = next(t.surface for t in tokens if t.lemma == lemma)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{word}…{word}…{word}")]
