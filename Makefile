@@ -37,8 +37,9 @@ eval: $(STAMP) $(COMPILED)
 	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/dev5.tsv \
 	  tests/data/dev6.tsv tests/data/dev7.tsv tests/data/dev8.tsv tests/data/dev9.tsv tests/data/dev10.tsv \
 	  tests/data/heldout.tsv tests/blind/blind.tsv tests/blind2/blind2.tsv tests/blind3/blind3.tsv tests/blind4/blind4.tsv \
-	  tests/data/dev_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv tests/blind3/blind3_asr10.tsv \
-	  tests/blind4/blind4_asr10.tsv \
+	  tests/blind5/blind5.tsv \
+	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv \
+	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv \
 	  --out docs/judge-evaluation.md
 
 clean:
