@@ -298,3 +298,20 @@ def test_what_a_negation_after_the_words_means(text: str, denied: bool) -> None:
     analysis = Analyzer().analyze(text)
     last = next(i for i, t in enumerate(analysis.tokens) if t.surface == "下座")
     assert is_negated(analysis, Match("dogeza", "土下座", 0, last, 0, "土下座")) is denied, text
+
+
+def test_a_potential_form_is_not_the_plain_verb_inside_a_phrase() -> None:
+    # unidic-lite gives もらえる the lemma 貰う: 払ってもらいます (an imposition) must not match 払ってもらえますか
+    lexicon = parse_lexicon(tomllib.loads("""
+version = 1
+[[term]]
+id = "impose"
+category = "excessive_demand"
+axis = "demand"
+weight = 0.5
+phrases = ["払ってもらいます"]
+"""))
+    matcher = PhraseMatcher(lexicon, Analyzer())
+    found = [m.owner for m in matcher.find(matcher.analyzer.analyze("全部払ってもらいますよ"))]
+    asked = [m.owner for m in matcher.find(matcher.analyzer.analyze("全部払ってもらえますか"))]
+    assert found == ["impose"] and asked == []

@@ -245,6 +245,9 @@ _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 # Verbs that follow a て-form as auxiliaries, turning a request (電話して) into something else (電話してくる)
 _TE_AUXILIARIES = frozenset({"来る", "くる", "居る", "いる", "おる", "行く", "いく", "有る", "ある", "仕舞う",
                              "しまう", "置く", "おく", "てる", "とる", "ちゃう", "ちまう"})
+# unidic-lite gives もらえる (can receive) the lemma of もらう: inside a phrase the two are told apart by their
+# reading, so 払ってもらいます (an imposition) does not match 払ってもらえますか (a request)
+_POTENTIAL_TWINS = frozenset({"貰う", "もらう", "頂く", "いただく"})
 _SURU_STEMS = frozenset("シスサセ")
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
@@ -288,7 +291,8 @@ class PhraseMatcher:
                                               bool(words) and all(w.pos in _PARTICLE_POS for w in words),
                                               any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
                                               len(words) == 1,
-                                              tuple(w.key if w.form.endswith("撥音便") else "" for w in words[:-1])))
+                                              tuple(w.key if w.form.endswith("撥音便") or w.lemma in _POTENTIAL_TWINS
+                                                    else "" for w in words[:-1])))
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
         # each is matched once and its owners are fanned out in find().
         distinct: dict[_Pattern, int] = {}
