@@ -374,3 +374,9 @@ def test_pests_scolding_and_exceptions_inside_longer_phrases(detector: Detector,
                                   "医療ミスで慰謝料を請求する場合って、まずどこに相談すればいいんでしょう。"])
 def test_fuzzy_phrases_stay_in_one_clause_and_polite_coded_demands_are_grey(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [("聞いてんのかって言ってんだよ！", Level.WARNING),
+                                             ("本当に届くのかって聞いてるんですけど", Level.NONE)])
+def test_a_rough_question_pressed_again(detector: Detector, text: str, level: Level) -> None:
+    assert detector.judge_text(text).level is level, (text, detector.judge_text(text))

@@ -544,6 +544,11 @@ class UtteranceJudge:
         if _holds_on(tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
+        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and _insisted(tokens, i) \
+                and not _is_polite(tokens):
+            # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
+            cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
+                            "".join(t.surface for t in tokens[i - 1 : i + 3])))
         if any(c.source == "command" for c in cues) and (_barked(tokens, i) or _insisted(tokens, i)):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
@@ -1000,7 +1005,7 @@ def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
     at = index + 1
     if at < len(tokens) and tokens[at].lemma in ("って", "と") and tokens[at].pos == "助詞":
         at += 1
-    if at >= len(tokens) or tokens[at].lemma != "言う" or tokens[index].lemma in _PLEADING:
+    if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in _PLEADING:
         return False
     start = index
     while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
