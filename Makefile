@@ -39,7 +39,7 @@ eval: $(STAMP) $(COMPILED)
 	  tests/data/heldout.tsv tests/blind/blind.tsv tests/blind2/blind2.tsv tests/blind3/blind3.tsv tests/blind4/blind4.tsv \
 	  tests/blind5/blind5.tsv \
 	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv \
-	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv \
+	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv tests/blind5/blind5_asr10.tsv \
 	  --out docs/judge-evaluation.md
 
 clean:
