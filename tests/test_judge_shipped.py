@@ -380,3 +380,11 @@ def test_fuzzy_phrases_stay_in_one_clause_and_polite_coded_demands_are_grey(dete
                                              ("本当に届くのかって聞いてるんですけど", Level.NONE)])
 def test_a_rough_question_pressed_again(detector: Detector, text: str, level: Level) -> None:
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "quiet"), [("毎日家族に電話するので、かけ放題プランにしたいです", True),
+                                             ("女性の方ばかりの職場ですか", True),
+                                             ("毎日電話するので覚悟しといて", False),
+                                             ("女ばっかり雇うからこうなるんや", False)])
+def test_calls_to_family_and_polite_kata_bakari_are_ordinary(detector: Detector, text: str, quiet: bool) -> None:
+    assert (detector.judge_text(text).level < Level.WARNING) is quiet, (text, detector.judge_text(text))
