@@ -388,3 +388,10 @@ def test_a_rough_question_pressed_again(detector: Detector, text: str, level: Le
                                              ("女ばっかり雇うからこうなるんや", False)])
 def test_calls_to_family_and_polite_kata_bakari_are_ordinary(detector: Detector, text: str, quiet: bool) -> None:
     assert (detector.judge_text(text).level < Level.WARNING) is quiet, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [("お前んち行くぞ", Level.CRITICAL), ("出せ言うとんねん", Level.WARNING),
+                                             ("友達の家行くけん", Level.NONE)])
+def test_kansai_and_colloquial_forms_of_the_new_rules(detector: Detector, text: str, level: Level) -> None:
+    # んち (your place) without a particle; an order quoted without って (出せ言うとんねん)
+    assert detector.judge_text(text).level is level, (text, detector.judge_text(text))

@@ -24,7 +24,7 @@ from itertools import pairwise
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, count_value
+from kasuhara_live.judge.japanese import E_ROW, NEGATORS, Analysis, Analyzer, Token, count_value
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
@@ -537,7 +537,8 @@ class UtteranceJudge:
         cfg, tokens, token = self.cfg, analysis.tokens, analysis.tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         cues: list[Cue] = []
-        if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i):
+        if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i) \
+                or _order_quoted_bare(tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt) or _scolds(tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
@@ -902,22 +903,27 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
     tokens = analysis.tokens
     if _is_polite(tokens) and any(t.surface in ("か", "?", "？") for t in tokens):
         return []
-    for i, token in enumerate(tokens[:-2]):
-        if token.lemma not in _PRIVATE_PLACES or tokens[i + 1].lemma not in ("まで", "に", "へ"):
+    for i, token in enumerate(tokens[:-1]):
+        # お前んち行くぞ: んち (your place) read as ん/ち, and spoken without a particle
+        home = token.lemma in _PRIVATE_PLACES or (token.surface == "ち" and i > 0 and tokens[i - 1].surface == "ん")
+        if not home:
             continue
-        verb = tokens[i + 2]
+        at = i + 2 if tokens[i + 1].lemma in ("まで", "に", "へ") else i + 1
+        if at >= len(tokens):
+            continue
+        verb = tokens[at]
         if verb.pos != "動詞" or verb.lemma not in _GOING:
             continue
-        theirs = i > 1 and tokens[i - 1].lemma == "の" and _is_listener(tokens[i - 2])  # not 友達の家
-        rest = _clause_after(tokens, i + 2, limit=6)
+        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and _is_listener(tokens[i - 2])  # not 友達の家
+        rest = _clause_after(tokens, at, limit=6)
         someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
         follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
             and not any(t.lemma in ("呉れる", "くれる", "貰う", "もらう") for t in rest)
-        if not (theirs or follows) or is_negated(analysis, _self_match(i + 2)) \
+        if not (theirs or follows) or is_negated(analysis, _self_match(at)) \
                 or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
             continue
         return [Cue("private_visit", "personal_attack", "conduct", 2.0,
-                    "".join(t.surface for t in tokens[i : i + 3]), Level.CRITICAL)]
+                    "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1]), Level.CRITICAL)]
     return []
 
 
@@ -998,6 +1004,16 @@ def _holds_on(tokens: tuple[Token, ...], index: int) -> bool:
     if token.lemma in _LEAVING and _is_prohibitive(tokens, index):
         return True
     return index > 1 and tokens[index - 2].lemma in _STAYING and _is_imposition(tokens, index)
+
+
+def _order_quoted_bare(tokens: tuple[Token, ...], index: int) -> bool:
+    """出せ言うとんねん: Kansai drops って before 言う; an e-row verb right before an insisting 言う is an order
+    (払え言われた, a passive, is someone else's)."""
+    token = tokens[index]
+    if token.pos != "動詞" or token.key[-1:] not in E_ROW or index + 1 >= len(tokens) \
+            or tokens[index + 1].lemma != "言う":
+        return False
+    return "".join(t.surface for t in tokens[index + 2 : index + 5]).startswith(_INSISTING)
 
 
 def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
