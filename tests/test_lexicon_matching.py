@@ -187,17 +187,14 @@ def test_bad_construction_and_scope_are_rejected() -> None:
         parse_lexicon(tomllib.loads('[[exception]]\nid = "x"\nscope = "sentence"\nphrases = ["コンロ"]\n'), "s")
 
 
+def _exact_term(term_id: str, category: str, axis: str, weight: float, phrase: str) -> Lexicon:
+    """A lexicon of one phrase matched without tolerance (what a lemma or reading rule sees alone)."""
+    return parse_lexicon({"version": 1, "term": [{"id": term_id, "category": category, "axis": axis, "weight": weight,
+                                                  "fuzzy": False, "phrases": [phrase]}]}, term_id)
+
+
 def test_a_conjugated_phrase_needs_the_same_form_variant(cfg: Config) -> None:
-    lexicon = parse_lexicon(tomllib.loads('''
-version = 1
-[[term]]
-id = "jump"
-category = "abuse"
-axis = "conduct"
-weight = 1.0
-fuzzy = false
-phrases = ["線路に飛び込め"]
-'''), "jump")
+    lexicon = _exact_term("jump", "abuse", "conduct", 1.0, "線路に飛び込め")
     judge = UtteranceJudge(lexicon, cfg.judge)
     assert judge.judge("そんな対応しかできないなら線路に飛び込め").level is Level.WARNING
     # unidic tags 飛び込め 連用形-一般 and 飛び込ん 連用形-撥音便: a story is not the command
@@ -303,16 +300,7 @@ def test_what_a_negation_after_the_words_means(text: str, denied: bool) -> None:
 def test_a_potential_form_is_not_the_plain_verb_inside_a_phrase() -> None:
     # unidic-lite gives もらえる the lemma 貰う: 払ってもらいます (an imposition) must not match 払ってもらえますか on
     # lemmas (a fuzzy phrase of 8 kana still tolerates the one kana between them, as it tolerates any one)
-    lexicon = parse_lexicon(tomllib.loads("""
-version = 1
-[[term]]
-id = "impose"
-category = "excessive_demand"
-axis = "demand"
-weight = 0.5
-phrases = ["払ってもらいます"]
-fuzzy = false
-"""))
+    lexicon = _exact_term("impose", "excessive_demand", "demand", 0.5, "払ってもらいます")
     matcher = PhraseMatcher(lexicon, Analyzer())
     found = [m.owner for m in matcher.find(matcher.analyzer.analyze("全部払ってもらいますよ"))]
     asked = [m.owner for m in matcher.find(matcher.analyzer.analyze("全部払ってもらえますか"))]

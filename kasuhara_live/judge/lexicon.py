@@ -234,8 +234,9 @@ class _Pattern:
     grammatical: bool = False  # only particles/auxiliaries (けん, ぞ): heard only as such, not as a noun (件)
     negated: bool = False  # has a negative auxiliary (使えない奴): heard approximately, the negation must be heard
     single_word: bool = False  # one word (低能): heard approximately, it does not take in a particle (礼の…)
-    # readings of the words before the last where a phrase writes a ん contraction (使えん-やつ): unidic reads
-    # 使えん as 使える, so what a writer meant as a negation must be heard as written, not as 使えるやつ
+    # readings of the words before the last that must be heard as written: a ん contraction (使えん-やつ: unidic
+    # reads 使えん as 使える, so a negation would become 使えるやつ) and もらう/いただく (whose potential forms
+    # share their lemma: 払ってもらいます is not 払ってもらえますか)
     contracted: tuple[str, ...] = ()
 
 

@@ -90,8 +90,11 @@ _PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅
 _STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "残る", "居残る"})
 _LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
 _SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "問い合わせ"})
-_OWN_FAMILY = frozenset({"猫", "犬", "ペット", "旦那", "主人", "夫", "妻", "嫁", "息子", "娘", "子", "子供", "母", "父",
-                         "親", "孫", "兄", "姉", "弟", "妹", "祖母", "祖父", "婆ちゃん", "爺ちゃん", "家族", "インコ"})
+_FAMILY = frozenset({"家族", "母", "父", "親", "息子", "娘", "妻", "夫", "主人", "旦那", "嫁", "子供", "子", "孫", "兄",
+                     "姉", "弟", "妹", "祖母", "祖父"})
+# うちの猫 / うちの婆ちゃん (about_own) and 友達に / 実家に電話 (calls to the caller's own people)
+_OWN_FAMILY = _FAMILY | {"猫", "犬", "ペット", "インコ", "婆ちゃん", "爺ちゃん"}
+_OWN_PEOPLE = _FAMILY | {"友達", "友人", "彼氏", "彼女", "実家"}
 _INTENSIFIERS = frozenset({"馬鹿", "バカ", "ばか", "糞", "クソ", "くそ", "阿呆", "アホ", "あほ"})
 # What is done to a thing the clause is about (ゴミ、回収されてない / 出したけど残ってる)
 _THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "溜まる", "荒らす", "散らかる", "持つ", "拾う",
@@ -109,8 +112,6 @@ _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", 
                      "参る"})
 # Verbs that count as contact only with the channel named (毎日メールを送る; not 毎日ログを送る, アラームを鳴らす)
 _SENDING_VERBS = frozenset({"送る", "贈る", "送り付ける", "鳴らす", "書き込む"})  # 贈る: kana おくり
-_OWN_PEOPLE = frozenset({"家族", "母", "父", "親", "息子", "娘", "妻", "夫", "主人", "旦那", "嫁", "友達", "友人",
-                         "子供", "子", "孫", "彼氏", "彼女", "実家", "兄", "姉", "弟", "妹", "祖母", "祖父"})
 _PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
 
@@ -400,7 +401,8 @@ class UtteranceJudge:
         self.contact_verbs = frozenset(lexicon.contact_verbs)
         self.contact_nouns = frozenset(lexicon.contact_nouns)
         self.frequency_words = frozenset(lexicon.frequency_words)
-        self._frequency_heads = frozenset(word[:1] for word in self.frequency_words)  # 朝昼晩 is 朝/昼/晩
+        self._frequency_prefixes = tuple(self.frequency_words)  # 朝昼晩 is 朝/昼/晩 to unidic: read on the surface
+        self._frequency_heads = frozenset(word[:1] for word in self.frequency_words)
         self.constructions = lexicon.constructions
         self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
         self._by_first_part: dict[str, list[int]] = {}
@@ -430,8 +432,8 @@ class UtteranceJudge:
                 or _is_polite(analysis.tokens) or not _asks_for_it(analysis) \
                 or any(word in analysis.text for word in _LEGAL_ROUTE):
             return []  # 弁護士に相談して慰謝料請求する: a claim through the proper channel is a right
-        return [Cue("blunt_demand", max(demands, key=lambda c: c.weight).category, "conduct", self.cfg.coercion,
-                    max(demands, key=lambda c: c.weight).evidence)]
+        lead = max(demands, key=lambda c: c.weight)
+        return [Cue("blunt_demand", lead.category, "conduct", self.cfg.coercion, lead.evidence)]
 
     def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = ()) -> Judgement:
         """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`)."""
@@ -620,7 +622,7 @@ class UtteranceJudge:
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
             often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
                 token.surface[:1] in self._frequency_heads
-                and "".join(t.surface for t in tokens[i : i + 4]).startswith(tuple(self.frequency_words)))
+                and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes))
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
             if not often and not keeps and counter is None:
                 continue
@@ -684,10 +686,7 @@ class UtteranceJudge:
     def _about_contact(self, tokens: tuple[Token, ...], index: int) -> bool:
         """これで十五回目, 十回目の電話: the sentence is about calling, writing or saying (not 停電これで十回目, nor
         毎週通ってて十回目: the count of something else)."""
-        start = index
-        while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
-            start -= 1
-        sentence = [*tokens[start:index], *_sentence_after(tokens, index)]
+        sentence = [*tokens[_sentence_start(tokens, index) : index], *_sentence_after(tokens, index)]
         return any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs or t.lemma in _SAID
                    for t in sentence)
 
@@ -794,9 +793,17 @@ def _sentence_index(analysis: Analysis) -> list[int]:
     out, current = [], 0
     for token in analysis.tokens:
         out.append(current)
-        if token.surface in ("。", "!", "?", "！", "？"):
+        if token.surface in _SENTENCE_ENDS:
             current += 1
     return out
+
+
+def _sentence_start(tokens: tuple[Token, ...], index: int) -> int:
+    """The index of the first token of the sentence that holds token ``index``."""
+    start = index
+    while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
+        start -= 1
+    return start
 
 
 def _described(tokens: tuple[Token, ...], index: int) -> bool:
@@ -941,10 +948,7 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
         negation = next((j for j in range(i + 2, min(i + 9, len(tokens))) if tokens[j].lemma in NEGATORS), None)
         if negation is not None and negation + 1 < len(tokens) and tokens[negation + 1].pos == "名詞":
             continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
-        start = i - 1
-        while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
-            start -= 1
-        condition = tokens[start:i]
+        condition = tokens[_sentence_start(tokens, i - 1) : i]
         # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
         hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(a) and b.lemma in ("が", "は")
                      for a, b in pairwise(condition)) or "ような" in words or "と思" in words
@@ -1023,11 +1027,8 @@ def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
         at += 1
     if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in _PLEADING:
         return False
-    start = index
-    while start > 0 and tokens[start - 1].surface not in _SENTENCE_ENDS:
-        start -= 1
     if any(a.pos in ("名詞", "代名詞", "接尾辞") and not _is_first_person(a) and not _is_listener(a)
-           and b.lemma in ("が", "は") for a, b in pairwise(tokens[start:index])):
+           and b.lemma in ("が", "は") for a, b in pairwise(tokens[_sentence_start(tokens, index) : index])):
         return False  # 娘が早く来いって言ってるので: someone else's order, passed on
     rest = _sentence_after(tokens, at)
     if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) and _is_polite(tokens):
