@@ -3,8 +3,9 @@
 Two figures, both on the labelled sentences in tests/data (cache cleared before every pass, so each
 utterance is analysed from scratch):
 
-* **judge**: ``Detector.scan`` in process (analysis + matching + rules + JSON-ready result), per second of
-  this process's CPU time (robust to other load on a shared machine) and per wall-clock second;
+* **judge**: ``Detector.scan`` in process (analysis + matching + rules + the model's second opinion +
+  JSON-ready result), per second of this process's CPU time (robust to other load on a shared machine) and per
+  wall-clock second; and the rules alone against rules and model in the same run, passes alternating;
 * **scan command**: the real ``kasuhara-live scan`` process fed every distinct sentence of tests/data (clean
   and ASR-damaged, none repeated) on stdin, JSON out, pinned to one CPU with ``taskset``; with and without
   its start-up (imports, lexicon, dictionary), which is timed on empty input.
@@ -75,6 +76,18 @@ def main() -> int:
         for text in lines:
             detector.scan(text)
         warm_rates.append(len(lines) / (time.process_time() - cpu_started))
+    # The model's cost, in the same run: the in-process judge with and without it, passes alternating.
+    model = detector.judge.model
+    with_model, without_model = [], []
+    for _ in range(args.passes if model is not None else 0):
+        for keep, out in ((None, without_model), (model, with_model)):
+            detector.judge.model = keep
+            detector.judge.analyzer.analyze.cache_clear()  # type: ignore[attr-defined]
+            cpu_started = time.process_time()
+            for text in lines:
+                detector.scan(text)
+            out.append(len(lines) / (time.process_time() - cpu_started))
+    detector.judge.model = model
     # The command gets every distinct sentence of the development sets (clean and ASR-damaged) once: no line
     # repeats, so its analysis cache never helps; start-up (imports, lexicon, dictionary) is timed apart.
     everything = list(dict.fromkeys(all_texts()))
@@ -97,6 +110,11 @@ def main() -> int:
           f"{max(warm_rates):,.0f} |")
     print(f"| judge in process, wall clock, best pass | {max(rates):,.0f} |")
     print(f"| judge in process, wall clock, worst pass | {min(rates):,.0f} |")
+    if with_model:
+        print(f"| judge in process, words seen before: rules alone (judge.model_file = \"\") | "
+              f"{max(without_model):,.0f} |")
+        print(f"| judge in process, words seen before: rules and model (same run, alternating) | "
+              f"{max(with_model):,.0f} |")
     print(f"| `kasuhara-live scan` process, {count} distinct lines in {wall:.2f} s, incl. start-up | "
           f"{count / wall:,.0f} |")
     print(f"| `kasuhara-live scan` process, the same without its start-up ({startup:.2f} s, timed on empty input) | "

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kasuhara_live import __version__
 from kasuhara_live.config import Config, load_config
@@ -123,7 +124,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         blind = any(part.startswith("blind") for part in path.parent.parts)
         scores, report = evaluate(rows, detector.judge.judge_readings, path.name, withhold_text=blind)
         reports.append(report)
-        summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
+        if scores.tp + scores.fn == 0:  # a set of negatives only: what counts is how many it flags
+            summary.append(f"| {name} | {len(rows)} | no harassment rows: {scores.fp} false alarm(s) | – | – |")
+        else:
+            summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
         print(report)
     print("\n".join(summary))
     if args.out:
@@ -134,13 +138,64 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_model(args: argparse.Namespace) -> int:
+    from kasuhara_live.judge.evaluate import read_rows
+    from kasuhara_live.judge.training import Trained, cross_validate, write_model
+
+    rows_of = {name: read_rows(Path(name)) for name in args.data}
+    cfg = _config(args)
+    # the rules only: a model is what is being made (and its file may not exist yet)
+    detector = _detector(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+    analyzer = detector.judge.analyzer
+    if args.cross_validate:
+        from functools import cache
+
+        from kasuhara_live.events import Level
+        from kasuhara_live.judge.evaluate import Row
+        from kasuhara_live.judge.rules import UtteranceJudge
+
+        rules_alone = UtteranceJudge(detector.lexicon, detector.cfg.judge, analyzer)
+        rules_say = cache(lambda readings: rules_alone.judge_readings(readings).level >= Level.WARNING)
+
+        def score(model: Any, row: Row) -> tuple[bool, float]:
+            readings = (row.text, *row.alternatives)
+            return rules_say(readings), max(model.probability(analyzer.analyze(t)) for t in readings)
+
+        print("| held out | threshold | rules P / R / F1 | model P / R / F1 | rules or model P / R / F1 |")
+        print("|---|---|---|---|---|")
+        for kind, threshold, figures in cross_validate(rows_of, analyzer, score, args.thresholds, args.c,
+                                                       args.min_df):
+            cells = " | ".join("{:.3f} / {:.3f} / {:.3f}".format(*figures[k])
+                               for k in ("rules", "model", "rules or model"))
+            print(f"| {kind} | {threshold:g} | {cells} |", flush=True)
+    trained = Trained([row for rows in rows_of.values() for row in rows], analyzer, args.c, args.min_df)
+    data = trained.to_json({Path(name).name: len(rows) for name, rows in rows_of.items()})
+    try:
+        write_model(data, Path(args.out))
+    except OSError as exc:
+        raise KasuharaError(f"cannot write {args.out}: {exc.strerror}") from None
+    kept = sum(len(b["weight"]) for b in data["blocks"].values())
+    print(f"trained on {data['about']['rows']} utterances ({data['about']['harassment_rows']} harassment) from "
+          f"{len(rows_of)} file(s); {kept} weighted features; wrote {args.out}")
+    return 0
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _config(args)
     detector = _detector(cfg)
     print(f"ok: {', '.join(cfg.source_files)}; {len(detector.lexicon.terms)} terms, "
           f"{len(detector.lexicon.exceptions)} exceptions, {sum(len(t.phrases) for t in detector.lexicon.terms)} "
-          f"phrases; scripts for {', '.join(sorted(detector.scripts.table))}")
+          f"phrases; scripts for {', '.join(sorted(detector.scripts.table))}; " + _model_line(detector))
     return 0
+
+
+def _model_line(detector: Detector) -> str:
+    model = detector.model
+    if model is None:
+        return "no model (rules alone)"
+    about = model.about
+    return (f"model {detector.cfg.judge.model_file} ({about.get('rows', '?')} utterances, trained "
+            f"{about.get('trained', '?')}; threshold {detector.cfg.judge.model_threshold:g})")
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -281,6 +336,18 @@ def build_parser() -> argparse.ArgumentParser:
                             "sentences of a file in a blind* folder are not printed (a test set nobody tunes on)")
     evaluation.add_argument("--out", metavar="PATH", help="also write the Markdown report here")
     command("check-config", cmd_check_config, "validate the config, lexicon and scripts files")
+    train = command("train-model", cmd_train_model, "train the judge's second-opinion model on labelled TSV files "
+                    "(needs scikit-learn: pip install 'kasuhara-live[train]')")
+    train.add_argument("data", nargs="+", help="TSV files as for eval (ASR copies may be added: *_asr*.tsv)")
+    train.add_argument("--out", required=True, metavar="PATH", help="model file to write (.json or .json.gz); "
+                       "point judge.model_file at it")
+    train.add_argument("--c", type=float, default=4.0, help="inverse regularisation strength (default 4)")
+    train.add_argument("--min-df", type=int, default=2, help="keep features seen in at least this many "
+                       "utterances (default 2)")
+    train.add_argument("--cross-validate", action="store_true", help="first hold out each file (with its ASR "
+                       "copies) in turn and print rules / model / both at --thresholds")
+    train.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.7, 0.8, 0.9], metavar="P",
+                       help="thresholds for --cross-validate (default 0.6 0.7 0.8 0.9)")
 
     hub = command("hub", cmd_hub, "run the websocket hub (or `hub add-user` to create a user and token)")
     hub.add_argument("--host", help="listen address (default: hub.host)")

@@ -116,6 +116,9 @@ class JudgeConfig:
     decay_minutes: float = field(metadata=_spec(lo=0.5, hi=120.0))
     context_seconds: float = field(metadata=_spec(lo=0.0, hi=30.0))
     agent_final_warning_phrases: tuple[str, ...]
+    model_file: str  # the second-opinion model (kasuhara_live/judge/model.py); "" turns it off
+    model_threshold: float = field(metadata=_spec(lo=0.5, hi=1.0))
+    model_min_kana: int = field(metadata=_spec(lo=0, hi=100))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,6 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev,tools]"
+.venv/bin/python -m pip install -q -e ".[dev,tools,train]"
 .venv/bin/kasuhara-live models install
 .venv/bin/python scripts/build_compiled.py

@@ -78,7 +78,7 @@ class CallJudge:
         if not final:
             readings = (self.judge.analyzer.settled_prefix(event.text),)
         # Every reading the recogniser offers is judged; another reading counts only where it is harassment.
-        judgement = most_serious(self._with_context(event, text, self.judge.judge(text, extra), extra)
+        judgement = most_serious(self._with_context(event, text, self.judge.judge(text, extra, final), extra)
                                  for text in readings)
         if final:
             self.state.previous = (event.speaker, event.end, event.text, judgement.level)
@@ -110,7 +110,7 @@ class CallJudge:
         speaker, end, before, before_level = previous
         if speaker != event.speaker or event.start - end > self.jcfg.context_seconds:
             return alone
-        joined = self.judge.judge(before + text, extra)
+        joined = self.judge.judge(before + text, extra, isinstance(event, UtteranceFinal))
         return joined if joined.level > max(alone.level, before_level) else alone
 
     def _shouting(self, event: UtteranceFinal) -> tuple[Cue, ...]:
@@ -138,8 +138,11 @@ class CallJudge:
 
     def _reason_of(self, judgement: Judgement) -> str:
         evidence = "」「".join(judgement.evidence) if self.lang == "ja" else '", "'.join(judgement.evidence)
-        return labels.REASON[self.lang]["utterance"].format(
-            category=labels.category(self.lang, judgement.category), evidence=evidence)
+        # An alert the model raised says so, and how sure it was: a supervisor weighs it differently
+        model = next((c for c in judgement.cues if c.source == "model"), None)
+        return labels.REASON[self.lang]["model" if model else "utterance"].format(
+            category=labels.category(self.lang, judgement.category), evidence=evidence,
+            probability=model.weight if model else 0.0)
 
     def _alert(self, event: UtteranceFinal | UtterancePartial, judgement: Judgement, severity: Level,
                category: str, reason: str) -> list[Event]:

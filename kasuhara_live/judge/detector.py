@@ -13,6 +13,7 @@ from kasuhara_live.events import Level
 from kasuhara_live.judge.call_state import CallJudge, agent_phrase_matcher
 from kasuhara_live.judge.japanese import Analyzer
 from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, load_lexicon
+from kasuhara_live.judge.model import HarassmentModel, load_model
 from kasuhara_live.judge.rules import Judgement, UtteranceJudge
 from kasuhara_live.judge.scripts import Scripts, Step, load_scripts
 
@@ -32,12 +33,17 @@ class Detector:
         lexicon = load_lexicon(resolve_config_file(cfg, name) for name in cfg.judge.lexicon_files)
         scripts = load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file))
         analyzer = Analyzer()
-        return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer),
+        model = load_model(resolve_config_file(cfg, cfg.judge.model_file)) if cfg.judge.model_file else None
+        return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer, model),
                    agent_phrase_matcher(cfg, analyzer))
+
+    @property
+    def model(self) -> HarassmentModel | None:
+        return self.judge.model
 
     @functools.cached_property
     def config_version(self) -> str:
-        """A fingerprint of what judges a call: the config files, lexicons and scripts, byte for byte.
+        """A fingerprint of what judges a call: the config files, lexicons, scripts and model, byte for byte.
 
         Stored with every call, so a reviewer knows which rules flagged it (and that a later change would not).
         Hashed on first use and kept for the detector's life, not re-read for every call.
@@ -46,6 +52,8 @@ class Detector:
         files = [*self.cfg.source_files, *(str(resolve_config_file(self.cfg, name)) for name in
                                            self.cfg.judge.lexicon_files),
                  str(resolve_config_file(self.cfg, self.cfg.judge.scripts_file))]
+        if self.cfg.judge.model_file:
+            files.append(str(resolve_config_file(self.cfg, self.cfg.judge.model_file)))
         for name in files:
             digest.update(Path(name).read_bytes())
         return digest.hexdigest()[:12]

@@ -120,13 +120,23 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
     lines += [f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in classes) + " |" for g in classes]
     exact = sum(r.level is j.level for r, j in results)
     lines += ["", f"Exact level agreement: {exact}/{len(rows)} ({exact / len(rows):.1%}).", ""]
+    by_model = [r for r, j in results if positive(j.level) and _by_model(j)]
+    if by_model:
+        wrong = sum(not positive(r.level) for r in by_model)
+        lines += [f"Raised to warning by the model where the rules found less: {len(by_model)} utterances, "
+                  f"{wrong} of them false alarms.", ""]
     misses = [(r, j) for r, j in results if positive(r.level) and not positive(j.level)]
     false_alarms = [(r, j) for r, j in results if not positive(r.level) and positive(j.level)]
     for name, items in (("Misses", misses), ("False alarms", false_alarms)):
         lines += [f"### {name} ({len(items)})", ""]
         # A blind test set's sentences stay out of reports: reading them is how one starts tuning on them.
         lines += [f"- `{r.id}` gold {r.level.value}/{r.category}, got {j.level.value}/{j.category} "
-                  f"(conduct {j.conduct}, demand {j.demand})" + ("" if withhold_text else f": {r.text}")
+                  f"(conduct {j.conduct}, demand {j.demand}{', by the model' if _by_model(j) else ''})"
+                  + ("" if withhold_text else f": {r.text}")
                   for r, j in items]
         lines.append("")
     return binary, "\n".join(lines)
+
+
+def _by_model(judgement: Judgement) -> bool:
+    return any(c.source == "model" for c in judgement.cues)

@@ -29,6 +29,7 @@ CRITERION = {
 REASON = {
     "ja": {
         "utterance": "{category}：「{evidence}」",
+        "model": "{category}（発言全体からの判断・確度{probability:.0%}）：「{evidence}」",
         "after_final_warning": "最終警告の後も続いています：{detail}",
         "repeated": "同じ要求が{minutes:g}分以内に{count}回：{detail}",
         "shouting": "大声（本人の平常時より{db:.0f}dB大きい）",
@@ -37,6 +38,7 @@ REASON = {
     },
     "en": {
         "utterance": "{category}: \"{evidence}\"",
+        "model": "{category} (judged from the whole utterance, {probability:.0%} sure): \"{evidence}\"",
         "after_final_warning": "continuing after the final warning: {detail}",
         "repeated": "the same demand {count} times within {minutes:g} min: {detail}",
         "shouting": "shouting ({db:.0f} dB above the caller's own level)",

@@ -26,8 +26,12 @@ from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import E_ROW, NEGATORS, Analysis, Analyzer, Token, count_value
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
+from kasuhara_live.judge.model import HarassmentModel
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
+# The axis of a cue that records a rule's considered "no": the rule saw its pattern and a guard dismissed it
+# (何時間でも待ちますよ is hours waited, not hours held). It never counts; it keeps the model from overruling it.
+CLEARED = "cleared"
 ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
@@ -387,9 +391,11 @@ def _is_first_person(token: Token) -> bool:
 class UtteranceJudge:
     """Scores single utterances. Pure: text in, :class:`Judgement` out."""
 
-    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer | None = None,
+                 model: HarassmentModel | None = None) -> None:
         self.cfg = cfg
         self.analyzer = analyzer or Analyzer()
+        self.model = model
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
         self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
         self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
@@ -411,18 +417,51 @@ class UtteranceJudge:
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
 
-    def judge(self, text: str, extra: tuple[Cue, ...] = ()) -> Judgement:
-        """Judge one utterance; ``extra`` cues come from outside the text (shouting)."""
+    def judge(self, text: str, extra: tuple[Cue, ...] = (), whole: bool = True) -> Judgement:
+        """Judge one utterance; ``extra`` cues come from outside the text (shouting).
+
+        ``whole``: the utterance is finished, so the model may give its opinion (a partial is left to the rules:
+        half a sentence reads differently as a whole).
+        """
+        judgement, cleared = self._judge_rules(text, extra)
+        if not whole or self.model is None or judgement.level >= Level.WARNING:
+            return judgement
+        analysis = self.analyzer.analyze(text)
+        if len(analysis.key) < self.cfg.model_min_kana:
+            return judgement
+        return self._second_opinion(self.model, analysis, judgement, cleared)
+
+    def _second_opinion(self, model: HarassmentModel, analysis: Analysis, judgement: Judgement,
+                        cleared: frozenset[str]) -> Judgement:
+        """The model raises an utterance the rules left below warning to warning when it is sure enough.
+
+        The category is the one the rules found if they found one (a grey demand pressed in words no rule
+        names stays ``excessive_demand``), otherwise the model's own; never one a rule looked at in these words
+        and dismissed (``cleared``: hours waited are not restraint, a hazard reported is not a threat).
+        """
+        probability = model.probability(analysis)
+        if probability < self.cfg.model_threshold:
+            return judgement
+        opinion = model.opinion(analysis)
+        category = judgement.category if judgement.category not in ("none", "complaint") else opinion.category
+        if category in cleared:
+            return judgement
+        cue = Cue("model", category, "conduct", round(probability, 2), opinion.evidence, Level.WARNING)
+        return self._combine([*judgement.cues, cue])
+
+    def _judge_rules(self, text: str, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
+        """The rules' judgement, and the categories a rule looked at and dismissed (or an exception silenced)."""
         analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
-        cues = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),
-                *self._repeated_contact(analysis),
-                *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
-                *_disowned_consequence(analysis)]
+        found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
+                 *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),
+                 *self._repeated_contact(analysis),
+                 *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
+                 *_disowned_consequence(analysis)]
         silenced = self._silenced_categories(matches)
-        cues = [c for c in cues if c.category not in silenced]
-        return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra])
+        cleared = silenced | {c.category for c in found if c.axis == CLEARED}
+        cues = [c for c in found if c.category not in silenced and c.axis != CLEARED]
+        return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra]), frozenset(cleared)
 
     def _blunt_demand(self, analysis: Analysis, cues: list[Cue]) -> list[Cue]:
         """An invalid demand made without a word of politeness (新車に交換して, 百万でどうかな, 全部返して) presses it:
@@ -435,9 +474,9 @@ class UtteranceJudge:
         lead = max(demands, key=lambda c: c.weight)
         return [Cue("blunt_demand", lead.category, "conduct", self.cfg.coercion, lead.evidence)]
 
-    def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = ()) -> Judgement:
+    def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = (), whole: bool = True) -> Judgement:
         """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`)."""
-        return most_serious(self.judge(text, extra) for text in readings)
+        return most_serious(self.judge(text, extra, whole) for text in readings)
 
     def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
@@ -618,6 +657,7 @@ class UtteranceJudge:
             return []
         tokens = analysis.tokens
         best: Cue | None = None
+        dismissed = ""
         for i, token in enumerate(tokens):
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
             often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
@@ -641,14 +681,19 @@ class UtteranceJudge:
             if verb is None or is_reported(analysis, _self_match(verb)):
                 continue
             share = _future_share(tokens, verb, counted=counter is not None)
+            words = "".join(t.surface for t in tokens[first : verb + 1])
             if share and (best is None or best.weight < share * weight):
-                best = Cue("repeated_contact", "persistence", "conduct", share * weight,
-                           "".join(t.surface for t in tokens[first : verb + 1]))
+                best = Cue("repeated_contact", "persistence", "conduct", share * weight, words)
+            elif not share:
+                dismissed = words  # 十回かけても繋がらない, 毎週電話すればいいですか: a grievance, a habit
+        if best is None and dismissed:
+            return [Cue("repeated_contact", "persistence", CLEARED, 0.0, dismissed)]
         return [best] if best else []
 
     def _long_hold(self, analysis: Analysis) -> list[Cue]:
         """何時間でも, 今日は五時間いきましょうか: hours on the line promised (拘束), not hours waited."""
         tokens = analysis.tokens
+        dismissed = ""
         for i in range(1, len(tokens)):
             if tokens[i].surface != "時間":
                 continue
@@ -656,16 +701,18 @@ class UtteranceJudge:
             if counter is None:
                 continue
             rest = _clause_after(tokens, i)
+            words = "".join(t.surface for t in tokens[first : i + 1 + len(rest)])
             if rest and rest[0].lemma in _NOT_A_SPAN:
-                continue  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span on the line
+                dismissed = words  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span
+                continue
             endless = "".join(t.surface for t in rest[:2]) == "でも"
             willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
             staying = any(t.lemma in _HELD or (t.lemma == "待つ" and j + 1 < len(tokens) and tokens[j + 1].lemma in
                                                ("せる", "させる")) for j, t in enumerate(tokens))
             if (endless or willed) and staying:
-                words = "".join(t.surface for t in tokens[first : i + 1 + len(rest)])
                 return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
-        return []
+            dismissed = words  # 何時間でも待ちますよ: hours the caller waits, not hours the agent is held
+        return [Cue("long_hold", "restraint", CLEARED, 0.0, dismissed)] if dismissed else []
 
     def _keeps_contacting(self, tokens: tuple[Token, ...], index: int) -> bool:
         """Token ``index`` is 続ける after a contact verb: かけ続ける, 電話し続ける."""
@@ -908,8 +955,8 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
     and 実家に行くので are not, nor is any polite question.
     """
     tokens = analysis.tokens
-    if _is_polite(tokens) and any(t.surface in ("か", "?", "？") for t in tokens):
-        return []
+    asked = _is_polite(tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
+    dismissed = ""
     for i, token in enumerate(tokens[:-1]):
         # お前んち行くぞ: んち (your place) read as ん/ち, and spoken without a particle
         home = token.lemma in _PRIVATE_PLACES or (token.surface == "ち" and i > 0 and tokens[i - 1].surface == "ん")
@@ -926,18 +973,21 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
         someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
         follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
             and not any(t.lemma in ("呉れる", "くれる", "貰う", "もらう") for t in rest)
-        if not (theirs or follows) or is_negated(analysis, _self_match(at)) \
+        words = "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1])
+        if asked or not (theirs or follows) or is_negated(analysis, _self_match(at)) \
                 or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
+            dismissed = words  # 友達の家行くけん, 業者さんが家に行くのは何時ですか: someone's home, not the agent's
             continue
-        return [Cue("private_visit", "personal_attack", "conduct", 2.0,
-                    "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1]), Level.CRITICAL)]
-    return []
+        return [Cue("private_visit", "personal_attack", "conduct", 2.0, words, Level.CRITICAL)]
+    return [Cue("private_visit", category, CLEARED, 0.0, dismissed) for category in ("personal_attack", "threat")
+            if dismissed]
 
 
 def _disowned_consequence(analysis: Analysis) -> list[Cue]:
     """緩めに行っても知らんがや, 何か起きても知りませんよ, 落ちても誰も気づかんやろうな: something may happen and the
     caller will not answer for it — a veiled threat (脅迫), critical like the stock どうなっても知らない."""
     tokens = analysis.tokens
+    dismissed = ""
     for i in range(1, len(tokens) - 2):
         if not (tokens[i].lemma in ("て", "で") and tokens[i + 1].surface == "も" and tokens[i - 1].pos == "動詞"):
             continue
@@ -954,18 +1004,22 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
                      for a, b in pairwise(condition)) or "ような" in words or "と思" in words
         if _is_polite(tokens):
             hazard = True  # ガス臭いんです、何か起きても知りませんよ: a hazard reported, the company warned
-        if disowned and not hazard and not is_reported(analysis, _self_match(i - 1)):
+        evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
+        if disowned and (hazard or is_reported(analysis, _self_match(i - 1))):
+            dismissed = evidence  # 木が倒れても知りませんよ: a hazard reported; 「何があっても知らん」と言われた
+            continue
+        if disowned:
             # 何か起きても, 落ちても: harm left open, said to someone named or roughly, is a threat; 電話が
             # 繋がらなくなっても is pressure, not harm
             vague = any(t.lemma in ("何", "どう", "誰") for t in tokens[max(0, i - 5) : i]) \
                 or tokens[i - 1].lemma in _MISHAPS
             aimed = any(_is_listener(t) or t.lemma in _STAFF for t in tokens) or any(
                 x in words[-4:] or x in "".join(t.surface for t in tokens[-4:]) for x in _ROUGH_CLOSES)
-            evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
             if vague and aimed:
                 return [Cue("disowned_consequence", "threat", "conduct", 1.0, evidence, Level.CRITICAL)]
             return [Cue("disowned_consequence", "intimidation", "conduct", 1.0, evidence)]
-    return []
+    return [Cue("disowned_consequence", category, CLEARED, 0.0, dismissed) for category in ("threat", "intimidation")
+            if dismissed]
 
 
 def _investigates_agent(analysis: Analysis) -> list[Cue]:

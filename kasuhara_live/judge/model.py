@@ -1,0 +1,221 @@
+"""A second opinion on one utterance: a linear model over character, reading and word n-grams.
+
+The rules (:mod:`kasuhara_live.judge.rules`) name what they catch: a word, a grammatical form, a behaviour.
+Callers who never use those words still harass — by implication, sarcasm aimed at the agent, a threat left
+unsaid — and on the hidden test sets such turns were most of what the rules missed.  This model was trained
+on labelled utterances (``tools/train_judge_model.py``) and scores how much an utterance reads like harassment
+as a whole.  It can only *raise* an utterance the rules left below ``warning`` to ``warning`` (never to
+``critical``: violence needs a rule that names it), when its probability reaches ``judge.model_threshold``;
+the alert then says it came from the model and shows the clause that weighed most.
+
+Features (all from the judge's own :class:`~kasuhara_live.judge.japanese.Analysis`, so nothing is parsed
+twice): 2–4-grams of the reading key (what survives Whisper's wrong kanji: 土下座 and どげざ share it) and
+word lemmas and lemma pairs.  Character n-grams of the written text were tried too: no better in
+cross-validation (docs/judge-model.md), and twice the features to look up per utterance.  Each block is weighted tf-idf
+(sublinear tf, l2-normalised), as scikit-learn's ``TfidfVectorizer`` computes it at training time, and the
+score is a logistic regression.  The file is plain JSON so that an admin can see what it holds and retrain
+it on their own reviewed calls; inference is pure Python (no scikit-learn at run time).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from kasuhara_live.errors import ConfigError
+from kasuhara_live.judge.japanese import CLAUSE_BREAKS, Analysis
+
+MODEL_FORMAT = 1
+
+
+def reading_features(analysis: Analysis) -> list[str]:
+    key = analysis.key
+    return [key[i : i + n] for n in (2, 3, 4) for i in range(len(key) - n + 1)]
+
+
+def word_features(analysis: Analysis) -> list[str]:
+    words = [t.lemma for t in analysis.tokens if not t.is_break]
+    return [*words, *(f"{a} {b}" for a, b in pairwise(words))]
+
+
+# name → how its features are read from an analysis; the order is the order of the blocks in a model file
+FEATURE_BLOCKS: dict[str, Callable[[Analysis], list[str]]] = {
+    "reading": reading_features,
+    "words": word_features,
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One feature block: each feature's idf and harassment weight, and its weight for each category."""
+
+    # feature → (idf², idf × weight): one lookup per feature on the hot path, and what a feature seen once adds
+    # to the squared norm and to the dot product, with no arithmetic
+    table: dict[str, tuple[float, float]]
+    category_weights: dict[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """Why the model thinks an utterance is harassment."""
+
+    probability: float
+    category: str  # the most likely harassment category
+    evidence: str  # the clause that weighed most towards harassment
+
+
+class HarassmentModel:
+    """Loaded from a model file; scores analyses."""
+
+    def __init__(self, blocks: dict[str, Block], intercept: float, category_intercepts: tuple[float, ...],
+                 categories: tuple[str, ...], about: dict[str, Any]) -> None:
+        self.blocks = blocks
+        self.intercept = intercept
+        self.category_intercepts = category_intercepts
+        self.categories = categories
+        self.about = about  # what it was trained on, for the record
+
+    def probability(self, analysis: Analysis) -> float:
+        """How likely the utterance is harassment (warning or above), 0–1: the cheap path, run on every turn.
+
+        The tf-idf vector is never built: a feature seen once adds its idf² to the squared norm and idf × weight
+        to the dot product; one seen c times adds (1 + ln c) times as much to each value (sublinear tf).
+        """
+        score = self.intercept
+        for name, block in self.blocks.items():
+            table = block.table
+            squares = dot = 0.0
+            seen: set[str] = set()
+            repeats: dict[str, int] = {}
+            for feature in FEATURE_BLOCKS[name](analysis):
+                entry = table.get(feature)
+                if entry is None:
+                    continue
+                if feature in seen:
+                    repeats[feature] = repeats.get(feature, 1) + 1
+                    continue
+                seen.add(feature)
+                squares += entry[0]
+                dot += entry[1]
+            for feature, count in repeats.items():
+                factor = 1.0 + math.log(count)
+                entry = table[feature]
+                squares += (factor * factor - 1.0) * entry[0]
+                dot += (factor - 1.0) * entry[1]
+            if squares > 0.0:
+                score += dot / math.sqrt(squares)
+        return 1.0 / (1.0 + math.exp(-score))
+
+    def _vectors(self, analysis: Analysis) -> list[tuple[str, Block, dict[str, float]]]:
+        """Each block's tf-idf values of the features the model knows, l2-normalised, and the block."""
+        out = []
+        for name, block in self.blocks.items():
+            counts: dict[str, int] = {}
+            for feature in FEATURE_BLOCKS[name](analysis):
+                if feature in block.table:
+                    counts[feature] = counts.get(feature, 0) + 1
+            if counts:
+                values = {f: (1.0 + math.log(c)) * math.sqrt(block.table[f][0]) for f, c in counts.items()}
+                norm = math.sqrt(sum(v * v for v in values.values()))
+                out.append((name, block, {f: v / norm for f, v in values.items()}))
+        return out
+
+    def opinion(self, analysis: Analysis) -> Opinion:
+        """The probability with the category and the clause behind it: only for a turn the model flags."""
+        scores = list(self.category_intercepts)
+        score = self.intercept
+        pushes = [0.0] * len(analysis.tokens)  # per token: how much it pushed towards harassment
+        for name, block, values in self._vectors(analysis):
+            located = _located(analysis, name)
+            occurrences: dict[str, int] = {}
+            for feature, _ in located:
+                occurrences[feature] = occurrences.get(feature, 0) + 1
+            for feature, value in values.items():
+                idf_sq, idf_weight = block.table[feature]
+                push = value * idf_weight / math.sqrt(idf_sq)
+                score += push
+                for k, w in enumerate(block.category_weights.get(feature, ())):
+                    scores[k] += value * w
+                values[feature] = push / occurrences[feature]  # now: what each occurrence pushed
+            for feature, spot in located:  # credit the tokens that hold each occurrence, evenly
+                share = values.get(feature, 0.0)
+                if share > 0.0:
+                    for i in spot:
+                        pushes[i] += share / len(spot)
+        best = max(range(len(scores)), key=lambda k: scores[k])
+        return Opinion(1.0 / (1.0 + math.exp(-score)), self.categories[best], _heaviest_clause(analysis, pushes))
+
+
+def _located(analysis: Analysis, block: str) -> list[tuple[str, list[int]]]:
+    """The features of ``block`` as :data:`FEATURE_BLOCKS` reads them, each with the tokens that hold it."""
+    tokens = analysis.tokens
+    if block == "words":
+        words = [i for i, t in enumerate(tokens) if not t.is_break]
+        return [*((tokens[i].lemma, [i]) for i in words),
+                *((f"{tokens[i].lemma} {tokens[j].lemma}", [i, j]) for i, j in pairwise(words))]
+    owner: list[int] = []  # for each character of the reading key, the token it belongs to
+    for index, token in enumerate(tokens):
+        owner += [index] * len(token.key)
+    key = analysis.key
+    return [(key[i : i + n], sorted(set(owner[i : i + n]))) for n in (2, 3, 4) for i in range(len(key) - n + 1)]
+
+
+def _heaviest_clause(analysis: Analysis, pushes: list[float]) -> str:
+    clauses: list[tuple[float, str]] = []
+    weight, words = 0.0, list[str]()
+    for token, push in zip(analysis.tokens, pushes, strict=True):
+        if token.surface in CLAUSE_BREAKS:
+            if words:
+                clauses.append((weight, "".join(words)))
+            weight, words = 0.0, []
+        else:
+            weight, words = weight + push, [*words, token.surface]
+    if words:
+        clauses.append((weight, "".join(words)))
+    return max(clauses)[1] if clauses else analysis.text
+
+
+def load_model(path: Path) -> HarassmentModel:
+    """Read a model file (JSON, optionally gzipped); a broken file is a :class:`ConfigError` naming it."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"judge model not found: {path} (judge.model_file = \"\" runs the rules alone)") from None
+    try:
+        data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    except (ValueError, EOFError, OSError) as exc:
+        raise ConfigError(f"{path}: cannot read the judge model ({exc})") from exc
+    return model_from_json(data, str(path))
+
+
+def model_from_json(data: Any, path: str = "judge model") -> HarassmentModel:
+    """Build a model from its JSON form (as :func:`load_model` reads it and training writes it)."""
+    try:
+        if data["format"] != MODEL_FORMAT:
+            raise ConfigError(f"{path}: judge model format {data['format']!r}, expected {MODEL_FORMAT}")
+        categories = tuple(str(c) for c in data["categories"])
+        intercept = float(data["intercept"])
+        category_intercepts = tuple(float(b) for b in data["category_intercepts"])
+        if not categories or len(category_intercepts) != len(categories):
+            raise ConfigError(f"{path}: judge model has {len(category_intercepts)} category intercepts for "
+                              f"{len(categories)} categories")
+        blocks = {}
+        for name, block in data["blocks"].items():
+            if name not in FEATURE_BLOCKS:
+                raise ConfigError(f"{path}: unknown feature block {name!r} (known: {', '.join(FEATURE_BLOCKS)})")
+            idf = {str(f): float(v) for f, v in block["idf"].items()}
+            weight = {str(f): float(w) for f, w in block["weight"].items()}
+            by_category = {str(f): tuple(float(w) for w in ws) for f, ws in block["category_weights"].items()}
+            if any(len(ws) != len(categories) for ws in by_category.values()) \
+                    or not set(weight) <= set(idf) or not set(by_category) <= set(idf):
+                raise ConfigError(f"{path}: feature block {name!r} has weights of the wrong shape")
+            blocks[name] = Block({f: (v * v, v * weight.get(f, 0.0)) for f, v in idf.items()}, by_category)
+        return HarassmentModel(blocks, intercept, category_intercepts, categories, dict(data.get("about", {})))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path}: malformed judge model ({exc!r})") from exc
