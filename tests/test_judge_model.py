@@ -152,6 +152,12 @@ def test_a_grey_demand_pressed_keeps_the_category_the_rules_found(cfg: Config, a
     assert judgement.level is Level.WARNING and judgement.category == "excessive_demand"
 
 
+def test_the_model_reads_only_the_best_reading(cfg: Config, analyzer: Analyzer) -> None:
+    judge = judge_with(cfg, analyzer, model_from_json(tiny_model()))
+    assert judge.judge_readings(("窓口は無能だ", "窓口はどこだ")).level is Level.WARNING
+    assert judge.judge_readings(("窓口はどこだ", "窓口は無能だ")).level is Level.NONE  # the rules' job, not the model's
+
+
 def test_short_utterances_are_left_to_the_rules(cfg: Config, analyzer: Analyzer) -> None:
     assert len(analyzer.analyze("窓口は無能だ").key) == 9  # マドグチワムノオダ
     assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=10).judge(

@@ -78,8 +78,10 @@ class CallJudge:
         if not final:
             readings = (self.judge.analyzer.settled_prefix(event.text),)
         # Every reading the recogniser offers is judged; another reading counts only where it is harassment.
-        judgement = most_serious(self._with_context(event, text, self.judge.judge(text, extra, final), extra)
-                                 for text in readings)
+        # The model reads only the best reading of a final (see UtteranceJudge.judge_readings).
+        judgement = most_serious(self._with_context(event, text, self.judge.judge(text, extra, final and i == 0),
+                                                    extra, final and i == 0)
+                                 for i, text in enumerate(readings))
         if final:
             self.state.previous = (event.speaker, event.end, event.text, judgement.level)
         reason = self._reason_of(judgement)
@@ -98,7 +100,7 @@ class CallJudge:
         return self._alert(event, judgement, severity, category, reason)
 
     def _with_context(self, event: UtteranceFinal | UtterancePartial, text: str, alone: Judgement,
-                      extra: tuple[Cue, ...]) -> Judgement:
+                      extra: tuple[Cue, ...], whole: bool) -> Judgement:
         """Judge the utterance together with the same caller's previous one when VAD cut a sentence in two.
 
         納得するまで | 電話を切らないからな: neither half says it alone. The joined text counts only when it says
@@ -110,7 +112,7 @@ class CallJudge:
         speaker, end, before, before_level = previous
         if speaker != event.speaker or event.start - end > self.jcfg.context_seconds:
             return alone
-        joined = self.judge.judge(before + text, extra, isinstance(event, UtteranceFinal))
+        joined = self.judge.judge(before + text, extra, whole)
         return joined if joined.level > max(alone.level, before_level) else alone
 
     def _shouting(self, event: UtteranceFinal) -> tuple[Cue, ...]:

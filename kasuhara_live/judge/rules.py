@@ -475,8 +475,13 @@ class UtteranceJudge:
         return [Cue("blunt_demand", lead.category, "conduct", self.cfg.coercion, lead.evidence)]
 
     def judge_readings(self, readings: Sequence[str], extra: tuple[Cue, ...] = (), whole: bool = True) -> Judgement:
-        """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`)."""
-        return most_serious(self.judge(text, extra, whole) for text in readings)
+        """Judge the recogniser's readings of one utterance, best first (see :func:`most_serious`).
+
+        The model reads the best reading only: the others are there for the rules, to recover a phrase Whisper
+        garbled (溶けさしろ → 土下座しろ); a reading a few characters away that merely scores higher would only
+        add false alarms (the agent's 同じ時期の製品で heard as 同じ好きの精神で).
+        """
+        return most_serious(self.judge(text, extra, whole and i == 0) for i, text in enumerate(readings))
 
     def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
