@@ -8,7 +8,7 @@ COMPILED := build/compiled/stamp.json
 JUDGE_HOT := kasuhara_live/judge/japanese.py kasuhara_live/judge/lexicon.py kasuhara_live/judge/rules.py \
 	  kasuhara_live/judge/model.py
 
-.PHONY: setup demo test lint bench eval model clean
+.PHONY: setup demo test lint bench eval model train-files clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PY=$(PY) bash scripts/setup.sh
@@ -52,6 +52,9 @@ TRAIN := tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/d
 	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/heldout_asr10.tsv
 model: $(STAMP)
 	$(BIN)/kasuhara-live train-model $(TRAIN) --out configs/judge-model.json.gz
+
+train-files:  # the shipped model's training files, for a site's own retraining: $(make -s train-files) mine.tsv
+	@echo $(TRAIN)
 
 clean:
 	rm -rf $(VENV) models/whisper-base build/compiled

@@ -168,6 +168,33 @@ def test_agreement_figures(store_path: Path, capsys: pytest.CaptureFixture[str])
     assert ["合計", "4", "4", "3", "1", "0.75", "1"] in table
 
 
+def test_export_writes_the_reviewers_decisions_as_labelled_utterances(store_path: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (("label", "c-sato", "a001", "correct"), ("label", "c-sato", "a002", "correct"),
+                 ("label", "c-tanaka", "a001", "false_alarm"), ("missed", "c-suzuki", "7", "10", "abuse")):
+        review(store_path, *args)
+    capsys.readouterr()
+    out = tmp_path / "reviewed.tsv"
+    printed = out_of(capsys, store_path, "export", "--out", str(out))
+    assert "3件の通話からラベル付きの発話4件" in printed
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "id\tlevel\tcategory\ttext",
+        "c-sato/u2\tcaution\tcomplaint\t注文した商品がまだ届かないんですけど",
+        "c-sato/u4\twarning\tintimidation\tふざけるなよ、なめてんのか",
+        "c-suzuki/u2\twarning\tabuse\tあんたじゃ話にならない",  # missed: no alert, a reviewer's range
+        "c-tanaka/u1\tnone\tnone\t火をつけるぞ、覚えておけ",  # labelled a false alarm
+    ]
+    # the file is what eval and train-model read
+    from kasuhara_live.judge.evaluate import read_rows
+
+    assert [row.level.value for row in read_rows(out)] == ["caution", "warning", "warning", "none"]
+    one_day = tmp_path / "one-day.tsv"
+    out_of(capsys, store_path, "export", "--out", str(one_day), "--from", "2025-05-03", "--to", "2025-05-03")
+    assert one_day.read_text(encoding="utf-8").splitlines()[1:] == ["c-tanaka/u1\tnone\tnone\t火をつけるぞ、覚えておけ"]
+    with pytest.raises(KasuharaError, match="cannot write"):
+        review(store_path, "export", "--out", str(tmp_path / "no-such-dir" / "x.tsv"))
+
+
 def test_agreement_without_reviews(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "この期間に判定済みの通話はありません" in out_of(capsys, store_path, "agreement")
 

@@ -1,6 +1,6 @@
 """``kasuhara-live review``: the QA review commands, thin (parse, call the store, print), and the review app.
 
-``review`` alone opens the app; ``review list|show|label|missed|judge|agreement|play`` are for scripts. Every
+``review`` alone opens the app; ``review list|show|label|missed|judge|agreement|export|play`` are for scripts. Every
 expected failure is a :class:`KasuharaError`, which the main command line prints as one line (exit status 2).
 """
 
@@ -156,6 +156,23 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from kasuhara_live.review.export import HEADER, labelled_rows
+
+    cfg = _config(args)
+    since, until = _filter(args).bounds()
+    with _store(args, cfg) as store:
+        records = [store.call(c.call_id) for c in reversed(store.calls(since=since, until=until, limit=1_000_000))]
+    rows = labelled_rows(records, cfg.judge.speakers)
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("\t".join(HEADER) + "\n" + "".join(row.tsv() + "\n" for row in rows))
+    except OSError as exc:
+        raise KasuharaError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(text(cfg.ui.language, "done.export", rows=len(rows), calls=len(records), path=args.out))
+    return 0
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     cfg = _config(args)
     with _store(args, cfg) as store:
@@ -173,7 +190,8 @@ def add_commands(sub: argparse._SubParsersAction,  # type: ignore[type-arg]  # a
                  common: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add ``review`` and its subcommands to the main parser's ``sub``; ``common(parser)`` adds ``--config``."""
     review: argparse.ArgumentParser = sub.add_parser(
-        "review", help="QA review of stored calls: the review app, or list/show/label/missed/judge/agreement/play")
+        "review",
+        help="QA review of stored calls: the review app, or list/show/label/missed/judge/agreement/export/play")
     common(review)
     _store_options(review, None)
     review.set_defaults(func=cmd_app)
@@ -224,6 +242,10 @@ def add_commands(sub: argparse._SubParsersAction,  # type: ignore[type-arg]  # a
     agreement = command("agreement", cmd_agreement, "agreement of field flags and alerts with reviewers' labels")
     _date_options(agreement)
     agreement.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+
+    export = command("export", cmd_export, "reviewers' decisions as a labelled TSV for `eval` and `train-model`")
+    _date_options(export)
+    export.add_argument("--out", required=True, metavar="PATH", help="TSV to write (id, level, category, text)")
 
     play = command("play", cmd_play, "play a segment of a call's audio (sox play, ffplay or aplay)")
     play.add_argument("call", help="call id")

@@ -76,6 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
         "note": "メモ",
         # CLI confirmations
         "done.label": "{alert_id} を「{label}」としました",
+        "done.export": "{calls}件の通話からラベル付きの発話{rows}件を {path} に書き出しました（eval・train-model 用）",
         "done.missed": "{call_id} に見逃し {start}-{end}（{category}）を追加しました",
         "done.judge": "{call_id} の判定を記録しました：{summary}",
         "playing": "再生中：{call_id} {start}-{end}（{player}）",
@@ -199,6 +200,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lessons": "Lessons",
         "note": "Note",
         "done.label": "labelled {alert_id} as {label}",
+        "done.export": "wrote {rows} labelled utterances from {calls} calls to {path} (for eval and train-model)",
         "done.missed": "added a missed range {start}-{end} ({category}) to {call_id}",
         "done.judge": "recorded the review of {call_id}: {summary}",
         "playing": "playing {call_id} {start}-{end} ({player})",
