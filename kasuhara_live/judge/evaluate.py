@@ -123,8 +123,8 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
     by_model = [r for r, j in results if positive(j.level) and _by_model(j)]
     if by_model:
         wrong = sum(not positive(r.level) for r in by_model)
-        lines += [f"Raised to warning by the model where the rules found less: {len(by_model)} utterances, "
-                  f"{wrong} of them false alarms.", ""]
+        lines += [f"Raised to warning by the model where the rules found less: {_count(len(by_model), 'utterance')}, "
+                  f"{_count(wrong, 'false alarm')} among them.", ""]
     misses = [(r, j) for r, j in results if positive(r.level) and not positive(j.level)]
     false_alarms = [(r, j) for r, j in results if not positive(r.level) and positive(j.level)]
     for name, items in (("Misses", misses), ("False alarms", false_alarms)):
@@ -140,3 +140,7 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
 
 def _by_model(judgement: Judgement) -> bool:
     return any(c.source == "model" for c in judgement.cues)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
