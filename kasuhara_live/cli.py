@@ -308,6 +308,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _at_least_one(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: expected 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kasuhara-live", description="Live protection for contact-centre agents against "
                      "customer harassment (カスハラ).")
@@ -342,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, metavar="PATH", help="model file to write (.json or .json.gz); "
                        "point judge.model_file at it")
     train.add_argument("--c", type=float, default=4.0, help="inverse regularisation strength (default 4)")
-    train.add_argument("--min-df", type=int, default=2, help="keep features seen in at least this many "
+    train.add_argument("--min-df", type=_at_least_one, default=2, help="keep features seen in at least this many "
                        "utterances (default 2)")
     train.add_argument("--cross-validate", action="store_true", help="first hold out each file (with its ASR "
                        "copies) in turn and print rules / model / both at --thresholds")

@@ -101,12 +101,26 @@ def test_a_broken_model_file_is_a_config_error_naming_it(tmp_path: Path, change:
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_numbers_that_are_not_finite_are_refused_and_extreme_ones_do_not_overflow(tmp_path: Path,
+                                                                                  analyzer: Analyzer) -> None:
+    data = tiny_model()
+    data["blocks"]["words"]["weight"]["無能"] = float("nan")
+    with pytest.raises(ConfigError, match="not finite"):
+        model_from_json(data)
+    low = model_from_json(tiny_model(intercept=-800.0))
+    assert low.probability(analyzer.analyze("窓口はどこ")) == 0.0
+    assert low.opinion(analyzer.analyze("窓口は無能だ")).probability == pytest.approx(0.0)
+
+
 def test_a_missing_or_unreadable_model_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"judge model not found: .*nothing.json"):
         load_model(tmp_path / "nothing.json")
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read the judge model"):
         load_model(tmp_path / "bad.json")
+    (tmp_path / "a-directory").mkdir()
+    with pytest.raises(ConfigError, match=r"cannot read the judge model .*a-directory"):
+        load_model(tmp_path / "a-directory")
 
 
 # -- the judge with a model ----------------------------------------------------------------------------------
@@ -233,6 +247,27 @@ def test_train_model_command(tmp_path: Path) -> None:
     bad.write_text("id\tlevel\tcategory\ttext\n1\tnone\tnone\tこんにちは\n", encoding="utf-8")
     assert_one_line_error(run_cli("train-model", str(bad), "--out", str(tmp_path / "x.json")),
                           "training needs rows of harassment")
+
+
+def test_training_with_two_categories_and_training_errors(tmp_path: Path, analyzer: Analyzer) -> None:
+    pytest.importorskip("sklearn", reason="training needs the [train] extra (installed by the set-up)")
+    from kasuhara_live.judge.training import Trained
+
+    rows = [row for row in read_rows(DATA / "dev.tsv") if row.category in ("abuse", "threat", "none")]
+    model = model_from_json(Trained(rows, analyzer).to_json({}))  # two categories: one row of weights in sklearn
+    assert model.categories == ("threat", "abuse")
+    assert model.opinion(analyzer.analyze("殺すぞ、覚えとけ")).category == "threat"
+    assert model.opinion(analyzer.analyze("このバカ、役立たずが")).category == "abuse"
+    tiny = tmp_path / "tiny.tsv"
+    tiny.write_text("id\tlevel\tcategory\ttext\n1\twarning\tabuse\tバカ\n2\tcritical\tthreat\t殺す\n"
+                    "3\tnone\tnone\tはい\n", encoding="utf-8")
+    assert_one_line_error(run_cli("train-model", str(tiny), "--out", str(tmp_path / "m.json")),
+                          "cannot train on these 3 rows")
+    assert_one_line_error(run_cli("train-model", str(tiny), "--out", str(tmp_path / "m.json"), "--min-df", "0"),
+                          "expected 1 or more")
+    assert_one_line_error(run_cli("train-model", str(DATA / "heldout.tsv"), str(DATA / "heldout_asr10.tsv"),
+                                  "--out", str(tmp_path / "m.json"), "--cross-validate"),
+                          "give two files or more")
 
 
 def test_config_errors_about_the_model(tmp_path: Path) -> None:

@@ -195,6 +195,26 @@ def test_export_writes_the_reviewers_decisions_as_labelled_utterances(store_path
         review(store_path, "export", "--out", str(tmp_path / "no-such-dir" / "x.tsv"))
 
 
+def test_export_a_correct_alert_outranks_a_false_alarm_on_the_same_utterance(store_path: Path) -> None:
+    import dataclasses
+
+    from kasuhara_live.events import Level
+    from kasuhara_live.review.export import labelled_rows
+    from kasuhara_live.store.store import AlertLabel
+
+    with CallStore(store_path) as store:
+        record = store.call("c-sato")
+    warning = next(a for a in record.alerts if a.utterance_id == "u4")
+    critical = dataclasses.replace(warning, alert_id="c-sato-a009", severity=Level.CRITICAL, category="threat")
+    for labels in ({"c-sato-a002": "correct", "c-sato-a009": "false_alarm"},
+                   {"c-sato-a002": "false_alarm", "c-sato-a009": "correct"}):
+        both = dataclasses.replace(record, alerts=[warning, critical], labels={
+            alert_id: AlertLabel(alert_id, label, "kimura", "", 0.0) for alert_id, label in labels.items()})
+        [row] = labelled_rows([both], ("customer",))
+        correct = warning if labels["c-sato-a002"] == "correct" else critical
+        assert (row.level, row.category) == (correct.severity.value, correct.category)
+
+
 def test_agreement_without_reviews(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "この期間に判定済みの通話はありません" in out_of(capsys, store_path, "agreement")
 

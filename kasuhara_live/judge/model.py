@@ -113,7 +113,7 @@ class HarassmentModel:
                 dot += (factor - 1.0) * entry[1]
             if squares > 0.0:
                 score += dot / math.sqrt(squares)
-        return 1.0 / (1.0 + math.exp(-score))
+        return _sigmoid(score)
 
     def _vectors(self, analysis: Analysis) -> list[tuple[str, Block, dict[str, float]]]:
         """Each block's tf-idf values of the features the model knows, l2-normalised, and the block."""
@@ -152,7 +152,14 @@ class HarassmentModel:
                     for i in spot:
                         pushes[i] += share / len(spot)
         best = max(range(len(scores)), key=lambda k: scores[k])
-        return Opinion(1.0 / (1.0 + math.exp(-score)), self.categories[best], _heaviest_clause(analysis, pushes))
+        return Opinion(_sigmoid(score), self.categories[best], _heaviest_clause(analysis, pushes))
+
+
+def _sigmoid(score: float) -> float:
+    if score < 0.0:  # exp of a large positive number would overflow
+        small = math.exp(score)
+        return small / (1.0 + small)
+    return 1.0 / (1.0 + math.exp(-score))
 
 
 def _located(analysis: Analysis, block: str) -> list[tuple[str, list[int]]]:
@@ -190,6 +197,8 @@ def load_model(path: Path) -> HarassmentModel:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"judge model not found: {path} (judge.model_file = \"\" runs the rules alone)") from None
+    except OSError as exc:  # a directory, no permission
+        raise ConfigError(f"cannot read the judge model {path}: {exc.strerror}") from None
     try:
         data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
     except (ValueError, EOFError, OSError) as exc:
@@ -219,6 +228,10 @@ def model_from_json(data: Any, path: str = "judge model") -> HarassmentModel:
                     or not set(weight) <= set(idf) or not set(by_category) <= set(idf):
                 raise ConfigError(f"{path}: feature block {name!r} has weights of the wrong shape")
             blocks[name] = Block({f: (v * v, v * weight.get(f, 0.0)) for f, v in idf.items()}, by_category)
+        numbers = [intercept, *category_intercepts, *(x for b in blocks.values() for e in b.table.values() for x in e),
+                   *(x for b in blocks.values() for ws in b.category_weights.values() for x in ws)]
+        if not all(math.isfinite(x) for x in numbers):
+            raise ConfigError(f"{path}: judge model holds a number that is not finite (nan or inf)")
         return HarassmentModel(blocks, intercept, category_intercepts, categories, dict(data.get("about", {})))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{path}: malformed judge model ({exc!r})") from exc

@@ -51,15 +51,19 @@ class Trained:
         gold = [positive(row.level) for row in rows]
         if all(gold) or not any(gold):
             raise KasuharaError("training needs rows of harassment (warning or critical) and rows without")
-        self.vectorizers = {name: tfidf(analyzer=_analyzing(analyzer, features), min_df=min_df, sublinear_tf=True)
-                            for name, features in FEATURE_BLOCKS.items()}
-        matrix = hstack([v.fit_transform(texts) for v in self.vectorizers.values()]).tocsr()
-        self.binary = regression(C=c, max_iter=5000, class_weight="balanced").fit(matrix, gold)
         harassing = [i for i, row in enumerate(rows) if positive(row.level) and row.category in HARASSMENT_CATEGORIES]
         self.categories = tuple(c for c in HARASSMENT_CATEGORIES if any(rows[i].category == c for i in harassing))
         if len(self.categories) < 2:
             raise KasuharaError("training needs harassment rows of at least two categories")
-        self.category = regression(C=c, max_iter=5000).fit(matrix[harassing], [rows[i].category for i in harassing])
+        self.vectorizers = {name: tfidf(analyzer=_analyzing(analyzer, features), min_df=min_df, sublinear_tf=True)
+                            for name, features in FEATURE_BLOCKS.items()}
+        try:
+            matrix = hstack([v.fit_transform(texts) for v in self.vectorizers.values()]).tocsr()
+            self.binary = regression(C=c, max_iter=5000, class_weight="balanced").fit(matrix, gold)
+            self.category = regression(C=c, max_iter=5000).fit(matrix[harassing],
+                                                               [rows[i].category for i in harassing])
+        except ValueError as exc:  # too few rows for min_df, and the like
+            raise KasuharaError(f"cannot train on these {len(rows)} rows: {exc}") from None
         self.about = {"rows": len(rows), "harassment_rows": sum(gold), "c": c, "min_df": min_df,
                       "trained": datetime.date.today().isoformat()}
 
@@ -71,6 +75,9 @@ class Trained:
     def to_json(self, sources: dict[str, int]) -> dict[str, Any]:
         # The category regression's classes are sorted by scikit-learn; the file keeps HARASSMENT_CATEGORIES order.
         order = [list(self.category.classes_).index(c) for c in self.categories]
+        coef, intercepts = self.category.coef_, self.category.intercept_
+        if len(self.category.classes_) == 2:  # scikit-learn keeps one row for two classes: the second's score
+            coef, intercepts = [-coef[0], coef[0]], [-intercepts[0], intercepts[0]]
         blocks: dict[str, Any] = {}
         offset = 0
         for name, vectorizer in self.vectorizers.items():
@@ -80,7 +87,7 @@ class Trained:
                 column = offset + index
                 if abs(w := float(self.binary.coef_[0][column])) >= _KEEP:
                     weight[feature] = round(w, 4)
-                row = [float(self.category.coef_[k][column]) for k in order]
+                row = [float(coef[k][column]) for k in order]
                 if max(abs(w) for w in row) >= _KEEP_CATEGORY:
                     by_category[feature] = [round(w, 3) for w in row]
             blocks[name] = {"idf": {f: round(float(vectorizer.idf_[i]), 4) for f, i in vocabulary.items()},
@@ -88,7 +95,7 @@ class Trained:
             offset += len(vocabulary)
         return {"format": MODEL_FORMAT, "about": {**self.about, "sources": sources},
                 "categories": list(self.categories), "intercept": round(float(self.binary.intercept_[0]), 5),
-                "category_intercepts": [round(float(self.category.intercept_[k]), 5) for k in order],
+                "category_intercepts": [round(float(intercepts[k]), 5) for k in order],
                 "blocks": blocks}
 
 
@@ -121,7 +128,11 @@ def cross_validate(rows_of: dict[str, list[Row]], analyzer: Analyzer, score: Cal
     from kasuhara_live.judge.model import model_from_json
 
     results: dict[tuple[str, float], list[tuple[bool, bool, bool]]] = {}
-    for names in file_groups(list(rows_of)).values():
+    groups = file_groups(list(rows_of))
+    if len(groups) < 2:
+        raise KasuharaError("cross-validation holds out one file at a time: give two files or more (a file and its "
+                            "ASR copies count as one)")
+    for names in groups.values():
         training = [row for name, rows in rows_of.items() if name not in names for row in rows]
         model = model_from_json(Trained(training, analyzer, c, min_df).to_json({}))
         for name in names:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kasuhara_live.events import Alert
 from kasuhara_live.store.store import CallRecord
 
 HEADER = ("id", "level", "category", "text")
@@ -31,21 +32,31 @@ class LabelledRow:
 def labelled_rows(records: Iterable[CallRecord], speakers: tuple[str, ...]) -> list[LabelledRow]:
     """One row per utterance a reviewer decided on, in call and time order.
 
-    An alert labelled correct gives its utterance the alert's level and category; one labelled a false alarm
-    gives ``none``; a missed range gives every utterance of the judged ``speakers`` that overlaps it
-    ``warning`` and the range's category (a reviewer's "missed" outranks a "false alarm" on the same words).
+    An alert labelled correct gives its utterance the alert's level and category (the highest such alert, if
+    several); one labelled a false alarm gives ``none`` unless another alert on it was labelled correct; a
+    missed range gives every utterance of the judged ``speakers`` that overlaps it ``warning`` and the range's
+    category (a reviewer's "missed" outranks a "false alarm" on the same words). An alert's level may have come
+    from the call rather than the words (the same demand a third time, harassment after the final warning):
+    such rows say more about the call than about the sentence, and a reviewer may want to read them first.
     """
     rows: list[LabelledRow] = []
     for record in records:
         call_id = record.summary.call_id
         by_id = {u.utterance_id: u for u in record.utterances}
         decided: dict[str, tuple[str, str]] = {}
+        correct: dict[str, Alert] = {}
         for alert in record.alerts:
             label = record.labels.get(alert.alert_id)
             if label is None or alert.utterance_id not in by_id:
                 continue
-            decided[alert.utterance_id] = ((alert.severity.value, alert.category) if label.label == "correct"
-                                           else ("none", "none"))
+            if label.label == "correct":  # a correct alert outranks a false alarm on the same utterance
+                before = correct.get(alert.utterance_id)
+                if before is None or alert.severity > before.severity:
+                    correct[alert.utterance_id] = alert
+                decided[alert.utterance_id] = (correct[alert.utterance_id].severity.value,
+                                               correct[alert.utterance_id].category)
+            elif alert.utterance_id not in correct:
+                decided[alert.utterance_id] = ("none", "none")
         for missed in record.missed:
             for utterance in record.utterances:
                 if utterance.speaker in speakers and utterance.start < missed.end and utterance.end > missed.start:
