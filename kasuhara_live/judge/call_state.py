@@ -141,7 +141,7 @@ class CallJudge:
     def _reason_of(self, judgement: Judgement) -> str:
         evidence = "」「".join(judgement.evidence) if self.lang == "ja" else '", "'.join(judgement.evidence)
         # An alert the model raised says so, and how sure it was: a supervisor weighs it differently
-        model = next((c for c in judgement.cues if c.source == "model"), None)
+        model = judgement.model_cue
         return labels.REASON[self.lang]["model" if model else "utterance"].format(
             category=labels.category(self.lang, judgement.category), evidence=evidence,
             probability=model.weight if model else 0.0)

@@ -120,7 +120,7 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
     lines += [f"| {g} | " + " | ".join(str(confusion[(g, p)]) for p in classes) + " |" for g in classes]
     exact = sum(r.level is j.level for r, j in results)
     lines += ["", f"Exact level agreement: {exact}/{len(rows)} ({exact / len(rows):.1%}).", ""]
-    by_model = [r for r, j in results if positive(j.level) and _by_model(j)]
+    by_model = [r for r, j in results if positive(j.level) and j.model_cue]
     if by_model:
         wrong = sum(not positive(r.level) for r in by_model)
         lines += [f"Raised to warning by the model where the rules found less: {_count(len(by_model), 'utterance')}, "
@@ -131,15 +131,11 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
         lines += [f"### {name} ({len(items)})", ""]
         # A blind test set's sentences stay out of reports: reading them is how one starts tuning on them.
         lines += [f"- `{r.id}` gold {r.level.value}/{r.category}, got {j.level.value}/{j.category} "
-                  f"(conduct {j.conduct}, demand {j.demand}{', by the model' if _by_model(j) else ''})"
+                  f"(conduct {j.conduct}, demand {j.demand}{', by the model' if j.model_cue else ''})"
                   + ("" if withhold_text else f": {r.text}")
                   for r, j in items]
         lines.append("")
     return binary, "\n".join(lines)
-
-
-def _by_model(judgement: Judgement) -> bool:
-    return any(c.source == "model" for c in judgement.cues)
 
 
 def _count(n: int, noun: str) -> str:

@@ -115,42 +115,33 @@ class HarassmentModel:
                 score += dot / math.sqrt(squares)
         return _sigmoid(score)
 
-    def _vectors(self, analysis: Analysis) -> list[tuple[str, Block, dict[str, float]]]:
-        """Each block's tf-idf values of the features the model knows, l2-normalised, and the block."""
-        out = []
-        for name, block in self.blocks.items():
-            counts: dict[str, int] = {}
-            for feature in FEATURE_BLOCKS[name](analysis):
-                if feature in block.table:
-                    counts[feature] = counts.get(feature, 0) + 1
-            if counts:
-                values = {f: (1.0 + math.log(c)) * math.sqrt(block.table[f][0]) for f, c in counts.items()}
-                norm = math.sqrt(sum(v * v for v in values.values()))
-                out.append((name, block, {f: v / norm for f, v in values.items()}))
-        return out
-
     def opinion(self, analysis: Analysis) -> Opinion:
         """The probability with the category and the clause behind it: only for a turn the model flags."""
         scores = list(self.category_intercepts)
         score = self.intercept
         pushes = [0.0] * len(analysis.tokens)  # per token: how much it pushed towards harassment
-        for name, block, values in self._vectors(analysis):
-            located = _located(analysis, name)
-            occurrences: dict[str, int] = {}
+        for name, block in self.blocks.items():
+            located = [(f, spot) for f, spot in _located(analysis, name) if f in block.table]
+            counts: dict[str, int] = {}
             for feature, _ in located:
-                occurrences[feature] = occurrences.get(feature, 0) + 1
+                counts[feature] = counts.get(feature, 0) + 1
+            if not counts:
+                continue
+            # l2-normalised tf-idf values (sublinear tf) of the features the model knows
+            values = {f: (1.0 + math.log(c)) * math.sqrt(block.table[f][0]) for f, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in values.values()))
+            share: dict[str, float] = {}  # what each occurrence of a feature pushed towards harassment
             for feature, value in values.items():
                 idf_sq, idf_weight = block.table[feature]
-                push = value * idf_weight / math.sqrt(idf_sq)
+                push = value / norm * idf_weight / math.sqrt(idf_sq)
                 score += push
                 for k, w in enumerate(block.category_weights.get(feature, ())):
-                    scores[k] += value * w
-                values[feature] = push / occurrences[feature]  # now: what each occurrence pushed
+                    scores[k] += value / norm * w
+                share[feature] = push / counts[feature]
             for feature, spot in located:  # credit the tokens that hold each occurrence, evenly
-                share = values.get(feature, 0.0)
-                if share > 0.0:
+                if share[feature] > 0.0:
                     for i in spot:
-                        pushes[i] += share / len(spot)
+                        pushes[i] += share[feature] / len(spot)
         best = max(range(len(scores)), key=lambda k: scores[k])
         return Opinion(_sigmoid(score), self.categories[best], _heaviest_clause(analysis, pushes))
 

@@ -153,6 +153,11 @@ class Judgement:
         return tuple(w for w in words if not any(w != other and w in other for other in words))
 
     @property
+    def model_cue(self) -> Cue | None:
+        """The model's cue when the model raised this judgement (see UtteranceJudge._second_opinion)."""
+        return next((c for c in self.cues if c.source == "model"), None)
+
+    @property
     def criteria(self) -> tuple[str, ...]:
         crit = {CRITERIA_OF_AXIS[c.axis] for c in self.cues if c.axis != "complaint"}
         if any(c.category in ENVIRONMENT_CATEGORIES for c in self.cues) or self.level >= Level.WARNING:
@@ -423,10 +428,10 @@ class UtteranceJudge:
         ``whole``: the utterance is finished, so the model may give its opinion (a partial is left to the rules:
         half a sentence reads differently as a whole).
         """
-        judgement, cleared = self._judge_rules(text, extra)
+        analysis = self.analyzer.analyze(text)
+        judgement, cleared = self._judge_rules(analysis, extra)
         if not whole or self.model is None or judgement.level >= Level.WARNING:
             return judgement
-        analysis = self.analyzer.analyze(text)
         if len(analysis.key) < self.cfg.model_min_kana:
             return judgement
         return self._second_opinion(self.model, analysis, judgement, cleared)
@@ -449,9 +454,8 @@ class UtteranceJudge:
         cue = Cue("model", category, "conduct", round(probability, 2), opinion.evidence, Level.WARNING)
         return self._combine([*judgement.cues, cue])
 
-    def _judge_rules(self, text: str, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
+    def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
         """The rules' judgement, and the categories a rule looked at and dismissed (or an exception silenced)."""
-        analysis = self.analyzer.analyze(text)
         matches = self.matcher.find(analysis)
         found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                  *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kasuhara_live.errors import KasuharaError
-from kasuhara_live.judge.evaluate import Row, positive
+from kasuhara_live.judge.evaluate import Row, Scores, positive
 from kasuhara_live.judge.japanese import Analyzer
 from kasuhara_live.judge.model import FEATURE_BLOCKS, MODEL_FORMAT
 
@@ -149,10 +149,8 @@ def _prf(pairs: list[tuple[bool, bool, bool]]) -> dict[str, tuple[float, float, 
     out = {}
     for name, column in (("rules", 1), ("model", 2), ("rules or model", 0)):
         said = [(p[0], p[1] or p[2] if column == 0 else p[column]) for p in pairs]
-        tp = sum(1 for gold, flagged in said if gold and flagged)
-        fp = sum(1 for gold, flagged in said if not gold and flagged)
-        fn = sum(1 for gold, flagged in said if gold and not flagged)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        out[name] = (precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        scores = Scores(tp=sum(1 for gold, flagged in said if gold and flagged),
+                        fp=sum(1 for gold, flagged in said if not gold and flagged),
+                        fn=sum(1 for gold, flagged in said if gold and not flagged))
+        out[name] = (scores.precision, scores.recall, scores.f1)
     return out

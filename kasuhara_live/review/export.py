@@ -43,20 +43,18 @@ def labelled_rows(records: Iterable[CallRecord], speakers: tuple[str, ...]) -> l
     for record in records:
         call_id = record.summary.call_id
         by_id = {u.utterance_id: u for u in record.utterances}
-        decided: dict[str, tuple[str, str]] = {}
-        correct: dict[str, Alert] = {}
+        correct: dict[str, Alert] = {}  # per utterance, the highest alert labelled correct
+        false_alarms: set[str] = set()
         for alert in record.alerts:
             label = record.labels.get(alert.alert_id)
             if label is None or alert.utterance_id not in by_id:
                 continue
-            if label.label == "correct":  # a correct alert outranks a false alarm on the same utterance
-                before = correct.get(alert.utterance_id)
-                if before is None or alert.severity > before.severity:
-                    correct[alert.utterance_id] = alert
-                decided[alert.utterance_id] = (correct[alert.utterance_id].severity.value,
-                                               correct[alert.utterance_id].category)
-            elif alert.utterance_id not in correct:
-                decided[alert.utterance_id] = ("none", "none")
+            if label.label != "correct":
+                false_alarms.add(alert.utterance_id)
+            elif alert.utterance_id not in correct or alert.severity > correct[alert.utterance_id].severity:
+                correct[alert.utterance_id] = alert
+        decided = {u: ("none", "none") for u in false_alarms} | {
+            u: (alert.severity.value, alert.category) for u, alert in correct.items()}
         for missed in record.missed:
             for utterance in record.utterances:
                 if utterance.speaker in speakers and utterance.start < missed.end and utterance.end > missed.start:
