@@ -88,7 +88,11 @@ def reading_key(kana: str) -> str:
 
 
 class Token(NamedTuple):
-    """One morpheme with what matching and grammar rules need (a NamedTuple: thousands are built per second)."""
+    """One morpheme with what matching and grammar rules need.
+
+    Nothing in it depends on where the word stands (its offset is :attr:`Analysis.starts`), so one Token is
+    built per distinct word and dictionary entry and shared by every utterance that holds it.
+    """
 
     surface: str
     lemma: str
@@ -97,7 +101,6 @@ class Token(NamedTuple):
     pos2: str
     pos3: str  # unidic pos3, e.g. 副詞可能 (今, 今夜 work as adverbs), 一般
     form: str  # conjugation form, e.g. 命令形, 終止形-一般 ("" when not conjugated)
-    key_start: int  # offset of this token's key in the analysis key
     is_break: bool  # punctuation or a clause break (ends what a rule reads)
     conjugates: bool  # a verb, auxiliary or adjective
 
@@ -110,6 +113,7 @@ class Analysis:
     tokens: tuple[Token, ...]
     key: str
     sound: str  # the key folded by voicing and r/d (see sound_key)
+    starts: tuple[int, ...]  # where each token's key starts in ``key``
 
     def is_command(self, index: int) -> bool:
         """Token ``index`` is an imperative (払え, しろ, 謝らせろ), not a polite request (ください).
@@ -224,9 +228,6 @@ def _clean(value: Any) -> str:
     return "" if value is None or value == "*" else str(value)
 
 
-_Word = tuple[str, str, str, str, str, str, str, bool, bool]  # a Token without its key offset
-
-
 class Analyzer:
     """fugashi + unidic-lite, with a cache: the same phrase is analysed once."""
 
@@ -234,7 +235,7 @@ class Analyzer:
         import fugashi
 
         self._tagger = fugashi.Tagger()
-        self._words: dict[tuple[str, str], _Word] = {}
+        self._words: dict[tuple[str, str], Token] = {}
         self.analyze = lru_cache(maxsize=4096)(self._analyze)
 
     def settled_prefix(self, text: str) -> str:
@@ -245,30 +246,30 @@ class Analyzer:
         return "".join(t.surface for t in tokens[:-1])
 
     @staticmethod
-    def _word(surface: str, feature: Any) -> _Word:
+    def _word(surface: str, feature: Any) -> Token:
         pos = _clean(feature.pos1)
         kana = _clean(feature.kana) or fallback_reading(surface) or surface
         key = "" if pos in ("補助記号", "空白") else reading_key(kana)
         # unidic disambiguates some lemmas with a suffix (私-代名詞, 差す-他動詞): keep the word itself
         lemma = (_clean(feature.lemma) or surface).split("-")[0]
-        return (surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.pos3), _clean(feature.cForm),
-                pos == "補助記号" or surface in CLAUSE_BREAKS, pos in ("動詞", "助動詞", "形容詞"))
+        return Token(surface, lemma, key, pos, _clean(feature.pos2), _clean(feature.pos3), _clean(feature.cForm),
+                     pos == "補助記号" or surface in CLAUSE_BREAKS, pos in ("動詞", "助動詞", "形容詞"))
 
     def _analyze(self, text: str) -> Analysis:
         norm = normalize_text(text)
         tokens: list[Token] = []
-        parts: list[str] = []
+        starts: list[int] = []
         offset = 0
         for word in self._tagger(norm):
             # Parsing a word's features is most of the cost and words repeat: remember them per raw feature line.
-            known = self._words.get((word.surface, word.feature_raw))
-            if known is None:
-                known = self._words[(word.surface, word.feature_raw)] = self._word(word.surface, word.feature)
+            entry = (word.surface, word.feature_raw)
+            token = self._words.get(entry)
+            if token is None:
+                token = self._words[entry] = self._word(word.surface, word.feature)
                 if len(self._words) > 200_000:
                     self._words.clear()
-            surface, lemma, key, pos, pos2, pos3, form, is_break, conjugates = known
-            tokens.append(Token(surface, lemma, key, pos, pos2, pos3, form, offset, is_break, conjugates))
-            parts.append(key)
-            offset += len(key)
-        key = "".join(parts)
-        return Analysis(norm, tuple(tokens), key, sound_key(key))
+            tokens.append(token)
+            starts.append(offset)
+            offset += len(token.key)
+        key = "".join([t.key for t in tokens])
+        return Analysis(norm, tuple(tokens), key, sound_key(key), tuple(starts))

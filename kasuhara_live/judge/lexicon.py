@@ -439,7 +439,7 @@ class PhraseMatcher:
                 last = ends[end]
                 # A one-kana part (よ, ぞ, な) is a particle of its own, lengthened at most (なあ, ぞー); never the
                 # head of another word (子 of 声 コエ, よ of よう ヨオ).
-                whole = end - start > 1 or tokens[last].key_start + len(tokens[last].key) == end \
+                whole = end - start > 1 or analysis.starts[last] + len(tokens[last].key) == end \
                     or tokens[last].pos in _PARTICLE_POS
                 if not whole:
                     continue
@@ -565,11 +565,11 @@ def _boundaries(analysis: Analysis) -> tuple[dict[int, int], dict[int, int]]:
     """Where tokens start and end in the reading key (a trailing long vowel or small tsu may be left over)."""
     starts: dict[int, int] = {}
     ends: dict[int, int] = {}
-    for i, t in enumerate(analysis.tokens):
+    for i, (t, start) in enumerate(zip(analysis.tokens, analysis.starts, strict=True)):
         if not t.key:
             continue
-        starts.setdefault(t.key_start, i)
-        end = t.key_start + len(t.key)
+        starts.setdefault(start, i)
+        end = start + len(t.key)
         ends[end] = i
         # ふざけんなー: the phrase may end before a trailing long vowel inside the same token
         cut = 1

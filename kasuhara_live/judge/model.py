@@ -121,27 +121,33 @@ class HarassmentModel:
         score = self.intercept
         pushes = [0.0] * len(analysis.tokens)  # per token: how much it pushed towards harassment
         for name, block in self.blocks.items():
-            located = [(f, spot) for f, spot in _located(analysis, name) if f in block.table]
+            table = block.table
+            located = [(f, spot) for f, spot in _located(analysis, name) if f in table]
             counts: dict[str, int] = {}
             for feature, _ in located:
                 counts[feature] = counts.get(feature, 0) + 1
             if not counts:
                 continue
             # l2-normalised tf-idf values (sublinear tf) of the features the model knows
-            values = {f: (1.0 + math.log(c)) * math.sqrt(block.table[f][0]) for f, c in counts.items()}
+            values = {f: (1.0 + math.log(c)) * math.sqrt(table[f][0]) for f, c in counts.items()}
             norm = math.sqrt(sum(v * v for v in values.values()))
             share: dict[str, float] = {}  # what each occurrence of a feature pushed towards harassment
             for feature, value in values.items():
-                idf_sq, idf_weight = block.table[feature]
-                push = value / norm * idf_weight / math.sqrt(idf_sq)
+                idf_sq, idf_weight = table[feature]
+                scaled = value / norm
+                push = scaled * idf_weight / math.sqrt(idf_sq)
                 score += push
-                for k, w in enumerate(block.category_weights.get(feature, ())):
-                    scores[k] += value / norm * w
+                weights = block.category_weights.get(feature)
+                if weights is not None:
+                    for k, w in enumerate(weights):
+                        scores[k] += scaled * w
                 share[feature] = push / counts[feature]
             for feature, spot in located:  # credit the tokens that hold each occurrence, evenly
-                if share[feature] > 0.0:
+                part = share[feature]
+                if part > 0.0:
+                    part /= len(spot)
                     for i in spot:
-                        pushes[i] += share[feature] / len(spot)
+                        pushes[i] += part
         best = max(range(len(scores)), key=lambda k: scores[k])
         return Opinion(_sigmoid(score), self.categories[best], _heaviest_clause(analysis, pushes))
 
@@ -153,18 +159,25 @@ def _sigmoid(score: float) -> float:
     return 1.0 / (1.0 + math.exp(-score))
 
 
-def _located(analysis: Analysis, block: str) -> list[tuple[str, list[int]]]:
+def _located(analysis: Analysis, block: str) -> list[tuple[str, tuple[int, ...]]]:
     """The features of ``block`` as :data:`FEATURE_BLOCKS` reads them, each with the tokens that hold it."""
     tokens = analysis.tokens
     if block == "words":
         words = [i for i, t in enumerate(tokens) if not t.is_break]
-        return [*((tokens[i].lemma, [i]) for i in words),
-                *((f"{tokens[i].lemma} {tokens[j].lemma}", [i, j]) for i, j in pairwise(words))]
+        return [*((tokens[i].lemma, (i,)) for i in words),
+                *((f"{tokens[i].lemma} {tokens[j].lemma}", (i, j)) for i, j in pairwise(words))]
     owner: list[int] = []  # for each character of the reading key, the token it belongs to
     for index, token in enumerate(tokens):
         owner += [index] * len(token.key)
     key = analysis.key
-    return [(key[i : i + n], sorted(set(owner[i : i + n]))) for n in READING_NGRAMS for i in range(len(key) - n + 1)]
+    located: list[tuple[str, tuple[int, ...]]] = []
+    for n in READING_NGRAMS:
+        for i in range(len(key) - n + 1):
+            first, last = owner[i], owner[i + n - 1]
+            # the tokens that own its characters (not a punctuation mark between them, which owns none)
+            spot = (first,) if first == last else tuple(sorted(set(owner[i : i + n])))
+            located.append((key[i : i + n], spot))
+    return located
 
 
 def _heaviest_clause(analysis: Analysis, pushes: list[float]) -> str:
@@ -176,7 +189,8 @@ def _heaviest_clause(analysis: Analysis, pushes: list[float]) -> str:
                 clauses.append((weight, "".join(words)))
             weight, words = 0.0, []
         else:
-            weight, words = weight + push, [*words, token.surface]
+            weight += push
+            words.append(token.surface)
     if words:
         clauses.append((weight, "".join(words)))
     return max(clauses)[1] if clauses else analysis.text
@@ -209,19 +223,26 @@ def model_from_json(data: Any, path: str = "judge model") -> HarassmentModel:
             raise ConfigError(f"{path}: judge model has {len(category_intercepts)} category intercepts for "
                               f"{len(categories)} categories")
         blocks = {}
+        total = intercept + sum(category_intercepts, 0.0)  # a nan or an inf anywhere makes the sum one too
         for name, block in data["blocks"].items():
             if name not in FEATURE_BLOCKS:
                 raise ConfigError(f"{path}: unknown feature block {name!r} (known: {', '.join(FEATURE_BLOCKS)})")
-            idf = {str(f): float(v) for f, v in block["idf"].items()}
-            weight = {str(f): float(w) for f, w in block["weight"].items()}
-            by_category = {str(f): tuple(float(w) for w in ws) for f, ws in block["category_weights"].items()}
+            # Tens of thousands of features, built in one pass each (this is most of the judge's start-up); a
+            # string or a list where a number belongs is a TypeError or ValueError, reported as malformed below.
+            idf: dict[str, Any] = block["idf"]
+            weight: dict[str, Any] = block["weight"]
+            by_category = {f: tuple(map(float, ws)) for f, ws in block["category_weights"].items()}
             if any(len(ws) != len(categories) for ws in by_category.values()) \
-                    or not set(weight) <= set(idf) or not set(by_category) <= set(idf):
+                    or not weight.keys() <= idf.keys() or not by_category.keys() <= idf.keys():
                 raise ConfigError(f"{path}: feature block {name!r} has weights of the wrong shape")
-            blocks[name] = Block({f: (v * v, v * weight.get(f, 0.0)) for f, v in idf.items()}, by_category)
-        numbers = [intercept, *category_intercepts, *(x for b in blocks.values() for e in b.table.values() for x in e),
-                   *(x for b in blocks.values() for ws in b.category_weights.values() for x in ws)]
-        if not all(math.isfinite(x) for x in numbers):
+            table: dict[str, tuple[float, float]] = {}
+            for feature, value in idf.items():
+                v = float(value)
+                table[feature] = (v * v, v * float(weight.get(feature, 0.0)))
+                total += v
+            total += sum(map(float, weight.values()), 0.0) + sum((sum(ws, 0.0) for ws in by_category.values()), 0.0)
+            blocks[name] = Block(table, by_category)
+        if not math.isfinite(total):
             raise ConfigError(f"{path}: judge model holds a number that is not finite (nan or inf)")
         return HarassmentModel(blocks, intercept, category_intercepts, categories, dict(data.get("about", {})))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
