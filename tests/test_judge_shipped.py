@@ -395,3 +395,16 @@ def test_calls_to_family_and_polite_kata_bakari_are_ordinary(detector: Detector,
 def test_kansai_and_colloquial_forms_of_the_new_rules(detector: Detector, text: str, level: Level) -> None:
     # んち (your place) without a particle; an order quoted without って (出せ言うとんねん)
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("スマホ落として画面を叩き割ってしまいました。修理はいくらですか", Level.NONE),  # a mishap told
+    ("棚の上の花瓶、うっかり倒して割っちゃって", Level.NONE),
+    ("屋根裏のスズメバチ、駆除業者さんに焼き払ってもらえますか", Level.NONE),  # a service asked for
+    ("粗大ごみのタンス、壊していただけますか", Level.NONE),
+    ("お前なんか殴っちゃうぞ", Level.CRITICAL),  # a future ちゃう stays a threat
+    ("お前の店、仲間に燃やしてもらうぞ", Level.CRITICAL),  # a threat through someone else
+])
+def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, text: str, level: Level) -> None:
+    result = detector.judge_text(text)
+    assert result.level == level if level == Level.CRITICAL else result.level < Level.WARNING, (text, result)

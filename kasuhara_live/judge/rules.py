@@ -608,6 +608,7 @@ class UtteranceJudge:
                 # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
                 cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
         elif self._is_harm_verb(token) and not is_negated(analysis, _self_match(i)) and not _described(tokens, i) \
+                and not _mishap_or_service(tokens, i) \
                 and (not _followed_by(tokens, i, _PASSIVE) or _rough_after(tokens, i)):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))
@@ -673,6 +674,8 @@ class UtteranceJudge:
                 token.surface[:1] in self._frequency_heads
                 and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes))
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
+            if not keeps and token.lemma in ("続ける", "つづける") and i > 0 and tokens[i - 1].lemma in _SENDING_VERBS:
+                dismissed = "".join(t.surface for t in tokens[max(0, i - 3) : i + 1])  # ログを送り続けます: no contact
             if not often and not keeps and counter is None:
                 continue
             if counter is not None and _counts_calls(tokens, counter, self.contact_nouns) \
@@ -895,6 +898,30 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
             and tokens[index].form.startswith("連体形"):
         return True  # マッチで火をつける古い給湯器: the verb describes a noun behind its adjective
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
+
+
+_MISHAP = frozenset({"仕舞う", "しまう", "ちゃう", "ちまう", "じゃう"})  # 〜てしまう, 〜ちゃう: it happened
+_RECEIVED = frozenset({"貰う", "もらう", "頂く", "いただく"})  # 〜てもらう, 〜ていただく: done for the caller
+
+
+def _mishap_or_service(tokens: tuple[Token, ...], index: int) -> bool:
+    """The harm verb ``index`` tells of something that already happened, or asks for a service.
+
+    叩き割っちゃって / 割ってしまいました (a mishap told in the past or as a reason: the caller's own accident) and
+    業者さんに叩き落としてもらえる / 燃やしていただけますか (pest control, disposal: someone does it for the
+    caller). 殴っちゃうぞ (a future ちゃう) and 燃やしてもらうぞ (a rough end) stay threats.
+    """
+    rest = [t for t in tokens[index + 1 : index + 6] if not t.is_break]
+    if rest and rest[0].lemma == "て":
+        rest = rest[1:]
+    if not rest:
+        return False
+    if rest[0].lemma in _RECEIVED:
+        return not _rough_after(tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
+    if rest[0].lemma not in _MISHAP:
+        return False
+    after = [t.lemma for t in rest[1:3] if t.lemma not in ("ます",)]
+    return bool(after) and after[0] in ("た", "て", "だ", "で")
 
 
 def _done_to_a_thing(tokens: tuple[Token, ...], index: int) -> bool:
