@@ -42,6 +42,7 @@ eval: $(STAMP) $(COMPILED)
 	  tests/blind4/blind4.tsv tests/blind5/blind5.tsv tests/blind6/blind6.tsv tests/blind7/blind7.tsv tests/blind8/blind8.tsv \
 	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/heldout_asr10.tsv tests/blind/blind_asr10.tsv \
 	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv tests/blind5/blind5_asr10.tsv tests/blind6/blind6_asr10.tsv \
+	  tests/blind7/blind7_asr10.tsv tests/blind8/blind8_asr10.tsv \
 	  --out docs/judge-evaluation.md
 
 # The judge's second-opinion model (configs/judge-model.json.gz), trained on every development set and the
