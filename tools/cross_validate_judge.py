@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Cross-validate the judge as the product runs it: the shipped rules with a model trained without the held-out set.
+
+``kasuhara-live train-model --cross-validate`` scores "rules or model" with the model's probability alone. The
+product asks the model less often: only about a whole utterance the rules left below ``warning``, of at least
+``judge.model_min_kana`` kana, and never about a category a rule looked at in those words and dismissed. This
+script applies exactly that policy (``UtteranceJudge._second_opinion``'s conditions) to every held-out row, so
+a threshold can be chosen on what the product would say.
+
+For each group (a development set with its ASR copies, as ``make model`` trains on them) a model is trained on
+the other groups; every held-out row is judged by the rules (all of Whisper's readings, as the live judge does)
+and scored by that model (best reading only). Prints precision / recall / F1 per threshold for clean and ASR
+rows, and per held-out set at ``--per-set`` (one author's sentences the model never saw: the spread to expect
+on a new caller population).
+
+Usage: ``.venv/bin/python tools/cross_validate_judge.py [--thresholds 0.7 0.75 0.8] [--per-set 0.75]``
+(about 10 s per group on one core). The rules were tuned on most of these sets, so they are optimistic here;
+the model's part is honest (each set held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kasuhara_live.config import load_config  # noqa: E402
+from kasuhara_live.events import Level  # noqa: E402
+from kasuhara_live.judge.detector import Detector  # noqa: E402
+from kasuhara_live.judge.evaluate import Scores, read_rows  # noqa: E402
+from kasuhara_live.judge.model import model_from_json  # noqa: E402
+from kasuhara_live.judge.training import Trained, file_groups  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One held-out row: what the rules said and what the model would add."""
+
+    name: str
+    gold: bool
+    rules: bool  # the rules alone reach warning
+    askable: bool  # the product would ask the model (rules below warning, long enough, category not cleared)
+    probability: float
+
+
+def score_groups(min_kana: int) -> list[Scored]:
+    files = subprocess.run(["make", "-s", "-C", str(REPO), "train-files"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    rows_of = {name: read_rows(REPO / name) for name in files}
+    judge = Detector.from_config(load_config()).judge
+    judge.model = None  # the rules alone; each group's model is applied below
+    scored: list[Scored] = []
+    for names in file_groups(files).values():
+        training = [row for name, rows in rows_of.items() if name not in names for row in rows]
+        model = model_from_json(Trained(training, judge.analyzer).to_json({}))
+        for name in names:
+            for row in rows_of[name]:
+                rules = judge.judge_readings([row.text, *row.alternatives])
+                analysis = judge.analyzer.analyze(row.text)
+                best, cleared = judge._judge_rules(analysis, ())
+                askable = rules.level < Level.WARNING and len(analysis.key) >= min_kana
+                probability = model.probability(analysis) if askable else 0.0
+                if askable and probability > 0.5:
+                    category = best.category if best.category not in ("none", "complaint") \
+                        else model.opinion(analysis).category
+                    askable = category not in cleared
+                scored.append(Scored(name, row.level >= Level.WARNING, rules.level >= Level.WARNING, askable,
+                                     probability))
+        print(f"held out {', '.join(names)}", file=sys.stderr, flush=True)
+    return scored
+
+
+def prf(rows: list[Scored], threshold: float | None) -> Scores:
+    said = [(r.gold, r.rules or (threshold is not None and r.askable and r.probability >= threshold)) for r in rows]
+    return Scores(tp=sum(g and s for g, s in said), fp=sum(s and not g for g, s in said),
+                  fn=sum(g and not s for g, s in said))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.7, 0.75, 0.8, 0.85])
+    parser.add_argument("--per-set", type=float, default=0.75, help="threshold for the per-set table")
+    args = parser.parse_args()
+    scored = score_groups(load_config().judge.model_min_kana)
+    print("| held out | threshold | rules P / R / F1 | judge (rules + model) P / R / F1 |\n|---|---|---|---|")
+    for kind in ("clean", "asr"):
+        rows = [r for r in scored if ("_asr" in r.name) == (kind == "asr")]
+        alone = prf(rows, None)
+        for t in args.thresholds:
+            both = prf(rows, t)
+            print(f"| {kind} | {t:g} | {alone.precision:.3f} / {alone.recall:.3f} / {alone.f1:.3f} | "
+                  f"{both.precision:.3f} / {both.recall:.3f} / {both.f1:.3f} |")
+    print(f"\n| held-out set | rules F1 | judge F1 at {args.per_set:g} |\n|---|---|---|")
+    for name in dict.fromkeys(r.name for r in scored):
+        rows = [r for r in scored if r.name == name]
+        if any(r.gold for r in rows):
+            print(f"| {name} | {prf(rows, None).f1:.3f} | {prf(rows, args.per_set).f1:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
