@@ -4,17 +4,17 @@
 ``kasuhara-live train-model --cross-validate`` scores "rules or model" with the model's probability alone. The
 product asks the model less often: only about a whole utterance the rules left below ``warning``, of at least
 ``judge.model_min_kana`` kana, and never about a category a rule looked at in those words and dismissed. This
-script applies exactly that policy (``UtteranceJudge._second_opinion``'s conditions) to every held-out row, so
-a threshold can be chosen on what the product would say.
+script runs the product's judge itself on every held-out row, so a threshold is chosen on what the product
+would say.
 
 For each group (a development set with its ASR copies, as ``make model`` trains on them) a model is trained on
-the other groups; every held-out row is judged by the rules (all of Whisper's readings, as the live judge does)
-and scored by that model (best reading only). Prints precision / recall / F1 per threshold for clean and ASR
-rows, and per held-out set at ``--per-set`` (one author's sentences the model never saw: the spread to expect
-on a new caller population).
+the other groups, and every held-out row is judged by the product's own judge (``judge_readings``: all of
+Whisper's readings for the rules, the best one for the model) with that model, once per threshold. Prints
+precision / recall / F1 per threshold for clean and ASR rows, and per held-out set at ``--per-set`` (one
+author's sentences the model never saw: the spread to expect on a new caller population).
 
 Usage: ``.venv/bin/python tools/cross_validate_judge.py [--thresholds 0.7 0.75 0.8] [--per-set 0.75]``
-(about 10 s per group on one core). The rules were tuned on most of these sets, so they are optimistic here;
+(a few minutes on one core). The rules were tuned on most of these sets, so they are optimistic here;
 the model's part is honest (each set held out).
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,44 +39,43 @@ from kasuhara_live.judge.training import Trained, file_groups  # noqa: E402
 
 @dataclass(frozen=True)
 class Scored:
-    """One held-out row: what the rules said and what the model would add."""
+    """One held-out row: what the rules said, and what the whole judge said at each threshold."""
 
     name: str
     gold: bool
     rules: bool  # the rules alone reach warning
-    askable: bool  # the product would ask the model (rules below warning, long enough, category not cleared)
-    probability: float
+    judged: dict[float, bool]  # threshold → the judge with that group's model reaches warning
 
 
-def score_groups(min_kana: int) -> list[Scored]:
+def score_groups(thresholds: list[float]) -> list[Scored]:
     files = subprocess.run(["make", "-s", "-C", str(REPO), "train-files"], capture_output=True, text=True,
                            check=True).stdout.split()
     rows_of = {name: read_rows(REPO / name) for name in files}
     judge = Detector.from_config(load_config()).judge
-    judge.model = None  # the rules alone; each group's model is applied below
+    cfg = judge.cfg
     scored: list[Scored] = []
     for names in file_groups(files).values():
         training = [row for name, rows in rows_of.items() if name not in names for row in rows]
         model = model_from_json(Trained(training, judge.analyzer).to_json({}))
         for name in names:
             for row in rows_of[name]:
-                rules = judge.judge_readings([row.text, *row.alternatives])
-                analysis = judge.analyzer.analyze(row.text)
-                best, cleared = judge._judge_rules(analysis, ())
-                askable = rules.level < Level.WARNING and len(analysis.key) >= min_kana
-                probability = model.probability(analysis) if askable else 0.0
-                if askable and probability > 0.5:
-                    category = best.category if best.category not in ("none", "complaint") \
-                        else model.opinion(analysis).category
-                    askable = category not in cleared
-                scored.append(Scored(name, row.level >= Level.WARNING, rules.level >= Level.WARNING, askable,
-                                     probability))
+                # The product's own judge, nothing re-implemented: the model is asked where and as it would be.
+                readings = [row.text, *row.alternatives]
+                judge.model = None
+                rules = judge.judge_readings(readings).level >= Level.WARNING
+                judge.model = model
+                judged = {}
+                for t in thresholds:
+                    judge.cfg = replace(cfg, model_threshold=t)
+                    judged[t] = judge.judge_readings(readings).level >= Level.WARNING
+                judge.cfg = cfg
+                scored.append(Scored(name, row.level >= Level.WARNING, rules, judged))
         print(f"held out {', '.join(names)}", file=sys.stderr, flush=True)
     return scored
 
 
 def prf(rows: list[Scored], threshold: float | None) -> Scores:
-    said = [(r.gold, r.rules or (threshold is not None and r.askable and r.probability >= threshold)) for r in rows]
+    said = [(r.gold, r.rules if threshold is None else r.judged[threshold]) for r in rows]
     return Scores(tp=sum(g and s for g, s in said), fp=sum(s and not g for g, s in said),
                   fn=sum(g and not s for g, s in said))
 
@@ -86,7 +85,7 @@ def main() -> int:
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.7, 0.75, 0.8, 0.85])
     parser.add_argument("--per-set", type=float, default=0.75, help="threshold for the per-set table")
     args = parser.parse_args()
-    scored = score_groups(load_config().judge.model_min_kana)
+    scored = score_groups(sorted({*args.thresholds, args.per_set}))
     print("| held out | threshold | rules P / R / F1 | judge (rules + model) P / R / F1 |\n|---|---|---|---|")
     for kind in ("clean", "asr"):
         rows = [r for r in scored if ("_asr" in r.name) == (kind == "asr")]

@@ -674,7 +674,7 @@ class UtteranceJudge:
                 token.surface[:1] in self._frequency_heads
                 and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes))
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
-            if not keeps and token.lemma in ("続ける", "つづける") and i > 0 and tokens[i - 1].lemma in _SENDING_VERBS:
+            if not keeps and _keeps_sending(tokens, i):
                 dismissed = "".join(t.surface for t in tokens[max(0, i - 3) : i + 1])  # ログを送り続けます: no contact
             if not often and not keeps and counter is None:
                 continue
@@ -733,7 +733,7 @@ class UtteranceJudge:
         verb = tokens[index - 1]
         if verb.lemma == "駆ける" and verb.surface == "かけ":
             return True  # かけ続けます: unidic-lite reads kana かけ as 駆ける (run)
-        if verb.lemma in _SENDING_VERBS:  # メールを送り続ける, not ログを送り続ける
+        if _keeps_sending(tokens, index):  # メールを送り続ける, not ログを送り続ける
             return any(t.lemma in self.contact_nouns for t in tokens[max(0, index - 9) : index])
         return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
                                                      and tokens[index - 2].lemma in self.contact_nouns)
@@ -900,6 +900,11 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
 
 
+def _keeps_sending(tokens: tuple[Token, ...], index: int) -> bool:
+    """Token ``index`` is 続ける after a sending verb (送り続ける): contact only when a channel is named."""
+    return index > 0 and tokens[index].lemma in ("続ける", "つづける") and tokens[index - 1].lemma in _SENDING_VERBS
+
+
 _MISHAP = frozenset({"仕舞う", "しまう", "ちゃう", "ちまう", "じゃう"})  # 〜てしまう, 〜ちゃう: it happened
 _RECEIVED = frozenset({"貰う", "もらう", "頂く", "いただく"})  # 〜てもらう, 〜ていただく: done for the caller
 
@@ -911,7 +916,7 @@ def _mishap_or_service(tokens: tuple[Token, ...], index: int) -> bool:
     業者さんに叩き落としてもらえる / 燃やしていただけますか (pest control, disposal: someone does it for the
     caller). 殴っちゃうぞ (a future ちゃう) and 燃やしてもらうぞ (a rough end) stay threats.
     """
-    rest = [t for t in tokens[index + 1 : index + 6] if not t.is_break]
+    rest = _clause_after(tokens, index, 5)
     if rest and rest[0].lemma == "て":
         rest = rest[1:]
     if not rest:
