@@ -152,3 +152,19 @@ def test_a_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, args: li
                           cwd=REPO, timeout=120)
     assert proc.returncode == 2
     assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_the_commands_that_skip_the_review_modules_are_exactly_the_cli_s_own() -> None:
+    import argparse
+
+    from kasuhara_live.cli import _OWN_COMMANDS, build_parser
+
+    def names(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    own, every = names(build_parser(with_store_commands=False)), names(build_parser())
+    assert own == _OWN_COMMANDS
+    assert {"review", "report", "trends"} <= every - own
+    # and a review command still parses when it comes first
+    assert run_cli("review", "list", "--help").returncode == 0

@@ -15,7 +15,6 @@ A bigram index keeps this fast: only (phrase, position) pairs sharing a kana big
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -219,8 +218,7 @@ def part_owner(construction_id: str, index: int) -> str:
 
 @dataclass(frozen=True)
 class _Pattern:
-    owner: str
-    phrase: str
+    # how a phrase is heard; who listed it (owner, phrase as written) is kept beside it in PhraseMatcher
     key: str
     lemmas: tuple[str, ...]
     last_form: str
@@ -263,6 +261,7 @@ class PhraseMatcher:
                  kana_per_error: int = 4, max_errors: int = 2) -> None:
         self.analyzer = analyzer
         self.patterns: list[_Pattern] = []
+        listed_by: list[tuple[str, str]] = []
         owners: list[tuple[str, tuple[str, ...], bool, int]] = [(t.id, t.phrases, t.fuzzy, 2) for t in lexicon.terms]
         owners += [(e.id, e.phrases, False, 2) for e in lexicon.exceptions]
         # A construction's part may be one kana (ぞ): it only counts beside the other parts.
@@ -280,7 +279,8 @@ class PhraseMatcher:
                     errors = min(max_errors, len(analysis.key) // kana_per_error)
                 last = words[-1] if words else None
                 grammatical = last is not None and (last.conjugates or last.pos == "助詞")
-                self.patterns.append(_Pattern(owner, phrase, analysis.key, tuple(t.lemma for t in words),
+                listed_by.append((owner, phrase))
+                self.patterns.append(_Pattern(analysis.key, tuple(t.lemma for t in words),
                                               last.form if last else "", errors,
                                               last.key if grammatical and last else "",
                                               bool(words) and words[0].pos in _FUNCTION_POS,
@@ -299,14 +299,13 @@ class PhraseMatcher:
         distinct: dict[_Pattern, int] = {}
         owners_of: list[list[tuple[str, str]]] = []
         specs: list[_Pattern] = []
-        for pattern in self.patterns:
-            signature = dataclasses.replace(pattern, owner="", phrase="")
-            index = distinct.get(signature)
+        for pattern, listed in zip(self.patterns, listed_by, strict=True):
+            index = distinct.get(pattern)
             if index is None:
-                index = distinct[signature] = len(specs)
+                index = distinct[pattern] = len(specs)
                 specs.append(pattern)
                 owners_of.append([])
-            owners_of[index].append((pattern.owner, pattern.phrase))
+            owners_of[index].append(listed)
         self.patterns = specs
         # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
         # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
@@ -472,28 +471,27 @@ class PhraseMatcher:
         """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
         sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
         heard = [sound[o : o + 2] for o in range(len(sound) - 1)]
-        by_bigram = self._by_sound_bigram
-        # Where each phrase's anchor bigrams were heard: (phrase, the start offset that would put it there).
-        hits = [(index, offset - pattern_offset) for offset, bigram in enumerate(heard)
-                for index, pattern_offset in by_bigram.get(bigram, ())]
-        if not hits:
-            return
         # The q-gram lemma over the whole utterance first (one set operation per phrase, most fail it), then
         # per start below.
         bit = self._bigram_bit
         heard_anywhere = 0
         for bigram in heard:
             heard_anywhere |= bit.get(bigram, 0)
+        if not heard_anywhere:
+            return
+        by_bigram = self._by_sound_bigram
         bigrams, needed, tolerance, masks = self._bigrams, self._bigrams_needed, self._tolerance, self._bigram_mask
         plausible: dict[int, bool] = {}
         candidates: set[tuple[int, int]] = set()
-        for index, diagonal in hits:
-            passed = plausible.get(index)
-            if passed is None:
-                passed = plausible[index] = (masks[index] & heard_anywhere).bit_count() >= needed[index]
-            if passed:
-                tol = tolerance[index]
-                candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
+        # Where each plausible phrase's anchor bigrams were heard: the starts that would put it there.
+        for offset, bigram in enumerate(heard):
+            for index, pattern_offset in by_bigram.get(bigram, ()):
+                passed = plausible.get(index)
+                if passed is None:
+                    passed = plausible[index] = (masks[index] & heard_anywhere).bit_count() >= needed[index]
+                if passed:
+                    diagonal, tol = offset - pattern_offset, tolerance[index]
+                    candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
         for index, start in sorted(candidates):
             pattern = self.patterns[index]
             tol = pattern.tolerance
