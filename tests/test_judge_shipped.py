@@ -408,3 +408,24 @@ def test_kansai_and_colloquial_forms_of_the_new_rules(detector: Detector, text: 
 def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, text: str, level: Level) -> None:
     result = detector.judge_text(text)
     assert result.level == level if level == Level.CRITICAL else result.level < Level.WARNING, (text, result)
+
+
+@pytest.mark.parametrize(("text", "harassment"), [
+    # speech and dialect the rules first read as rough or as a threat
+    ("お待たせしてすみませんねー、さっきの番号でよかったですかねー", False),  # ね drawn out is no rough ない
+    ("配管、もう三日も直ってねえんだよ。水も出ねえし、風呂にも入れねえって", False),  # a rough register counts once
+    ("ふざけんじゃねえ！　さっさと金返せよ", True),  # …while an order barked with it still counts
+    ("隣の人に「殺すぞ」言われて、怖くて眠れんのです。防犯ブザーはありますか", False),  # quoted, って dropped
+    ("殺す気かいうくらい辛いカレーやったわ。甘口はないんか", False),  # a measure, not words to the agent
+    ("金返せとか、そげなことは言うとらんです。説明してほしいだけで", False),  # とか、そんなこと…ない
+    ("おらの家の電気代、先月より高ぐなってるんだども", False),  # おら is "I"
+    ("返品できんと、こっちの気が済まんのですよ", False),  # 気が済まない is a feeling
+    ("ずっと待たされて、正直バカにされた気分です", False),  # slighted, not an insult
+    ("慰謝料いうのは、どんな時にもらえるもんなんですか", False),  # a polite question in Kansai form
+    ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
+    ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
+    ("あの担当のフルネーム、レビューに書き込んでおきますね", True),
+])
+def test_rough_speech_quotes_and_reviews_are_read_as_meant(detector: Detector, text: str, harassment: bool) -> None:
+    result = detector.judge_text(text)
+    assert (result.level >= Level.WARNING) is harassment, (text, result)

@@ -35,6 +35,7 @@ CLEARED = "cleared"
 ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
 _ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
+_CASUAL_NEGATIVES = frozenset({"ねえ", "ねー", "ねぇ"})  # ない said roughly (知らねえ); also the particle ね drawn out
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ", "ごら", "ゴラ", "ごるぁ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
@@ -183,8 +184,11 @@ def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[
             continue  # 「バカ」と言われた: the quote ends, the clause does not
         if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in _QUOTES:
             continue  # 殺すぞ、って言われた: Whisper's comma where a quotation mark would be
-        if token.surface in ("、", ",") and out and out[-1].lemma in _QUOTES and out[-1].pos == "助詞":
-            continue  # 土下座しろなんて、そんなこと言うつもりは: the quotation's clause goes on after the comma
+        if token.surface in ("、", ",") and out and ((out[-1].lemma in _QUOTES and out[-1].pos == "助詞")
+                                                    or "".join(t.surface for t in out[-2:]) == "とか"):
+            # 土下座しろなんて、そんなこと言うつもりは: the quotation's clause goes on after the comma (とか may be
+            # read as と + か)
+            continue
         if token.is_break:
             break
         out.append(token)
@@ -196,6 +200,7 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     saw_verb = tokens[match.last].pos == "動詞"
     verb = tokens[match.last] if saw_verb else None
+    previous = tokens[match.last]
     for token in _clause_after(tokens, match.last):
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
@@ -203,7 +208,11 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
             saw_verb, verb = True, token
         if token.lemma in ("知れる", "構う"):
             return False  # 刺すかもしれません, 死んでもかまわない: not a denial of the words
-        if token.lemma in NEGATORS and token.pos in ("助動詞", "形容詞") and saw_verb:
+        # 思っとらんです: unidic-lite may read the negative ん after an irrealis form as the ん of んです
+        negator = (token.lemma in NEGATORS and token.pos in ("助動詞", "形容詞")) \
+            or (token.surface == "ん" and previous.form.startswith("未然形"))
+        previous = token
+        if negator and saw_verb:
             at = tokens.index(token)
             rest = "".join(t.surface for t in _clause_after(tokens, at))
             # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
@@ -225,10 +234,18 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         opening, closing = quote
         if opening == "『":
             return True  # 『ぶっとばせ！』ってゲーム: a title
-        following = analysis.tokens[closing + 1 : closing + 3]
-        if len(following) == 2 and following[0].lemma in _QUOTES and following[1].pos == "名詞":
+        following = analysis.tokens[closing + 1 : closing + 4]
+        if len(following) >= 2 and following[0].lemma in _QUOTES and following[1].pos == "名詞":
             return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
+        if len(following) == 3 and following[0].lemma in _SAYING_VERBS and following[0].pos == "動詞" \
+                and following[1].lemma in _PASSIVE:
+            return True  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
+    for i, token in enumerate(after[:5]):
+        # 殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
+        if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 1 < len(after) \
+                and after[i + 1].lemma in ("くらい", "ほど", "程"):
+            return True
     for i, token in enumerate(after[:-1]):
         if not (token.lemma in _QUOTES and token.pos == "助詞"):
             continue
@@ -369,7 +386,7 @@ def asked_about(analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     if match.last + 1 >= len(tokens):
         return False
-    if tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という"):
+    if tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という", "言う"):  # 慰謝料いうのは (Kansai)
         # 慰謝料を請求する場合って、どこに相談すればいいですか: asking how such a claim works
         clause = _clause_after(tokens, match.last, limit=6)
         if not any(t.lemma in _HOW_IT_WORKS for t in clause):
@@ -573,6 +590,11 @@ class UtteranceJudge:
                     and (i + 1 == len(tokens) or tokens[i + 1].is_break):
                 cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight,
                                 token.surface))
+        # A casual negative (知らねえ, こねえんだ) is a way of speaking, as frequent as the caller speaks: weighed once.
+        casual = [c for c in cues if c.source == "rough_ending" and c.evidence in _CASUAL_NEGATIVES]
+        if len(casual) > 1:
+            extra = {id(c) for c in casual[1:]}
+            cues = [c for c in cues if id(c) not in extra]
         # Many commands in one breath are no more than one command plus a little; 〜てやってやる is one 〜てやる.
         favours = [c for c in cues if c.source == "te_yaru"]
         cues = [c for c in cues if c.source != "te_yaru" or c is favours[0]]
@@ -590,7 +612,9 @@ class UtteranceJudge:
         if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i) \
                 or _order_quoted_bare(tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) or _is_rough(token, nxt) or _scolds(tokens, i):
+        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) \
+                or _is_rough(token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(tokens, i - 1)) \
+                or _scolds(tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
         if _holds_on(tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
@@ -957,14 +981,18 @@ def _rough_after(tokens: tuple[Token, ...], index: int) -> bool:
                for j, t in enumerate(tokens) if j > index)
 
 
-def _is_rough(token: Token, nxt: Token | None) -> bool:
-    """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら."""
+def _is_rough(token: Token, nxt: Token | None, in_tail: bool = False) -> bool:
+    """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら.
+
+    ``in_tail``: the token ends a rough tail already counted where it began (違うじゃねえか).
+    """
     if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
         return True
     if token.lemma == "やがる":
         return True
-    if token.surface in ("ねえ", "ねー", "ねぇ"):
-        # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence
+    if token.surface in _CASUAL_NEGATIVES and token.pos != "助詞" and not in_tail:
+        # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence, and the
+        # particle ね drawn out (すみませんねー, いい天気だねえ) is no negative at all
         return nxt is None or not (nxt.pos == "助詞" and nxt.pos2 == "接続助詞")
     return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
 
