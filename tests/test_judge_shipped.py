@@ -422,6 +422,8 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("返品できんと、こっちの気が済まんのですよ", False),  # 気が済まない is a feeling
     ("ずっと待たされて、正直バカにされた気分です", False),  # slighted, not an insult
     ("慰謝料いうのは、どんな時にもらえるもんなんですか", False),  # a polite question in Kansai form
+    ("兄の「ぶっ殺す」はいつもの口癖で、本気じゃないんです", False),  # the words talked about, not said
+    ("明日また何回でもお電話しますので、ご都合のいい時で構いません", False),  # courtesy, not a campaign of calls
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),

@@ -47,7 +47,7 @@ class Scored:
     judged: dict[float, bool]  # threshold → the judge with that group's model reaches warning
 
 
-def score_groups(thresholds: list[float]) -> list[Scored]:
+def score_groups(thresholds: list[float], c: float = 4.0) -> list[Scored]:
     files = subprocess.run(["make", "-s", "-C", str(REPO), "train-files"], capture_output=True, text=True,
                            check=True).stdout.split()
     rows_of = {name: read_rows(REPO / name) for name in files}
@@ -56,7 +56,7 @@ def score_groups(thresholds: list[float]) -> list[Scored]:
     scored: list[Scored] = []
     for names in file_groups(files).values():
         training = [row for name, rows in rows_of.items() if name not in names for row in rows]
-        model = model_from_json(Trained(training, judge.analyzer).to_json({}))
+        model = model_from_json(Trained(training, judge.analyzer, c=c).to_json({}))
         for name in names:
             for row in rows_of[name]:
                 # The product's own judge, nothing re-implemented: the model is asked where and as it would be.
@@ -84,8 +84,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.7, 0.75, 0.8, 0.85])
     parser.add_argument("--per-set", type=float, default=0.75, help="threshold for the per-set table")
+    parser.add_argument("--c", type=float, default=4.0, help="the model's inverse regularisation (as train-model)")
     args = parser.parse_args()
-    scored = score_groups(sorted({*args.thresholds, args.per_set}))
+    scored = score_groups(sorted({*args.thresholds, args.per_set}), args.c)
     print("| held out | threshold | rules P / R / F1 | judge (rules + model) P / R / F1 |\n|---|---|---|---|")
     for kind in ("clean", "asr"):
         rows = [r for r in scored if ("_asr" in r.name) == (kind == "asr")]

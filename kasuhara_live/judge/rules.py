@@ -240,6 +240,8 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if len(following) == 3 and following[0].lemma in _SAYING_VERBS and following[0].pos == "動詞" \
                 and following[1].lemma in _PASSIVE:
             return True  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
+        if following and following[0].pos == "助詞" and following[0].surface in ("は", "が", "も", "を"):
+            return True  # 息子の「ぶっ飛ばす」はゲームの話: the words are talked about, not said
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:5]):
         # 殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
