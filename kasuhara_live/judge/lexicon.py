@@ -519,7 +519,9 @@ class PhraseMatcher:
     def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
         # Tolerance is for a word heard a little wrong, not for a distinguishing last word heard as another.
         tail = pattern.tail
-        return not tail or Levenshtein.distance(tail, sound[max(0, end - len(tail)) : end]) <= len(tail) // 2
+        # half of it, but all of a two-kana word: 小学生以下 is not 小学生が (イカ against ーガ, one kana off)
+        allowed = len(tail) // 2 if len(tail) > 2 else 0
+        return not tail or Levenshtein.distance(tail, sound[max(0, end - len(tail)) : end]) <= allowed
 
     @staticmethod
     def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],

@@ -245,6 +245,7 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:5]):
         # 殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
+        # (not 〜するくらいの気持ちで: 額をこすりつけるくらいの気持ちで来い is the demand itself)
         if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 1 < len(after) \
                 and after[i + 1].lemma in ("くらい", "ほど", "程"):
             return True
