@@ -423,6 +423,8 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("ずっと待たされて、正直バカにされた気分です", False),  # slighted, not an insult
     ("慰謝料いうのは、どんな時にもらえるもんなんですか", False),  # a polite question in Kansai form
     ("兄の「ぶっ殺す」はいつもの口癖で、本気じゃないんです", False),  # the words talked about, not said
+    ("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで", False),  # "not such a thing": disowned
+    ("店長を呼べとか、そういう話をしてるんだよ", True),  # …owned, it is still a demand pressed
     ("明日また何回でもお電話しますので、ご都合のいい時で構いません", False),  # courtesy, not a campaign of calls
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not

@@ -253,6 +253,8 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if not (token.lemma in _QUOTES and token.pos == "助詞"):
             continue
         verb = _saying_verb_after(after, i + 1)
+        if verb is None and _disowned_after(after[i + 1 : i + 9]):
+            return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
         if verb is None:
             # 〜って踊されて (Whisper's 脅されて): a quotation followed by a verb done to the caller is reported
             # (only after って: と is also "if", 〜もらわんと帰られへん)
@@ -280,6 +282,20 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if rest and rest[0].lemma == "ながら":
             return True  # 「ふざけんな」って叫びながら: what someone does, told
     return False
+
+
+_SUCH = frozenset({"そう", "そんな", "そういう", "こう", "こんな", "ああ", "あんな", "そげな", "そげん", "そがいな",
+                   "そないな", "そったら", "そげえ"})
+
+
+def _disowned_after(tokens: list[Token]) -> bool:
+    """そういうことじゃない, そんな話ではありません: "such a thing" denied right after a quotation."""
+    words = [t for t in tokens if t.lemma not in ("言う", "いう", "な", "だ") or t.pos == "形容詞"]
+    if len(words) < 3 or (words[0].surface not in _SUCH and words[0].lemma not in _SUCH):
+        return False
+    if words[1].lemma not in ("事", "こと", "の", "話", "意味", "訳", "わけ"):
+        return False
+    return any(t.lemma in NEGATORS or t.lemma in ("無い", "ない") for t in words[2:7])
 
 
 def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
