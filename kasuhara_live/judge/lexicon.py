@@ -379,8 +379,9 @@ class PhraseMatcher:
         # A construction's part only matters when every part of it was heard: skip the rest (a heard な is a
         # part of dozens of constructions, nearly all of them incomplete in any one utterance).
         present: set[str] = set()
-        for index, *_ in found:
+        for index in {f[0] for f in found}:
             present.update(self._owner_names[index])
+        complete: dict[frozenset[str], bool] = {}  # per construction (its parts): all of them heard
         kept: dict[str, list[tuple[int, int, int, str]]] = {}
         tokens = analysis.tokens
         for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
@@ -389,8 +390,12 @@ class PhraseMatcher:
             if distance and any(tokens[k].is_break for k in range(first, last + 1)):
                 continue  # heard approximately, a phrase stays in one clause: ただ、経緯を教えて is not 体型を教えて
             for owner, phrase, parts in self._owners[index]:
-                if parts is not None and not parts <= present:
-                    continue
+                if parts is not None:
+                    heard = complete.get(parts)
+                    if heard is None:
+                        heard = complete[parts] = parts <= present
+                    if not heard:
+                        continue
                 same = kept.get(owner)
                 if same is None:
                     kept[owner] = [(first, last, distance, phrase)]
