@@ -426,6 +426,8 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで", False),  # "not such a thing": disowned
     ("店長を呼べとか、そういう話をしてるんだよ", True),  # …owned, it is still a demand pressed
     ("明日また何回でもお電話しますので、ご都合のいい時で構いません", False),  # courtesy, not a campaign of calls
+    ("再起動が済むまで、回線つないだままでもいいですか", False),  # asking to stay on the line
+    ("こら、静かにせえ！　あ、すみません、そちらじゃなくて犬に言うたんです", False),  # said to someone in the room
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),
