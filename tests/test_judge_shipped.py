@@ -428,6 +428,12 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("明日また何回でもお電話しますので、ご都合のいい時で構いません", False),  # courtesy, not a campaign of calls
     ("再起動が済むまで、回線つないだままでもいいですか", False),  # asking to stay on the line
     ("こら、静かにせえ！　あ、すみません、そちらじゃなくて犬に言うたんです", False),  # said to someone in the room
+    ("娘さんがどうなっても知らんぞ", True),  # 〜ても知らん is a threat left unsaid, not a denial
+    ("夜道で何が起きても知りませんよ", True),
+    ("書類、もう一回送ってもらえっか", False),  # the Tohoku question 〜っか, not an order
+    ("何度もお電話しちゃってすみません、先週の件です", False),  # apologising for the calls
+    ("このままだと仕事に戻れんとです", False),  # cannot go back: no 戻れ order
+    ("お客様窓口の連絡先を教えてください", False),  # an office's contact, no approach
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),

@@ -135,6 +135,9 @@ class Analysis:
             return True  # 払えよ: unidic-lite reads it as a classical volitional
         following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None
         ends_clause = following is None or following.is_break or following.lemma in ("よ", "や", "って")
+        if following is not None and following.surface in ("っ", "ッ") and index + 2 < len(self.tokens) \
+                and self.tokens[index + 2].surface in ("か", "け"):
+            return False  # 確認してもらえっか: the Tohoku question 〜っか (can you?), its っ read as a symbol
         if token.pos == "動詞" and token.form.startswith("連用形") and following is not None \
                 and following.surface == "な" and following.pos == "助詞":
             after = self.tokens[index + 2] if index + 2 < len(self.tokens) else None

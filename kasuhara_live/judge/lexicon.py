@@ -236,8 +236,14 @@ class _Pattern:
     # reads 使えん as 使える, so a negation would become 使えるやつ) and もらう/いただく (whose potential forms
     # share their lemma: 払ってもらいます is not 払ってもらえますか)
     contracted: tuple[str, ...] = ()
+    # a word in hiragana the dictionary does not know (けん, ばい, わ: dialect sentence ends): never a word written in
+    # kanji with the same sound (件, 倍, 輪)
+    unknown_kana: bool = False
 
 
+_HIRAGANA = re.compile(r"[ぁ-ゖー]+")
+_KATAKANA = re.compile(r"[ァ-ヺー]+")
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
@@ -293,7 +299,9 @@ class PhraseMatcher:
                                               any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
                                               len(words) == 1,
                                               tuple(w.key if w.form.endswith("撥音便") or w.lemma in _POTENTIAL_TWINS
-                                                    else "" for w in words[:-1])))
+                                                    else "" for w in words[:-1]),
+                                              len(words) == 1 and _HIRAGANA.fullmatch(phrase) is not None
+                                              and _KATAKANA.fullmatch(words[0].lemma) is not None))
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
         # each is matched once and its owners are fanned out in find().
         distinct: dict[_Pattern, int] = {}
@@ -451,6 +459,8 @@ class PhraseMatcher:
                     pattern = self.patterns[index]
                     if pattern.grammatical and not all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1]):
                         continue  # the ending けん is not the noun 件, the particle は not 歯
+                    if pattern.unknown_kana and any(_KANJI.search(t.surface) for t in tokens[first : last + 1]):
+                        continue
                     if self._ending_agrees(pattern, key, end):
                         yield index, first, last, 0
 

@@ -58,6 +58,7 @@ _PASSIVE = frozenset({"れる", "られる"})
 _NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
                  "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら")
 _SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
+_APOLOGIES = ("すみません", "すいません", "すまん", "ごめん", "申し訳", "悪い", "わりい", "わるい", "堪忍")
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
 _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
@@ -206,8 +207,9 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞":
             saw_verb, verb = True, token
-        if token.lemma in ("知れる", "構う"):
-            return False  # 刺すかもしれません, 死んでもかまわない: not a denial of the words
+        if token.lemma in ("知れる", "構う") or (token.lemma == "知る" and previous.lemma == "も"):
+            # 刺すかもしれません, 死んでもかまわない, 家族がどうなっても知らんぞ: not a denial of the words
+            return False
         # 思っとらんです: unidic-lite may read the negative ん after an irrealis form as the ん of んです
         negator = (token.lemma in NEGATORS and token.pos in ("助動詞", "形容詞")) \
             or (token.surface == "ん" and previous.form.startswith("未然形"))
@@ -1231,6 +1233,8 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
         return 0.0
     if rest and rest[0].pos == "名詞" and tokens[verb].form.startswith("連体形"):
         return 0.0  # 毎朝鳴らすアラーム: the verb describes a noun
+    if tail.removeprefix("ちゃって").removeprefix("てしまって").removeprefix("て").startswith(_APOLOGIES):
+        return 0.0  # 毎日電話しちゃってすみません: the caller apologises for the calls
     if any(t.lemma in NEGATORS | _PASSIVE for t in rest[:4]):
         return 0.0
     if any(t.lemma == "た" for t in rest[:4]):
