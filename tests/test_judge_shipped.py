@@ -434,6 +434,9 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("何度もお電話しちゃってすみません、先週の件です", False),  # apologising for the calls
     ("このままだと仕事に戻れんとです", False),  # cannot go back: no 戻れ order
     ("お客様窓口の連絡先を教えてください", False),  # an office's contact, no approach
+    ("金返せって台詞で有名な映画、配信されてますか", False),  # the words named, not said
+    ("能無しって言葉、あんたのためにあるようなもんやな", True),  # …unless they are pinned on the agent
+    ("回線切らないで、このまま待ってればいいですか", False),  # asking how to wait, not refusing to hang up
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),

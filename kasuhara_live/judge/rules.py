@@ -58,6 +58,9 @@ _PASSIVE = frozenset({"れる", "られる"})
 _NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
                  "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら")
 _SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
+_WORDS_NOUNS = frozenset({"台詞", "セリフ", "せりふ", "言葉", "発言", "暴言", "一言", "文句", "書き込み", "メッセージ",
+                          "タイトル", "歌詞", "叫び声", "怒鳴り声", "口癖", "ネタ", "シーン", "場面", "張り紙",
+                          "貼り紙", "落書き"})
 _APOLOGIES = ("すみません", "すいません", "すまん", "ごめん", "申し訳", "悪い", "わりい", "わるい", "堪忍")
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
@@ -254,6 +257,10 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
     for i, token in enumerate(after[:-1]):
         if not (token.lemma in _QUOTES and token.pos == "助詞"):
             continue
+        if after[i + 1].lemma in _WORDS_NOUNS:
+            # 土下座しろって台詞, 殺すぞって言葉: the words are named, not said (給料泥棒って言葉、あなたのため
+            # にある: said of the agent after all)
+            return not any(_is_listener(t) for t in _sentence_after(analysis.tokens, match.last))
         verb = _saying_verb_after(after, i + 1)
         if verb is None and _disowned_after(after[i + 1 : i + 9]):
             return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
