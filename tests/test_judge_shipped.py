@@ -437,6 +437,8 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("金返せって台詞で有名な映画、配信されてますか", False),  # the words named, not said
     ("能無しって言葉、あんたのためにあるようなもんやな", True),  # …unless they are pinned on the agent
     ("回線切らないで、このまま待ってればいいですか", False),  # asking how to wait, not refusing to hang up
+    ("今夜から三十分おきにお電話を入れますので", True),  # an interval promised is as often as 毎日
+    ("二時間おきに薬を飲むように言われてまして", False),
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),

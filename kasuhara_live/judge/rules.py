@@ -715,7 +715,8 @@ class UtteranceJudge:
         text = analysis.text
         # most utterances have neither a counter, a frequency word nor 続ける: one pass over the text says so
         if not weight or not (any(c in text for c in _CONTACT_COUNTERS) or "続" in text or "つづ" in text
-                              or any(word in text for word in self.frequency_words) or "毎" in text):
+                              or any(word in text for word in self.frequency_words) or "毎" in text
+                              or any(word in text for word in _INTERVALS)):
             return []
         tokens = analysis.tokens
         best: Cue | None = None
@@ -724,7 +725,8 @@ class UtteranceJudge:
             first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
             often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
                 token.surface[:1] in self._frequency_heads
-                and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes))
+                and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes)) \
+                or _interval(tokens, i)
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
             if not keeps and _keeps_sending(tokens, i):
                 dismissed = "".join(t.surface for t in tokens[max(0, i - 3) : i + 1])  # ログを送り続けます: no contact
@@ -812,8 +814,9 @@ class UtteranceJudge:
                 continue
             if token.lemma in self.contact_verbs and (named or token.lemma not in _SENDING_VERBS):
                 return None if self._to_someone_else(tokens, start, j) else j  # 送る only with メール named
-            if token.lemma in ("入れる", "いれる") and tokens[j - 1].lemma in self.contact_nouns:
-                return j  # 毎日クレーム入れたる, 毎晩電話入れますから
+            before = tokens[j - 2] if tokens[j - 1].lemma == "を" and j > 1 else tokens[j - 1]
+            if token.lemma in ("入れる", "いれる", "差し上げる") and before.lemma in self.contact_nouns:
+                return j  # 毎日クレーム入れたる, 毎晩電話入れますから, 毎朝お電話を差し上げます
             if token.lemma in ("為る", "する", "致す", "いたす") and tokens[j - 1].lemma in self.contact_nouns:
                 return j
         return None
@@ -1185,6 +1188,16 @@ def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
     if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) and _is_polite(tokens):
         return False  # ここに書けって言ってるのはどこの欄ですか: a question about an instruction
     return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(_INSISTING)
+
+
+_INTERVALS = ("おき", "置き", "ごと", "毎")
+_INTERVAL_UNITS = frozenset({"分", "時間", "秒"})
+
+
+def _interval(tokens: tuple[Token, ...], index: int) -> bool:
+    """十分おき, 一時間ごと, 三十分毎: a number of minutes or hours and おき/ごと, as often as a frequency word."""
+    return tokens[index].surface in _INTERVALS and index > 1 and tokens[index - 1].surface in _INTERVAL_UNITS \
+        and (tokens[index - 2].pos2 == "数詞" or tokens[index - 2].surface.isdigit())
 
 
 def _sentence_after(tokens: tuple[Token, ...], index: int) -> list[Token]:
