@@ -422,12 +422,9 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("返品できんと、こっちの気が済まんのですよ", False),  # 気が済まない is a feeling
     ("ずっと待たされて、正直バカにされた気分です", False),  # slighted, not an insult
     ("慰謝料いうのは、どんな時にもらえるもんなんですか", False),  # a polite question in Kansai form
-    ("兄の「ぶっ殺す」はいつもの口癖で、本気じゃないんです", False),  # the words talked about, not said
     ("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで", False),  # "not such a thing": disowned
     ("店長を呼べとか、そういう話をしてるんだよ", True),  # …owned, it is still a demand pressed
-    ("明日また何回でもお電話しますので、ご都合のいい時で構いません", False),  # courtesy, not a campaign of calls
     ("再起動が済むまで、回線つないだままでもいいですか", False),  # asking to stay on the line
-    ("こら、静かにせえ！　あ、すみません、そちらじゃなくて犬に言うたんです", False),  # said to someone in the room
     ("娘さんがどうなっても知らんぞ", True),  # 〜ても知らん is a threat left unsaid, not a denial
     ("夜道で何が起きても知りませんよ", True),
     ("書類、もう一回送ってもらえっか", False),  # the Tohoku question 〜っか, not an order
@@ -436,9 +433,15 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("お客様窓口の連絡先を教えてください", False),  # an office's contact, no approach
     ("金返せって台詞で有名な映画、配信されてますか", False),  # the words named, not said
     ("能無しって言葉、あんたのためにあるようなもんやな", True),  # …unless they are pinned on the agent
-    ("回線切らないで、このまま待ってればいいですか", False),  # asking how to wait, not refusing to hang up
     ("今夜から三十分おきにお電話を入れますので", True),  # an interval promised is as often as 毎日
     ("二時間おきに薬を飲むように言われてまして", False),
+    # and none of these guards silences the harassment beside them (found in review)
+    ("「土下座」をしろ", True),
+    ("殺すぞって言うくらい腹立っとんじゃ", True),
+    ("毎日電話して悪いんか", True),
+    ("責任者出せって、そういうことしか言ってないだろうが", True),
+    ("あんたには死ねって言葉がお似合いや", True),
+    ("届いた商品の写真、レビューに載せますね", False),
     ("今日のやり取り、口コミにありのまま書かせてもらいます", False),  # a review of the service
     ("口コミにあんたの顔写真、載せとくけんね", True),  # …a person exposed on it is not
     ("あの担当のフルネーム、レビューに書き込んでおきますね", True),

@@ -58,10 +58,9 @@ _PASSIVE = frozenset({"れる", "られる"})
 _NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
                  "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら")
 _SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
-_WORDS_NOUNS = frozenset({"台詞", "セリフ", "せりふ", "言葉", "発言", "暴言", "一言", "文句", "書き込み", "メッセージ",
-                          "タイトル", "歌詞", "叫び声", "怒鳴り声", "口癖", "ネタ", "シーン", "場面", "張り紙",
-                          "貼り紙", "落書き"})
-_APOLOGIES = ("すみません", "すいません", "すまん", "ごめん", "申し訳", "悪い", "わりい", "わるい", "堪忍")
+_WORDS_NOUNS = frozenset({"台詞", "セリフ", "せりふ", "言葉", "発言", "暴言", "一言", "タイトル", "歌詞", "叫び声",
+                          "怒鳴り声", "口癖", "シーン", "場面"})  # not a medium (メッセージ, 張り紙): those can be sent
+_APOLOGIES = ("すみません", "すいません", "すまん", "ごめん", "申し訳", "堪忍")  # not 悪い: 電話して悪いんか
 _INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
 # Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
 _COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
@@ -245,22 +244,20 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if len(following) == 3 and following[0].lemma in _SAYING_VERBS and following[0].pos == "動詞" \
                 and following[1].lemma in _PASSIVE:
             return True  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
-        if following and following[0].pos == "助詞" and following[0].surface in ("は", "が", "も", "を"):
-            return True  # 息子の「ぶっ飛ばす」はゲームの話: the words are talked about, not said
     after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:5]):
         # 殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
         # (not 〜するくらいの気持ちで: 額をこすりつけるくらいの気持ちで来い is the demand itself)
-        if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 1 < len(after) \
-                and after[i + 1].lemma in ("くらい", "ほど", "程"):
-            return True
+        if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 2 < len(after) \
+                and after[i + 1].lemma in ("くらい", "ほど", "程") and after[i + 2].pos in ("形容詞", "形状詞"):
+            return True  # (殺すぞって言うくらい腹立っとる: the anger is the caller's, the words still said)
     for i, token in enumerate(after[:-1]):
         if not (token.lemma in _QUOTES and token.pos == "助詞"):
             continue
         if after[i + 1].lemma in _WORDS_NOUNS:
             # 土下座しろって台詞, 殺すぞって言葉: the words are named, not said (給料泥棒って言葉、あなたのため
             # にある: said of the agent after all)
-            return not any(_is_listener(t) for t in _sentence_after(analysis.tokens, match.last))
+            return not any(_is_listener(t) for t in analysis.tokens)
         verb = _saying_verb_after(after, i + 1)
         if verb is None and _disowned_after(after[i + 1 : i + 9]):
             return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
@@ -299,12 +296,17 @@ _SUCH = frozenset({"そう", "そんな", "そういう", "こう", "こんな",
 
 def _disowned_after(tokens: list[Token]) -> bool:
     """そういうことじゃない, そんな話ではありません: "such a thing" denied right after a quotation."""
-    words = [t for t in tokens if t.lemma not in ("言う", "いう", "な", "だ") or t.pos == "形容詞"]
+    words = [t for t in tokens if t.lemma not in ("言う", "いう", "な", "だ")]
     if len(words) < 3 or (words[0].surface not in _SUCH and words[0].lemma not in _SUCH):
         return False
-    if words[1].lemma not in ("事", "こと", "の", "話", "意味", "訳", "わけ"):
-        return False
-    return any(t.lemma in NEGATORS or t.lemma in ("無い", "ない") for t in words[2:7])
+    if words[1].lemma not in ("事", "こと", "の", "話", "意味", "訳", "わけ") \
+            or any(t.surface == "しか" for t in words):
+        return False  # そういうことしか言ってない: "only that", said again
+    for k, t in enumerate(words[2:7], start=2):
+        if t.lemma in NEGATORS:
+            tail = "".join(w.surface for w in words[k + 1 : k + 4])
+            return not tail.startswith(("のか", "んか", "か", "だろ", "やろ"))  # そういうことも分からないのか
+    return False
 
 
 def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
