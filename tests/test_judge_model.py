@@ -123,6 +123,38 @@ def test_a_missing_or_unreadable_model_file(tmp_path: Path) -> None:
         load_model(tmp_path / "a-directory")
 
 
+def test_a_parsed_model_is_kept_by_its_bytes_and_a_damaged_copy_is_parsed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, analyzer: Analyzer) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KASUHARA_CACHE_DIR", str(cache))
+    path = tmp_path / "m.json.gz"
+    original = gzip.compress(json.dumps(tiny_model()).encode())
+    path.write_bytes(original)
+    fresh = load_model(path)
+    [copy] = cache.glob("judge-model-*.marshal")
+    again = load_model(path)
+    said = analyzer.analyze("窓口は無能だ")
+    assert again.blocks == fresh.blocks and again.categories == fresh.categories and again.about == fresh.about
+    assert again.opinion(said) == fresh.opinion(said)
+    # the copy is what is read: another model's copy under this file's name is believed...
+    other = gzip.compress(json.dumps(tiny_model(intercept=-7.0)).encode())
+    path.write_bytes(other)
+    assert load_model(path).intercept == -7.0  # ...a changed file has another digest: parsed, not the old copy
+    [copy_of_other] = set(cache.glob("judge-model-*.marshal")) - {copy}
+    copy.write_bytes(copy_of_other.read_bytes())
+    path.write_bytes(original)
+    assert load_model(path).intercept == -7.0
+    copy.write_bytes(b"\x00 damaged")  # a damaged copy: the file is parsed again and the copy rewritten
+    assert load_model(path).intercept == -2.0 and load_model(path).blocks == fresh.blocks
+    # no cache where none can be written, or where it is turned off: the model loads all the same
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("KASUHARA_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    assert load_model(path).blocks == fresh.blocks
+    monkeypatch.setenv("KASUHARA_CACHE_DIR", "")
+    path.write_bytes(gzip.compress(json.dumps(tiny_model(intercept=-3.0)).encode()))
+    assert load_model(path).intercept == -3.0 and len(list(cache.glob("*"))) == 2
+
+
 # -- the judge with a model ----------------------------------------------------------------------------------
 
 

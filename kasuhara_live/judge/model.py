@@ -20,8 +20,13 @@ it on their own reviewed calls; inference is pure Python (no scikit-learn at run
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import marshal
 import math
+import os
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -197,18 +202,84 @@ def _heaviest_clause(analysis: Analysis, pushes: list[float]) -> str:
 
 
 def load_model(path: Path) -> HarassmentModel:
-    """Read a model file (JSON, optionally gzipped); a broken file is a :class:`ConfigError` naming it."""
+    """Read a model file (JSON, optionally gzipped); a broken file is a :class:`ConfigError` naming it.
+
+    Parsing the JSON (tens of thousands of features, each with its weights) was most of the judge's start-up:
+    about 0.6 s. A model read once is kept, parsed, in the user's cache directory under the SHA-256 of the
+    file's bytes, and read back from there in a sixth of the time; a changed file has another digest, so a stale
+    copy is never used, and a cache that cannot be read or written is skipped, never an error.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"judge model not found: {path} (judge.model_file = \"\" runs the rules alone)") from None
     except OSError as exc:  # a directory, no permission
         raise ConfigError(f"cannot read the judge model {path}: {exc.strerror}") from None
+    cached = _cache_file(raw)
+    if cached is not None:
+        model = _from_cache(cached)
+        if model is not None:
+            return model
     try:
         data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
     except (ValueError, EOFError, OSError) as exc:
         raise ConfigError(f"{path}: cannot read the judge model ({exc})") from exc
-    return model_from_json(data, str(path))
+    model = model_from_json(data, str(path))
+    if cached is not None:
+        _to_cache(cached, model)
+    return model
+
+
+# Bump when what a cached model holds changes shape (the tuple written by _to_cache, a Block's tables).
+_CACHE_LAYOUT = 1
+_CACHE_KEEP = 4  # parsed models kept (one per model file in use on this machine, and a retrained one or two)
+
+
+def _cache_file(raw: bytes) -> Path | None:
+    """Where the parsed form of a model file with these bytes is kept; None when caching is off.
+
+    ``KASUHARA_CACHE_DIR`` chooses the directory ("" turns the cache off); otherwise ``$XDG_CACHE_HOME`` or
+    ``~/.cache``, under ``kasuhara-live``. marshal's format belongs to one Python version, which the name says.
+    """
+    chosen = os.environ.get("KASUHARA_CACHE_DIR")
+    if chosen == "":
+        return None
+    base = Path(chosen) if chosen else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
+        "kasuhara-live"
+    digest = hashlib.sha256(raw).hexdigest()[:32]
+    python = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return base / f"judge-model-{digest}-f{MODEL_FORMAT}-l{_CACHE_LAYOUT}-py{python}-m{marshal.version}.marshal"
+
+
+def _from_cache(path: Path) -> HarassmentModel | None:
+    try:
+        intercept, category_intercepts, categories, about, blocks = marshal.loads(path.read_bytes())
+        return HarassmentModel({name: Block(table, weights) for name, (table, weights) in blocks.items()},
+                               intercept, category_intercepts, categories, about)
+    except (OSError, ValueError, EOFError, TypeError, AttributeError):
+        return None  # missing, unreadable or damaged: the model file is parsed again and the copy rewritten
+
+
+def _to_cache(path: Path, model: HarassmentModel) -> None:
+    state = (model.intercept, model.category_intercepts, model.categories, model.about,
+             {name: (block.table, block.category_weights) for name, block in model.blocks.items()})
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written beside its final name and renamed: a process starting meanwhile reads all of it or none
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".judge-model-", delete=False) as out:
+            temporary = Path(out.name)
+            out.write(marshal.dumps(state))
+        os.replace(temporary, path)
+        temporary = None
+        kept = sorted(path.parent.glob("judge-model-*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, ValueError):
+        pass  # a read-only home, a full disk: the judge runs the same, it only starts slower next time
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 def model_from_json(data: Any, path: str = "judge model") -> HarassmentModel:
