@@ -5,12 +5,14 @@ utterance is analysed from scratch):
 
 * **judge**: ``Detector.scan`` in process (analysis + matching + rules + the model's second opinion +
   JSON-ready result), per second of this process's CPU time (robust to other load on a shared machine) and per
-  wall-clock second; and the rules alone against rules and model in the same run, passes alternating;
+  wall-clock second; and the rules alone against rules and model in the same run, passes alternating, and
+  line by line against batches (``Detector.scan_many``, how the command judges what one read brings);
 * **scan command**: the real ``kasuhara-live scan`` process fed every distinct sentence of tests/data (clean
   and ASR-damaged, none repeated) on stdin, JSON out, pinned to one CPU with ``taskset``, with the model and
-  with the rules alone; with and without its start-up (imports, lexicon, dictionary, model), which is timed on
-  empty input. The least CPU time of ``--command-runs`` alternating runs counts: on this shared machine the
-  same command's wall time varies by ±25 % between minutes, its CPU time far less.
+  with the rules alone; with and without its start-up (imports, lexicon, dictionary, model: read from the
+  user's cache after the first run), which is timed on empty input. The least CPU time of ``--command-runs``
+  alternating runs counts: on this shared machine the same command's wall time varies by ±25 % between
+  minutes, its CPU time far less.
 
 Usage: ``.venv/bin/python bench/scan_bench.py [--passes N]``; prints a Markdown table. The judge's hot modules
 run compiled when the set-up built them (``scripts/build_compiled.py``); ``KASUHARA_PURE=1`` measures the
@@ -36,6 +38,9 @@ sys.path.insert(0, str(REPO))
 import kasuhara_live.judge as judge_package  # noqa: E402
 from kasuhara_live.config import load_config  # noqa: E402
 from kasuhara_live.judge.detector import Detector  # noqa: E402
+
+# lines per batch in process: about what one 64 KB read of stdin holds for the scan command (30-character lines)
+BATCH = 700
 
 
 def texts() -> list[str]:
@@ -90,15 +95,20 @@ def main() -> int:
             detector.scan(text)
         warm_rates.append(len(lines) / (time.process_time() - cpu_started))
     # The model's cost, in the same run: the in-process judge with and without it, passes alternating.
+    # And line by line against batched (scan_many, as the command judges what one read of stdin brings).
     model = detector.judge.model
-    with_model, without_model = [], []
+    with_model, without_model, batched = [], [], []
     for _ in range(args.passes if model is not None else 0):
-        for keep, out in ((None, without_model), (model, with_model)):
+        for keep, out in ((None, without_model), (model, with_model), (model, batched)):
             detector.judge.model = keep
             detector.judge.analyzer.analyze.cache_clear()  # type: ignore[attr-defined]
             cpu_started = time.process_time()
-            for text in lines:
-                detector.scan(text)
+            if out is batched:
+                for start in range(0, len(lines), BATCH):
+                    detector.scan_many(lines[start : start + BATCH])
+            else:
+                for text in lines:
+                    detector.scan(text)
             out.append(len(lines) / (time.process_time() - cpu_started))
     detector.judge.model = model
     # The command gets every distinct sentence of the development sets (clean and ASR-damaged) once: no line
@@ -136,6 +146,8 @@ def main() -> int:
               f"{max(without_model):,.0f} |")
         print(f"| judge in process, words seen before: rules and model (same run, alternating) | "
               f"{max(with_model):,.0f} |")
+        print(f"| judge in process, words seen before: rules and model, batches of {BATCH} (`scan_many`, same run) | "
+              f"{max(batched):,.0f} |")
     for name in variants:
         full, empty = best[name, True], best[name, False]
         print(f"| `kasuhara-live scan` process, {name}: {count} distinct lines in {full:.2f} CPU-s, incl. start-up | "
