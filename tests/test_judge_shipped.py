@@ -151,6 +151,25 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
 
 
+@pytest.mark.parametrize("text", ["もう二度とお宅では買わないからな", "他の会社に乗り換えるからな", "解約するからな、今月で",
+                                  "もういいよ、返品するからな", "二度と来ないからな、こんな店", "二度と頼まないからね、覚えておいてよ",
+                                  "消費者センターに相談するからな", "お宅の商品は二度と買いませんから"])
+def test_taking_ones_custom_elsewhere_is_a_right_however_roughly_said(detector: Detector, text: str) -> None:
+    # The model learnt 〜からな from threats (〜してやるからな); leaving, cancelling, returning and going to a
+    # consumer centre are the caller's rights: a complaint at most.
+    assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["キャンセルするわ。あんたの声、ちゃんと録音してあるからね",
+                                  "二度と行かないけど、そっちの店の前で毎日ビラ配ってやるよ",
+                                  "菓子折りを持って明日の朝うちまで来てください。来ないなら、どうなるかお分かりですよね",
+                                  "二度と使わせないからな", "もう買わないよ。あんた、夜道には気をつけなよ"])
+def test_harassment_beside_a_custom_taken_elsewhere_is_still_read(detector: Detector, text: str) -> None:
+    # the rest of the utterance is judged without the caller's choice, and 来ないなら (the listener's) or
+    # 使わせない (making someone) is no choice of the caller's
+    assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
+
+
 def test_a_batch_is_judged_line_for_line_as_each_line_alone(detector: Detector) -> None:
     # scan judges bulk input stage by stage over a batch: the verdicts must be those of one line at a time
     # (rules, a model opinion, a short line the model skips, a complaint, a repeat, an empty result).

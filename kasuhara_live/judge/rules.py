@@ -108,6 +108,14 @@ _INTENSIFIERS = frozenset({"馬鹿", "バカ", "ばか", "糞", "クソ", "く�
 _THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "溜まる", "荒らす", "散らかる", "持つ", "拾う",
                          "分ける"})
 _LEGAL_ROUTE = frozenset({"弁護士", "裁判", "訴訟", "調停", "法的", "消費者センター", "消費生活センター", "法律"})
+# What a customer takes elsewhere, or away: said by the caller, it is their right (解約する, 他社に乗り換える)
+_TAKING_CUSTOM_AWAY = frozenset({"解約", "退会", "乗り換える", "乗り換え", "乗りかえる", "返品", "キャンセル", "他社",
+                                 "余所", "解除"})
+_ASKING_OR_IF = frozenset({"なら", "ば", "たら", "下さる", "くださる", "呉れる", "くれる", "欲しい", "ほしい"})
+_CLOSING_PARTICLES = frozenset({"から", "ぞ", "よ", "な", "ね", "わ", "さ", "し", "もん", "です", "けど", "って"})
+# ...and what a customer does by choice: refused (二度と買わない, 利用しねえ, 友達にも勧めない), it is leaving
+_CUSTOM = frozenset({"買う", "使う", "利用", "頼む", "来る", "行く", "注文", "契約", "申し込む", "泊まる", "乗る",
+                     "選ぶ", "取り引き", "取引", "勧める", "紹介", "任せる", "入る", "通う", "頼る", "加入", "購入"})
 _ROUGH_CLOSES = ("ぞ", "ぜ", "からな", "がや", "けんね", "けんな", "けぇの", "けえの", "だで", "やで", "でな", "がらな")
 # Objects of a harm verb that are no one: pests, weeds, food, rubbish (ゴキブリを殺す, 雑草を燃やす, 魚を焼く)
 _NOT_PEOPLE = frozenset({"ゴキブリ", "ネズミ", "鼠", "虫", "害虫", "蚊", "ハエ", "蝿", "ダニ", "ノミ", "シロアリ",
@@ -510,6 +518,14 @@ class UtteranceJudge:
         probability = model.probability(analysis)
         if probability < self.cfg.model_threshold:
             return judgement
+        choices = _own_choices(analysis.tokens)
+        if choices:
+            # 他の会社に乗り換えるからな, 二度と買わないからな: taking one's custom elsewhere is the caller's right,
+            # however roughly said (the model learnt 〜からな from threats). The rest of the utterance is read again
+            # without it: what remains must be harassment on its own.
+            rest = self.analyzer.analyze("".join(t.surface for i, t in enumerate(analysis.tokens) if i not in choices))
+            if len(rest.key) < self.cfg.model_min_kana or model.probability(rest) < self.cfg.model_threshold:
+                return judgement
         opinion = model.opinion(analysis)
         category = judgement.category if judgement.category not in ("none", "complaint") else opinion.category
         if category in cleared:
@@ -1410,6 +1426,49 @@ def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
         return True  # 上げたるわ, しばいたる
     # 割ったろか, 突っ込んだろか (not the conjecture 〜だろう, which keeps its う)
     return nxt.surface in ("たろ", "だろ") and after is not None and after.surface in ("か", "かい")
+
+
+def _own_choices(tokens: tuple[Token, ...]) -> set[int]:
+    """The tokens of clauses in which the caller takes their custom elsewhere or to a proper channel.
+
+    解約する, 乗り換える, 返品する, よそで買う; a custom refused (二度と買わない, 利用しねえ, 勧めません);
+    弁護士に相談する.
+    Never a clause that does something to someone (〜てやる), makes someone do it (使わせない) or means an outcome
+    (使えないようにする), nor one that addresses the listener (お前…).
+    """
+    chosen: set[int] = set()
+    start = 0
+    for end in range(len(tokens) + 1):
+        if end < len(tokens) and not tokens[end].is_break:
+            continue
+        clause = tokens[start:end]
+        if clause and _is_own_choice(clause):
+            chosen.update(range(start, end))
+        start = end + 1
+    return chosen
+
+
+def _is_own_choice(clause: tuple[Token, ...]) -> bool:
+    lemmas = [t.lemma for t in clause]
+    if any(t.lemma in ("せる", "させる") and t.pos == "助動詞" for t in clause) or "様" in lemmas \
+            or any(_te_yaru(clause, i) for i in range(len(clause))) or any(_is_listener(t) for t in clause):
+        return False
+    if any(t.form.startswith("仮定形") or t.lemma in _ASKING_OR_IF for t in clause):
+        return False  # 来ないなら, 来てください: what the listener is to do, not the caller's choice
+    if any(lemma in _TAKING_CUSTOM_AWAY or lemma in _LEGAL_ROUTE for lemma in lemmas):
+        return True
+    for i, token in enumerate(clause):
+        verb = token.pos == "動詞" and token.lemma in _CUSTOM
+        if token.pos == "名詞" and token.lemma in _CUSTOM and i + 1 < len(clause) and clause[i + 1].lemma == "為る":
+            verb, i = True, i + 1  # 利用しない, 取引しねえ
+        if not verb:
+            continue
+        negation = i + 1 if i + 1 < len(clause) and clause[i + 1].lemma in NEGATORS else \
+            i + 2 if i + 2 < len(clause) and clause[i + 1].lemma == "ます" and clause[i + 2].lemma in NEGATORS else 0
+        if negation and clause[negation].pos == "助動詞" and (
+                negation + 1 == len(clause) or clause[negation + 1].lemma in _CLOSING_PARTICLES):
+            return True  # 買わない, 頼まねえからな, 使いませんよ (not 来ない人, 来ないと)
+    return False
 
 
 def _self_match(index: int) -> Match:
