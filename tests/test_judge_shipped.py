@@ -6,6 +6,8 @@ reported speech, kana tolerance, constructions) must do what the lexicon cannot 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kasuhara_live.config import Config
@@ -151,8 +153,9 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
 
 
-@pytest.mark.parametrize("text", ["もう二度とお宅では買わないからな", "他の会社に乗り換えるからな", "解約するからな、今月で",
-                                  "もういいよ、返品するからな", "二度と来ないからな、こんな店", "二度と頼まないからね、覚えておいてよ",
+@pytest.mark.parametrize("text", ["もう二度とお宅では買わないからな", "他の会社に乗り換えるからな",
+                                  "解約するからな、今月で", "もういいよ、返品するからな",
+                                  "二度と来ないからな、こんな店", "二度と頼まないからね、覚えておいてよ",
                                   "消費者センターに相談するからな", "お宅の商品は二度と買いませんから"])
 def test_taking_ones_custom_elsewhere_is_a_right_however_roughly_said(detector: Detector, text: str) -> None:
     # The model learnt 〜からな from threats (〜してやるからな); leaving, cancelling, returning and going to a
@@ -409,6 +412,18 @@ def test_fuzzy_phrases_stay_in_one_clause_and_polite_coded_demands_are_grey(dete
                                              ("本当に届くのかって聞いてるんですけど", Level.NONE)])
 def test_a_rough_question_pressed_again(detector: Detector, text: str, level: Level) -> None:
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "named"), [("毎日電話をしますからね", True),
+                                             ("これから毎日お電話をしますので", True),
+                                             ("母には毎日電話をしています", False),
+                                             ("毎日電話をしてるのに繋がらない", False)])
+def test_contact_named_with_its_particle_is_found_by_the_rules(cfg: Config, text: str, named: bool) -> None:
+    # 電話をする (with を) as well as 電話する; to the caller's own people (母には) it is no campaign. The rules
+    # alone: the model would catch the first two as well, and must not be what this test measures.
+    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+    cues = [c.source for c in rules.judge_text(text).cues]
+    assert ("repeated_contact" in cues) is named, (text, cues)
 
 
 @pytest.mark.parametrize(("text", "quiet"), [("毎日家族に電話するので、かけ放題プランにしたいです", True),

@@ -827,8 +827,10 @@ class UtteranceJudge:
                                                      and tokens[index - 2].lemma in self.contact_nouns)
 
     def _to_someone_else(self, tokens: tuple[Token, ...], start: int, verb: int) -> bool:
-        """毎日家族に電話する: the contact goes to someone of the caller's own, not to the company."""
-        return any(a.lemma in _OWN_PEOPLE and b.lemma == "に" for a, b in pairwise(tokens[start:verb]))
+        """毎日家族に電話する, 母には毎日電話をしています: the contact goes to someone of the caller's own, not to the
+        company."""
+        return any(a.lemma in _OWN_PEOPLE and b.lemma == "に"
+                   for a, b in pairwise(tokens[_sentence_start(tokens, start) : verb]))
 
     def _about_contact(self, tokens: tuple[Token, ...], index: int) -> bool:
         """これで十五回目, 十回目の電話: the sentence is about calling, writing or saying (not 停電これで十回目, nor
@@ -849,10 +851,10 @@ class UtteranceJudge:
             if token.lemma in self.contact_verbs and (named or token.lemma not in _SENDING_VERBS):
                 return None if self._to_someone_else(tokens, start, j) else j  # 送る only with メール named
             before = tokens[j - 2] if tokens[j - 1].lemma == "を" and j > 1 else tokens[j - 1]
-            if token.lemma in ("入れる", "いれる", "差し上げる") and before.lemma in self.contact_nouns:
-                return j  # 毎日クレーム入れたる, 毎晩電話入れますから, 毎朝お電話を差し上げます
-            if token.lemma in ("為る", "する", "致す", "いたす") and tokens[j - 1].lemma in self.contact_nouns:
-                return j
+            # 毎日クレーム入れたる, 毎晩電話入れますから, 毎朝お電話を差し上げます, 毎日電話をしますからね
+            if before.lemma in self.contact_nouns and token.lemma in ("入れる", "いれる", "差し上げる", "為る", "する",
+                                                                      "致す", "いたす"):
+                return None if self._to_someone_else(tokens, start, j) else j
         return None
 
     def _repeated_word(self, analysis: Analysis) -> list[Cue]:
