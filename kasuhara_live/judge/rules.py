@@ -120,7 +120,9 @@ _ROUGH_CLOSES = ("ぞ", "ぜ", "からな", "がや", "けんね", "けんな", 
 # Objects of a harm verb that are no one: pests, weeds, food, rubbish (ゴキブリを殺す, 雑草を燃やす, 魚を焼く)
 _NOT_PEOPLE = frozenset({"ゴキブリ", "ネズミ", "鼠", "虫", "害虫", "蚊", "ハエ", "蝿", "ダニ", "ノミ", "シロアリ",
                          "白蟻", "菌", "ウイルス", "雑草", "草", "ゴミ", "塵", "落ち葉", "魚", "肉", "野菜", "パン",
-                         "餅", "薪", "木", "枝", "書類", "データ", "ファイル", "芽", "カビ", "黴"})
+                         "餅", "薪", "木", "枝", "書類", "データ", "ファイル", "芽", "カビ", "黴", "烏賊", "イカ",
+                         "蛸", "タコ", "海老", "エビ", "蟹", "カニ", "貝", "鶏", "豚", "獲物", "熊", "猪", "蜂", "蛇",
+                         "ボス", "ラスボス", "敵", "モンスター", "ゾンビ", "雑魚", "ザコ", "キャラ", "段ボール"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
@@ -1021,7 +1023,9 @@ def _mishap_or_service(tokens: tuple[Token, ...], index: int) -> bool:
 
 
 def _done_to_a_thing(tokens: tuple[Token, ...], index: int) -> bool:
-    """ゴキブリを殺す, 雑草を燃やす, 魚を焼く: the harm verb's object is a pest or a thing, not a person."""
+    """ゴキブリを殺す, 雑草を燃やす, イカをぶっ刺す: the harm verb's object is a pest, game or thing, not a person."""
+    while index > 0 and tokens[index - 1].pos == "副詞":
+        index -= 1  # イカをぶっ刺して, 魚を一気に叩き切る
     return index > 1 and tokens[index - 1].lemma in ("を", "も") and (
         tokens[index - 2].lemma in _NOT_PEOPLE or tokens[index - 2].surface in _NOT_PEOPLE)
 
