@@ -174,6 +174,26 @@ def test_harassment_beside_a_custom_taken_elsewhere_is_still_read(detector: Dete
     assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
 
 
+@pytest.mark.parametrize(("text", "harassment"), [
+    # tone alone: a rough negative, an emphatic ぞ, a rhetorical じゃねえか, a rough plea — about a real defect
+    ("電源入れても画面つかねえんだぞ。新品で買ったばっかだぞ", False),
+    ("また請求額違ってんじゃねえか。ちゃんと直してくれよ", False),
+    ("三日も待たされたんだぞ、危ねえだろうが", False),
+    ("窓口の届け、先週出したぞ。まだ反映されてねえのか", False),
+    # the same tone with something aimed at the agent: an order, おい, 〜んじゃねえ
+    ("画面つかねえんだぞ。さっさと新品持ってこいや", True),
+    ("おい、聞こえてんのか。画面つかねえって言ってんだよ", True),
+    ("おい、また請求額違ってんだぞ", True),
+    ("へらへら笑ってんじゃねえぞ", True),
+])
+def test_rough_tone_alone_is_a_complaint_aimed_at_the_agent_it_is_not(cfg: Config, text: str,
+                                                                       harassment: bool) -> None:
+    # The rules alone (the model would read these too, and must not be what this test measures).
+    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+    result = rules.judge_text(text)
+    assert (result.level >= Level.WARNING) is harassment, (text, result)
+
+
 def test_a_batch_is_judged_line_for_line_as_each_line_alone(detector: Detector) -> None:
     # scan judges bulk input stage by stage over a batch: the verdicts must be those of one line at a time
     # (rules, a model opinion, a short line the model skips, a complaint, a repeat, an empty result).

@@ -142,6 +142,8 @@ class Analysis:
                 and following.surface == "な" and following.pos == "助詞":
             after = self.tokens[index + 2] if index + 2 < len(self.tokens) else None
             return after is None or after.is_break or after.lemma in ("よ", "って")  # よこしな, 見せな: 〜な orders
+        if index > 0 and self.tokens[index - 1].lemma == "の" and self.tokens[index - 1].pos == "助詞":
+            return False  # 住所変更の届け: a noun after の (届け, 申し込み), not the order 届け
         # 呼べって: unidic-lite reads some as 仮定形 (of 呼べば), which never ends a clause without its ば
         return (token.pos == "動詞" and token.form.startswith(("連用形", "仮定形")) and ends_clause
                 and token.key[-1:] in E_ROW)

@@ -39,6 +39,8 @@ _CASUAL_NEGATIVES = frozenset({"ねえ", "ねー", "ねぇ"})  # ない said rou
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ", "ごら", "ゴラ", "ごるぁ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
+_TONE_TAILS = ("だろうが", "じゃねえか", "やんけ")  # rhetorical: 違うじゃねえか, 危ねえだろうが (isn't it!)
+_ROUGH_PLEAS = frozenset({"呉れる", "くれる"})  # 〜してくれ(よ): ください said roughly
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
 _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  # not な: そうなんかい is a question
 # 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
@@ -143,6 +145,7 @@ class Cue:
     weight: float
     evidence: str
     severity: Level | None = None
+    tone: bool = False  # a way of speaking (来てねえぞ, 交換してくれよ), not an act aimed at the agent: see tone_max
 
 
 @dataclass(frozen=True)
@@ -664,7 +667,7 @@ class UtteranceJudge:
         cues = [c for c in cues if c.source != "te_yaru" or c is favours[0]]
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
-            keep = sorted(commands, key=lambda c: -c.weight)[:2]
+            keep = sorted(commands, key=lambda c: (c.tone, -c.weight))[:2]  # what is aimed at the agent first
             cues = [c for c in cues if c not in commands or c in keep]
         return cues
 
@@ -673,13 +676,18 @@ class UtteranceJudge:
         cfg, tokens, token = self.cfg, analysis.tokens, analysis.tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         cues: list[Cue] = []
-        if analysis.is_command(i) or _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i) \
-                or _order_quoted_bare(tokens, i):
+        if _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i) or _order_quoted_bare(tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
-        elif _is_imposition(tokens, i) or _rough_tail(tokens, i) \
-                or _is_rough(token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(tokens, i - 1)) \
-                or _scolds(tokens, i):
+        elif analysis.is_command(i):
+            # 交換してくれ(よ): a plea said roughly is tone; 出せ, 謝れ are orders
+            cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface,
+                            tone=token.lemma in _ROUGH_PLEAS))
+        elif _is_imposition(tokens, i) or _scolds(tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
+        elif _rough_tail(tokens, i) \
+                or _is_rough(token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(tokens, i - 1)):
+            cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface,
+                            tone=_is_tone(tokens, i)))
         if _holds_on(tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
@@ -894,7 +902,9 @@ class UtteranceJudge:
             return NOTHING
         cfg = self.cfg
         # 0.0, not 0, when an axis has no cue: the compiled judge (floats only) must print what the sources print
-        conduct = sum((c.weight for c in cues if c.axis == "conduct"), 0.0)
+        # tone weighs at most tone_max however much of it there is: see configs/default.toml
+        tone = sum((c.weight for c in cues if c.axis == "conduct" and c.tone), 0.0)
+        conduct = sum((c.weight for c in cues if c.axis == "conduct" and not c.tone), 0.0) + min(tone, cfg.tone_max)
         demand = sum((c.weight for c in cues if c.axis == "demand"), 0.0)
         complaint = sum((c.weight for c in cues if c.axis == "complaint"), 0.0)
         forced = max((c.severity for c in cues if c.severity is not None), default=None)
@@ -1309,6 +1319,22 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
     return 1.0
 
 
+def _is_tone(tokens: tuple[Token, ...], index: int) -> bool:
+    """The rough end at ``index`` is a way of speaking: the rough negative (来てねえ), an emphatic ぞ / ぜ, a
+    rhetorical 〜じゃねえか / 〜だろうが / 〜やんけ — not おい, こら, 〜やがる, 謝らんかい or a pressed 聞いてんのか."""
+    token = tokens[index]
+    if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS:
+        return True
+    if token.surface in _CASUAL_NEGATIVES and token.pos != "助詞":
+        # 笑っとるんじゃねえ, なめんじゃねぇ: 〜んじゃねえ forbids the listener something (unidic-lite leaves some
+        # of them to the rough negative when a contraction stands between the verb and ん)
+        rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in ("か", "の")  # 〜てんじゃねえか
+        return rhetorical or not (index > 1 and tokens[index - 1].surface == "じゃ" and (
+            tokens[index - 2].surface in ("ん", "の") or tokens[index - 2].surface.endswith("ん")))
+    tail = "".join(t.surface for t in _clause_after(tokens, index - 1, limit=4))
+    return tail.startswith(_TONE_TAILS)
+
+
 def _scolds(tokens: tuple[Token, ...], index: int) -> bool:
     """ちゃんとせんか！, はよせんか、こら: a negative question shouted is a rebuke (行かんか？ is an invitation)."""
     if tokens[index].surface != "ん" or tokens[index].lemma != "ず" or index + 2 >= len(tokens):
@@ -1360,16 +1386,21 @@ def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
                                                                      or rest[1].lemma in ("よ", "って")):
         return True
     surfaces = "".join(t.surface for t in rest)
-    return surfaces.startswith(("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ"))
+    # 間違ってんじゃねえか: a rhetorical question (isn't it wrong!), not 言い訳すんじゃねえ (don't make excuses)
+    return surfaces.startswith(("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ")) \
+        and surfaces[5:6] not in ("か", "の")
 
 
 def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     """とぼけてんじゃねえ, ふざけとんちゃうぞ: verb + てん/とん + じゃねえ."""
     if tokens[index].pos != "動詞":
         return False
-    surfaces = "".join(t.surface for t in tokens[index + 1 : index + 6])
-    return surfaces.startswith(("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!",
-                                "とんちゃうぞ", "てんちゃうぞ"))
+    surfaces = "".join(t.surface for t in tokens[index + 1 : index + 7])
+    heads = ("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!", "とんちゃうぞ",
+             "てんちゃうぞ")
+    head = next((h for h in heads if surfaces.startswith(h)), None)
+    # 違ってんじゃねえか: a rhetorical question (isn't it wrong!), not とぼけてんじゃねえ (don't play dumb)
+    return head is not None and surfaces[len(head) : len(head) + 1] not in ("か", "の")
 
 
 def _done(tokens: tuple[Token, ...], last: int) -> bool:
