@@ -42,7 +42,7 @@ eval: $(STAMP) $(COMPILED)
 	  tests/data/dev21.tsv \
 	  tests/data/heldout.tsv tests/blind/blind.tsv \
 	  tests/blind2/blind2.tsv tests/blind3/blind3.tsv tests/blind4/blind4.tsv tests/blind5/blind5.tsv tests/blind6/blind6.tsv \
-	  tests/blind7/blind7.tsv tests/blind8/blind8.tsv tests/blind9/blind9.tsv \
+	  tests/blind7/blind7.tsv tests/blind8/blind8.tsv tests/blind9/blind9.tsv tests/blind10/blind10.tsv \
 	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/dev19_asr10.tsv tests/data/heldout_asr10.tsv \
 	  tests/blind/blind_asr10.tsv \
 	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv tests/blind5/blind5_asr10.tsv tests/blind6/blind6_asr10.tsv \

@@ -194,6 +194,21 @@ def test_rough_tone_alone_is_a_complaint_aimed_at_the_agent_it_is_not(cfg: Confi
     assert (result.level >= Level.WARNING) is harassment, (text, result)
 
 
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("説明と違うから、金融庁にも相談させてもらうぞ", False),  # させてもらう: the caller's own act, said humbly
+    ("うちの親父がリモコン踏んづけてぶっ壊しやがってさ", False),  # a deed told, about a thing
+    ("ばあちゃんに簡単な携帯を選んでやりてえんだわ", False),  # 〜てやりたい: a wish to do something for someone
+    ("電源抜いたら直った、すまんな", False),  # すまん after たら: an apology, not ただじゃすまん
+    ("今日中に返金せんかったら、ただじゃすまんぞ", True),
+    ("土下座してもらうからな", True),
+    ("お前の車、ぶっ壊してやるからな", True),
+])
+def test_humble_acts_deeds_told_wishes_and_apologies(cfg: Config, text: str, harassment: bool) -> None:
+    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+    result = rules.judge_text(text)
+    assert (result.level >= Level.WARNING) is harassment, (text, result)
+
+
 def test_a_batch_is_judged_line_for_line_as_each_line_alone(detector: Detector) -> None:
     # scan judges bulk input stage by stage over a batch: the verdicts must be those of one line at a time
     # (rules, a model opinion, a short line the model skips, a complaint, a repeat, an empty result).

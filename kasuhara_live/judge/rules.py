@@ -979,6 +979,8 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった", "ました",
                         "てやった", "てやりました")):
         return True
+    if "やがった" in tail or "やがって" in tail:
+        return True  # 親父が踏んづけてぶっ壊しやがって: a deed told, cursed
     if rest and rest[0].pos == "接尾辞" and rest[0].lemma in ("方", "かた") \
             and not any(x in tail for x in ("たろ", "てやる", "たる", "てやろ")):
         return True  # 殴り方の基本: how to hit, a lesson (not 殴り方教えたろか)
@@ -1356,6 +1358,8 @@ def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
                                                              or rest[1].lemma in ("から", "よ", "ね"))
     if token.lemma not in ("貰う", "もらう") or index == 0 or tokens[index - 1].lemma != "て":
         return False
+    if index > 1 and tokens[index - 2].lemma in ("せる", "させる"):
+        return False  # 相談させてもらうぞ: the speaker's own act, said humbly (not 払ってもらう)
     following = tokens[index + 1] if index + 1 < len(tokens) else None
     if token.form.startswith("意志推量形"):
         return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
@@ -1448,7 +1452,9 @@ def _asks_for_it(analysis: Analysis) -> bool:
 def _own_plan(tokens: tuple[Token, ...], index: int) -> bool:
     """まとめてやってやろうと思うんですが, 〜してやりました: the caller's plan or deed told, not a threat."""
     tail = "".join(t.surface for t in tokens[index + 1 : index + 8])
-    return "と思" in tail or "うかな" in tail or tail.startswith(("てやりました", "てやった"))
+    # 〜てやりてえ / 〜てやりたい: a wish to do something for someone (ばあちゃんに替えてやりてえ)
+    return "と思" in tail or "うかな" in tail \
+        or tail.startswith(("てやりました", "てやった", "てやりたい", "てやりてえ"))
 
 
 def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
