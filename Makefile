@@ -46,7 +46,7 @@ eval: $(STAMP) $(COMPILED)
 	  tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/dev19_asr10.tsv tests/data/heldout_asr10.tsv \
 	  tests/blind/blind_asr10.tsv \
 	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv tests/blind5/blind5_asr10.tsv tests/blind6/blind6_asr10.tsv \
-	  tests/blind7/blind7_asr10.tsv tests/blind8/blind8_asr10.tsv tests/blind9/blind9_asr10.tsv \
+	  tests/blind7/blind7_asr10.tsv tests/blind8/blind8_asr10.tsv tests/blind9/blind9_asr10.tsv tests/blind10/blind10_asr10.tsv \
 	  --out docs/judge-evaluation.md
 
 # The judge's second-opinion model (configs/judge-model.json.gz), trained on every development set and the
