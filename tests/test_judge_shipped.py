@@ -20,6 +20,12 @@ def detector(cfg: Config) -> Detector:
     return Detector.from_config(cfg)
 
 
+@pytest.fixture(scope="module")
+def rules(cfg: Config) -> Detector:
+    """The rules alone (judge.model_file = ""): for tests of a rule the model might also catch."""
+    return Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+
+
 HARASSMENT = [
     ("threat", "てめえの店に火をつけてやるからな", Level.CRITICAL),
     ("threat", "今度そっちに行ったらぶん殴ってやる", Level.CRITICAL),
@@ -186,10 +192,9 @@ def test_harassment_beside_a_custom_taken_elsewhere_is_still_read(detector: Dete
     ("おい、また請求額違ってんだぞ", True),
     ("へらへら笑ってんじゃねえぞ", True),
 ])
-def test_rough_tone_alone_is_a_complaint_aimed_at_the_agent_it_is_not(cfg: Config, text: str,
+def test_rough_tone_alone_is_a_complaint_aimed_at_the_agent_it_is_not(rules: Detector, text: str,
                                                                        harassment: bool) -> None:
     # The rules alone (the model would read these too, and must not be what this test measures).
-    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
     result = rules.judge_text(text)
     assert (result.level >= Level.WARNING) is harassment, (text, result)
 
@@ -203,8 +208,7 @@ def test_rough_tone_alone_is_a_complaint_aimed_at_the_agent_it_is_not(cfg: Confi
     ("土下座してもらうからな", True),
     ("お前の車、ぶっ壊してやるからな", True),
 ])
-def test_humble_acts_deeds_told_wishes_and_apologies(cfg: Config, text: str, harassment: bool) -> None:
-    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
+def test_humble_acts_deeds_told_wishes_and_apologies(rules: Detector, text: str, harassment: bool) -> None:
     result = rules.judge_text(text)
     assert (result.level >= Level.WARNING) is harassment, (text, result)
 
@@ -454,10 +458,9 @@ def test_a_rough_question_pressed_again(detector: Detector, text: str, level: Le
                                              ("これから毎日お電話をしますので", True),
                                              ("母には毎日電話をしています", False),
                                              ("毎日電話をしてるのに繋がらない", False)])
-def test_contact_named_with_its_particle_is_found_by_the_rules(cfg: Config, text: str, named: bool) -> None:
+def test_contact_named_with_its_particle_is_found_by_the_rules(rules: Detector, text: str, named: bool) -> None:
     # 電話をする (with を) as well as 電話する; to the caller's own people (母には) it is no campaign. The rules
     # alone: the model would catch the first two as well, and must not be what this test measures.
-    rules = Detector.from_config(dataclasses.replace(cfg, judge=dataclasses.replace(cfg.judge, model_file="")))
     cues = [c.source for c in rules.judge_text(text).cues]
     assert ("repeated_contact" in cues) is named, (text, cues)
 

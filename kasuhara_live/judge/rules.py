@@ -39,6 +39,8 @@ _CASUAL_NEGATIVES = frozenset({"ねえ", "ねー", "ねぇ"})  # ない said rou
 _ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ", "ごら", "ゴラ", "ごるぁ"})
 _ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
 _ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
+# after 〜じゃねえ: a rhetorical question (違ってんじゃねえか, isn't it!), not a prohibition (don't…)
+_RHETORICAL = ("か", "の")
 _TONE_TAILS = ("だろうが", "じゃねえか", "やんけ")  # rhetorical: 違うじゃねえか, 危ねえだろうが (isn't it!)
 _ROUGH_PLEAS = frozenset({"呉れる", "くれる"})  # 〜してくれ(よ): ください said roughly
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
@@ -1330,7 +1332,7 @@ def _is_tone(tokens: tuple[Token, ...], index: int) -> bool:
     if token.surface in _CASUAL_NEGATIVES and token.pos != "助詞":
         # 笑っとるんじゃねえ, なめんじゃねぇ: 〜んじゃねえ forbids the listener something (unidic-lite leaves some
         # of them to the rough negative when a contraction stands between the verb and ん)
-        rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in ("か", "の")  # 〜てんじゃねえか
+        rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in _RHETORICAL  # 〜てんじゃねえか
         return rhetorical or not (index > 1 and tokens[index - 1].surface == "じゃ" and (
             tokens[index - 2].surface in ("ん", "の") or tokens[index - 2].surface.endswith("ん")))
     tail = "".join(t.surface for t in _clause_after(tokens, index - 1, limit=4))
@@ -1389,22 +1391,24 @@ def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     if rest and rest[0].lemma == "な" and rest[0].pos == "助詞" and (len(rest) == 1 or rest[1].is_break
                                                                      or rest[1].lemma in ("よ", "って")):
         return True
-    surfaces = "".join(t.surface for t in rest)
-    # 間違ってんじゃねえか: a rhetorical question (isn't it wrong!), not 言い訳すんじゃねえ (don't make excuses)
-    return surfaces.startswith(("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ")) \
-        and surfaces[5:6] not in ("か", "の")
+    return _forbids("".join(t.surface for t in rest),
+                    ("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ"))
 
 
 def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     """とぼけてんじゃねえ, ふざけとんちゃうぞ: verb + てん/とん + じゃねえ."""
     if tokens[index].pos != "動詞":
         return False
-    surfaces = "".join(t.surface for t in tokens[index + 1 : index + 7])
-    heads = ("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!", "とんちゃうぞ",
-             "てんちゃうぞ")
+    return _forbids("".join(t.surface for t in tokens[index + 1 : index + 7]),
+                    ("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!", "とんちゃうぞ",
+                     "てんちゃうぞ"))
+
+
+def _forbids(surfaces: str, heads: tuple[str, ...]) -> bool:
+    """The words after a verb begin with a prohibition (``heads``: 〜んじゃねえ, don't…) that is not turned into a
+    rhetorical question: 言い訳すんじゃねえ forbids, 間違ってんじゃねえか (isn't it wrong!) does not."""
     head = next((h for h in heads if surfaces.startswith(h)), None)
-    # 違ってんじゃねえか: a rhetorical question (isn't it wrong!), not とぼけてんじゃねえ (don't play dumb)
-    return head is not None and surfaces[len(head) : len(head) + 1] not in ("か", "の")
+    return head is not None and not surfaces[len(head) :].startswith(_RHETORICAL)
 
 
 def _done(tokens: tuple[Token, ...], last: int) -> bool:
