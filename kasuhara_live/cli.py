@@ -116,8 +116,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
             if text.strip():
                 texts.append(text)
         if texts:
-            sys.stdout.write("".join(json.dumps(result, ensure_ascii=False) + "\n"
-                                     for result in detector.scan_many(texts)))
+            results = [detector.explain(t) for t in texts] if args.explain else detector.scan_many(texts)
+            sys.stdout.write("".join(json.dumps(result, ensure_ascii=False) + "\n" for result in results))
             sys.stdout.flush()
     return 2 if bad else 0
 
@@ -140,15 +140,21 @@ def _line_batches(stream: BinaryIO, block: int = 1 << 16) -> Iterator[list[bytes
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kasuhara_live.judge.evaluate import evaluate, read_rows
+    from kasuhara_live.judge.evaluate import FALSE_ALARM_HEADER, evaluate, read_rows
 
     detector = _detector(_config(args))
     reports, summary = [], ["| data | utterances | precision | recall | F1 |", "|---|---|---|---|---|"]
+    alarms = [FALSE_ALARM_HEADER]
     for name in args.data:
         path = Path(name)
         rows = read_rows(path)
+        # A blind test set's sentences stay out of reports (reading them is how one starts tuning on them), and so
+        # do those of corpora kept outside the repository (their licences may forbid copying them into it).
         blind = any(part.startswith("blind") for part in path.parent.parts)
-        scores, report = evaluate(rows, detector.judge.judge_readings, path.name, withhold_text=blind)
+        outside = not path.resolve().is_relative_to(Path.cwd().resolve())
+        scores, alarm, report = evaluate(rows, detector.judge.judge_readings, path.name,
+                                         withhold_text=blind or outside)
+        alarms.append(alarm.row(name))
         reports.append(report)
         if scores.tp + scores.fn == 0:  # a set of negatives only: what counts is how many it flags
             summary.append(f"| {name} | {len(rows)} | no harassment rows: {scores.fp} false alarm(s) | – | – |")
@@ -156,10 +162,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
             summary.append(f"| {name} | {len(rows)} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} |")
         print(report)
     print("\n".join(summary))
+    print("\n".join(alarms))
     if args.out:
         with _output(args.out) as out:
             out.write("# Judge evaluation\n\nCommand: `kasuhara-live eval " + " ".join(args.data) + "`\n\n")
             out.write("Binary: harassment = level warning or critical.\n\n" + "\n".join(summary) + "\n\n")
+            out.write("## False alarms on ordinary rows, by register, and what raised them\n\n"
+                      "Ordinary rows are those below warning; plain form = none of です, ます, ください, ございます, "
+                      "いたします, でしょう (as `../shared/tools/realtext_check.py` decides). \"Raised by\" counts the "
+                      "false alarms by the kind of what raised them (`scan --explain` names the term, construction, "
+                      "grammar rule or model of each). \"Aimed at a person\": harassment rows a `target` column "
+                      "marks `person`.\n\n" + "\n".join(alarms) + "\n\n")
             out.write("\n".join(reports) + "\n")
     return 0
 
@@ -366,7 +379,10 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
                         "store (default path: store.path)")
     replay.add_argument("--jsonl", metavar="PATH", help="write JSON lines to PATH ('-' for stdout) instead of a "
                         "readable transcript")
-    command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
+    scan = command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
+    scan.add_argument("--explain", action="store_true", help="also say why: every cue that counted (lexicon term, "
+                      "construction, grammar rule or model, with its weight), every candidate a guard dismissed and "
+                      "why, and the model's probability")
     evaluation = command("eval", cmd_eval, "precision/recall/F1 of the judge on labelled TSV files")
     evaluation.add_argument("data", nargs="+", help="TSV with columns level, category, text (id optional); the "
                             "sentences of a file in a blind* folder are not printed (a test set nobody tunes on)")

@@ -120,6 +120,10 @@ class Alert:
     reason: str = ""
     utterance_id: str = ""
     wall: float | None = None
+    # What raised it, as an admin finds it in configs/ (see rules.Cue.origin), the deciding origin first:
+    # "term:insult_baka, grammar:command", "construction:<id>", "model:0.91", "call:shouting", "call:length",
+    # "call:repeated_demand, term:demand_isharyo", "call:after_final_warning, …"; "" when not known (older events)
+    source: str = ""
 
 
 @dataclass(frozen=True)

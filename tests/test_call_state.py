@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 
 import pytest
 
+from kasuhara_live import wire
 from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, Event, Level, LevelChanged, UtteranceFinal, UtterancePartial
 from kasuhara_live.judge.call_state import CallJudge, agent_phrase_matcher
@@ -57,8 +59,9 @@ def test_first_harassment_gets_the_clear_statement_then_the_final_warning(make) 
     assert isinstance(alert, Alert) and alert.severity is Level.WARNING and alert.script == "ja:dogeza:clear"
     assert alert.evidence and "means_manner" in alert.criteria and alert.start == 8.0 and alert.end == 10.0
     assert isinstance(change, LevelChanged) and change.level is Level.WARNING and change.reason
+    assert alert.source == "term:dogeza, grammar:command"  # the lexicon term decides; the command adds to it
     [second] = call.say(20, "このバカ")
-    assert isinstance(second, Alert) and second.script == "ja:final_warning"
+    assert isinstance(second, Alert) and second.script == "ja:final_warning" and second.source == "term:baka"
 
 
 def test_harassment_after_the_agents_final_warning_is_critical(make) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +71,7 @@ def test_harassment_after_the_agents_final_warning_is_critical(make) -> None:  #
     alert = call.say(20, "バカ")[0]
     assert isinstance(alert, Alert) and alert.severity is Level.CRITICAL and alert.script == "ja:end_call"
     assert "最終警告" in alert.reason
+    assert alert.source == "call:after_final_warning, term:baka"
 
 
 def test_agent_words_are_not_judged(make) -> None:  # type: ignore[no-untyped-def]
@@ -82,6 +86,8 @@ def test_repeated_demand_becomes_persistence(make) -> None:  # type: ignore[no-u
     alerts = [e for e in out if isinstance(e, Alert)]
     assert alerts and alerts[0].category == "persistence" and alerts[0].severity is Level.WARNING
     assert "3回" in alerts[0].reason and "work_environment" in alerts[0].criteria
+    assert alerts[0].source == "call:repeated_demand, term:isharyo"
+    assert [a.source for a in call.alerts()] == ["term:isharyo", "call:repeated_demand, term:isharyo"]
 
 
 def test_demands_spread_beyond_the_window_are_not_persistence(make) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +105,7 @@ def test_shouting_against_the_callers_own_baseline(make) -> None:  # type: ignor
     out = call.say(20, "返金してくださいよ", loudness=-18.0)
     [alert] = [e for e in out if isinstance(e, Alert)]
     assert alert.severity is Level.CAUTION and any("大声" in e for e in alert.evidence)
+    assert alert.source == "call:shouting"
     out = call.say(25, "慰謝料を払ってください", loudness=-18.0)  # a demand, shouted: pressed with coercion
     assert any(isinstance(e, Alert) and e.severity is Level.WARNING for e in out)
 
@@ -112,6 +119,16 @@ def test_call_length_thresholds(make, cfg: Config) -> None:  # type: ignore[no-u
     out = judge(UtteranceFinal("c1", minutes.limit_minutes * 60 + 1, "u2", "customer", 0, 1, "はい"))
     severities = [e.severity for e in out if isinstance(e, Alert)]
     assert severities == [Level.WARNING, Level.CRITICAL]
+    assert alert.source == "call:length" and {e.source for e in out if isinstance(e, Alert)} == {"call:length"}
+
+
+def test_the_source_travels_from_the_judge_onto_the_wire(make) -> None:  # type: ignore[no-untyped-def]
+    call = Call(make())
+    [alert, _] = call.say(10, "土下座しろ")
+    assert isinstance(alert, Alert)
+    line = wire.dumps(alert)
+    assert json.loads(line)["source"] == "term:dogeza, grammar:command"
+    assert wire.loads(line) == alert
 
 
 def test_level_decays_with_a_reason(make) -> None:  # type: ignore[no-untyped-def]

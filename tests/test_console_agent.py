@@ -64,7 +64,7 @@ def abuse() -> list[dict[str, Any]]:
     return [hub(e) for e in (
         UtteranceFinal("c1", 6.0, "u2", "customer", 3.5, 5.8, "本当に無能だな、お前の会社は"),
         Alert("c1", 6.0, "c1-a001", "abuse", Level.WARNING, 3.5, 5.8, ("無能",), ("means_manner", "work_environment"),
-              SCRIPT, "精神的な攻撃（暴言）：「無能」", "u2"),
+              SCRIPT, "精神的な攻撃（暴言）：「無能」", "u2", source="term:abuse_munou"),
         LevelChanged("c1", 6.0, Level.WARNING, Level.NONE, "精神的な攻撃（暴言）：「無能」"),
     )]
 
@@ -138,6 +138,7 @@ async def test_an_alert_shows_level_evidence_and_the_script_to_read(cfg: Config)
         assert "レベル：警告" in rendered(banner)
         alert = rendered(app.query_one(AlertPanel))
         assert "精神的な攻撃（暴言）" in alert and "「無能」" in alert and "手段・態様の相当性" in alert
+        assert "検知の根拠：term:abuse_munou" in alert  # what raised it, under the criteria
         assert app.query_one(AlertPanel).has_class("-warning")
         assert SCRIPT in rendered(app.query_one(ScriptPanel))
 

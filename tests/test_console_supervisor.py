@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from kasuhara_live.config import Config
 from kasuhara_live.console.link import MemoryLink, event_message
@@ -13,6 +15,7 @@ from kasuhara_live.console.modals import ComposeMessage
 from kasuhara_live.console.supervisor import BoardTable, CallScreen, SupervisorConsole
 from kasuhara_live.console.testing import ManualClock, match_snapshot, screen_text, settle
 from kasuhara_live.console.transcript import TranscriptView
+from kasuhara_live.console.widgets import AlertPanel, alert_text
 from kasuhara_live.events import (
     Action,
     ActionKind,
@@ -174,6 +177,30 @@ async def test_red_cards_stand_out_and_forgotten_calls_leave(cfg: Config) -> Non
         await settle(pilot, app, link)
         assert [r[1] for r in rows(app, "#calls")] == ["c-tanaka", "c-suzuki"]
         assert all(r[1] != "sato" for r in rows(app, "#feed"))
+
+
+async def test_the_feed_and_the_call_screen_say_what_raised_an_alert(cfg: Config) -> None:
+    link = MemoryLink("kimura", "supervisor")
+    app = SupervisorConsole(cfg, link, clock=ManualClock())
+    # Words and a site's own rule id that look like Rich markup are shown as they are, never read as markup.
+    raised = dataclasses.replace(alert("c-sato", 1, 30.0, Level.WARNING, "intimidation", "[bold]ふざけるな"),
+                                 source="construction:[red]x[/red]")
+    async with app.run_test(size=SIZE) as pilot:
+        link.feed(hub(CallStarted("c-sato", 0.0, ("agent", "customer")), "sato"), hub(raised, "sato"))
+        await settle(pilot, app, link)
+        [row] = app.query_one("#feed", BoardTable).get_row_at(0)[3:]
+        assert isinstance(row, Text) and row.plain == "威圧的な言動「[bold]ふざけるな」  construction:[red]x[/red]"
+        assert [(row.plain[span.start:span.end], str(span.style)) for span in row.spans] == [
+            ("construction:[red]x[/red]", "dim")]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)
+        panel = app.screen.query_one(AlertPanel)
+        assert "根拠：「[bold]ふざけるな」" in panel.render().plain
+        assert panel.render().plain.endswith("\n検知の根拠：construction:[red]x[/red]")
+        shown = alert_text("ja", raised)  # what the panel shows: the source on a line of its own, dim
+        assert [(shown.plain[span.start:span.end], str(span.style)) for span in shown.spans][-1] == (
+            "検知の根拠：construction:[red]x[/red]", "dim")
 
 
 async def test_the_supervisor_screen_at_80x24(cfg: Config, tmp_path: Any) -> None:

@@ -38,3 +38,8 @@ def test_headless_demo_shows_the_calls_and_their_alerts(tmp_path: Path) -> None:
         assert calls["harassment_call"].agent == "sato" and calls["harassment_call"].max_level is Level.CRITICAL
         assert calls["complaint_call"].max_level is Level.CAUTION
         assert len(kept.call("harassment_call").utterances) > 20
+        # every alert names what raised it, judge → monitor → hub → store (term:<id>, grammar:<rule>, call:length…)
+        origin = r"(term|construction|grammar|model|call):[^,\s]+"
+        alerts = kept.call("harassment_call").alerts
+        assert alerts and all(re.fullmatch(rf"{origin}(, {origin})*", a.source) for a in alerts), \
+            [a.source for a in alerts]

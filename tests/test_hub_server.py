@@ -108,7 +108,7 @@ def partial(call: str, n: int, text: str) -> UtterancePartial:
 
 def alert(call: str, n: int) -> Alert:
     return Alert(call, float(n), f"a{n}", "dogeza", Level.WARNING, n - 0.5, float(n), ("土下座しろ",), ("conduct",),
-                 "そのようなご要望には応じかねます")
+                 "そのようなご要望には応じかねます", source="term:dogeza, grammar:command")
 
 
 class CuttableProxy:
@@ -273,6 +273,7 @@ async def test_a_late_console_gets_the_history_of_live_calls(hub_cfg: HubConfig)
         async with ConsoleClient(hub.url, TOKENS["sato"]) as sato, ConsoleClient(hub.url, TOKENS["boss"]) as boss:
             agent_view = await next_kind(sato, "history")
             assert [wire.from_json(e) for e in agent_view["events"]] == events
+            assert agent_view["events"][2]["source"] == "term:dogeza, grammar:command"  # what raised the alert
             supervisor_view = await next_kind(boss, "history")
             assert supervisor_view["scope"] == "summary" and [wire.from_json(e) for e in
                                                               supervisor_view["events"]] == events[:3]

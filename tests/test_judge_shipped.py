@@ -154,8 +154,9 @@ def test_scan_object_has_the_documented_shape(detector: Detector) -> None:
     out = detector.scan("土下座しろ")
     assert set(out) == {"text", "level", "alerts"} and out["level"] == "warning"
     [alert] = out["alerts"]
-    assert set(alert) == {"category", "severity", "evidence", "criteria", "script"}
+    assert set(alert) == {"category", "severity", "evidence", "criteria", "script", "source"}
     assert alert["category"] == "dogeza" and "土下座" in alert["script"]
+    assert alert["source"].startswith("term:")  # a lexicon term an admin can find in configs/
     quiet = "配送状況を教えてください"
     assert detector.scan(quiet) == {"text": quiet, "level": "none", "alerts": []}
 

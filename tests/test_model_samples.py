@@ -137,6 +137,10 @@ def test_harassment_sample_alerts_at_the_right_moments(harassment: list[dict[str
 
 
 def test_complaint_sample_stays_a_complaint(complaint: list[dict[str, Any]]) -> None:
+    # What must hold whatever the int8 kernels of this CPU make Whisper write: the call never reaches warning, and
+    # the caller's complaint is noticed. Which other cautions a garbled word may add is the recogniser's business
+    # (on one CPU the agent's cut-off ご不便をおかけ came back as 5不便をおかけ): no exact category set here.
     found = alerts(complaint)
     assert found and all(a["severity"] in ("none", "caution") for a in found)
-    assert {a["category"] for a in found} == {"complaint"}
+    assert "complaint" in {a["category"] for a in found}
+    assert all(e["level"] in ("none", "caution") for e in complaint if e["kind"] == "level.changed")

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from kasuhara_live.events import Alert, Level
+from kasuhara_live.store.store import CallStore
 from tests.test_reports_support import (
     INJECTION,
     SCRIPT_DEMAND,
+    SOURCE_DEMAND,
+    SOURCE_THREAT,
     check_html,
     english_config,
     fill_store,
@@ -92,6 +96,25 @@ def test_report_escapes_what_the_caller_said(store_path: Path, tmp_path: Path) -
     assert INJECTION in check_html(html)  # shown as text
 
 
+def test_report_says_what_raised_each_alert(store_path: Path, tmp_path: Path) -> None:
+    md, html = _report(store_path, tmp_path / "out")
+    text = check_html(html)
+    judgement = text[text.index("アラートごとの判断"):text.index("レビューによる2軸判定")]
+    assert "検知の根拠" in judgement
+    assert judgement.index("「まだ届かない」–") < judgement.index(SOURCE_DEMAND) < judgement.index(SOURCE_THREAT)
+    # Markdown: a column of its own, the ids' underscores escaped like any other text
+    assert "| 根拠 | 検知の根拠 | レビュー |" in md
+    assert "| 「誠意を見せろ」 | term:demand\\_seii, grammar:command | 正しい検知 |" in md
+    assert "| 「殺すぞ」 | call:after\\_final\\_warning, term:threat\\_korosu | 未確認 |" in md
+    with CallStore(store_path) as store:  # a site's own rule id is escaped like the caller's words
+        store.record(Alert("call-1", 30.0, "call-1-a004", "abuse", Level.CRITICAL, 28.0, 30.0, ("バカ",), (), "",
+                           source="construction:<b>x</b>&y"), "sato")
+    md, html = _report(store_path, tmp_path / "again")
+    assert "<b>x</b>" not in html and "<b>x</b>" not in md
+    assert "construction:&lt;b&gt;x&lt;/b&gt;&amp;y" in html and "construction:&lt;b&gt;x&lt;/b&gt;&amp;y" in md
+    assert "construction:<b>x</b>&y" in check_html(html)
+
+
 def test_report_files_are_private(store_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out).mkdir()
@@ -121,7 +144,7 @@ def test_report_in_english(store_path: Path, tmp_path: Path) -> None:
     text = check_html(html)
     assert '<html lang="en">' in html
     for words in ("Customer harassment incident report", "The caller's demands", "Effect on the agent", "upset",
-                  "clear statement (step 2)", "validity of the demand"):
+                  "clear statement (step 2)", "validity of the demand", "Raised by", SOURCE_THREAT):
         assert words in text, words
 
 

@@ -42,6 +42,9 @@ T_OLD = dt.datetime(2024, 12, 1, 9, 0, tzinfo=JST).timestamp()
 CALLER = "abcdef0123456789"
 SCRIPT_DEMAND = "そのご要望にはお応えいたしかねます。"
 INJECTION = "<script>alert(1)</script>"
+# What raised call-1's alerts (the first one has none: an alert recorded before alerts named their source)
+SOURCE_DEMAND = "term:demand_seii, grammar:command"
+SOURCE_THREAT = "call:after_final_warning, term:threat_korosu"
 
 
 def pinned_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -70,7 +73,8 @@ def harassment_call() -> list[Event]:
         LevelChanged(c, 8.0, Level.CAUTION, Level.NONE, "クレーム（正当な苦情）：「まだ届かない」"),
         UtteranceFinal(c, 14.0, "u3", "customer", 10.0, 14.0, f"ふざけるな{INJECTION}誠意を見せろ、10万円払え"),
         Alert(c, 14.0, "call-1-a002", "excessive_demand", Level.WARNING, 10.0, 14.0, ("誠意を見せろ",),
-              ("demand_validity", "means_manner"), SCRIPT_DEMAND, "過大な要求：「誠意を見せろ」", "u3"),
+              ("demand_validity", "means_manner"), SCRIPT_DEMAND, "過大な要求：「誠意を見せろ」", "u3",
+              source=SOURCE_DEMAND),
         LevelChanged(c, 14.0, Level.WARNING, Level.CAUTION, "過大な要求：「誠意を見せろ」"),
         Action(c, 15.0, ActionKind.SCRIPT_USED, "sato", "agent", "excessive_demand/clear_statement", "call-1-a002"),
         Action(c, 16.0, ActionKind.ALERT_ACKNOWLEDGED, "kimura", "supervisor", "", "call-1-a002"),
@@ -80,7 +84,7 @@ def harassment_call() -> list[Event]:
                        alternatives=("ころすぞ山田一郎が新宿の店に行くからな",)),
         Alert(c, 24.0, "call-1-a003", "threat", Level.CRITICAL, 20.0, 24.0, ("殺すぞ",),
               ("means_manner", "work_environment"), "脅迫にあたるため、お電話を終了いたします。",
-              "身体的な攻撃・脅迫：「殺すぞ」", "u4"),
+              "身体的な攻撃・脅迫：「殺すぞ」", "u4", source=SOURCE_THREAT),
         LevelChanged(c, 24.0, Level.CRITICAL, Level.WARNING, "身体的な攻撃・脅迫：「殺すぞ」"),
         Action(c, 26.0, ActionKind.RED_CARD, "sato", "agent", "threat", "call-1-a003"),
         CallEnded(c, 600.0, "end_of_audio"),

@@ -107,7 +107,8 @@ def test_show_puts_alerts_under_their_words(store_path: Path, capsys: pytest.Cap
     assert lines[0].startswith("c-sato　2025-05-01 10:00　担当者 sato　時間 00:21　最高 警告")
     rude = lines.index("00:13.0 お客様  ふざけるなよ、なめてんのか")
     assert lines[rude + 1].strip() == "[警告] 威圧的な言動「ふざけるな」"
-    assert lines[rude + 2].strip() == "c-sato-a002 00:13.0-00:16.0  基準：手段・態様の相当性"
+    assert lines[rude + 2].strip() == ("c-sato-a002 00:13.0-00:16.0  基準：手段・態様の相当性"
+                                       "  検知の根拠：term:intim_fuzakeruna")  # what raised the alert, dim in the app
     assert lines[rude + 3].strip() == "ラベル：正しい（kimura）  明らかな威圧"
     text = "\n".join(lines)
     assert "00:16.0 レベル 注意 -> 警告：威圧的な言動" in text

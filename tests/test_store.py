@@ -40,7 +40,8 @@ def _call(call_id: str, finals: int = 3) -> list:
         events.append(UtterancePartial(call_id, i + 0.5, f"u{i:04d}", "customer", i, i + 0.5, "途中"))
         events.append(UtteranceFinal(call_id, i + 1.0, f"u{i:04d}", "customer", i, i + 0.9, f"発話{i}です", -20.0))
     events.append(Alert(call_id, 2.0, "a1", "dogeza", Level.WARNING, 1.0, 1.9, ("土下座しろ",), ("means_manner",),
-                        "そのようなご要望にはお応えできません。", "reason", "u0001"))
+                        "そのようなご要望にはお応えできません。", "reason", "u0001",
+                        source="term:dogeza, grammar:command"))
     events.append(LevelChanged(call_id, 2.0, Level.WARNING, Level.NONE, "土下座の要求"))
     events.append(Action(call_id, 2.5, ActionKind.RED_CARD, "sato", "agent", "dogeza", "a1", 1_800_000_010.0))
     events.append(CallEnded(call_id, float(finals + 1)))
@@ -59,6 +60,8 @@ def test_a_call_round_trips_and_partials_are_not_kept(tmp_path: Path) -> None:
     assert record.alerts[0].evidence == ("土下座しろ",) and record.actions[0].action is ActionKind.RED_CARD
     alert = record.alerts[0]
     assert alert.alert_id == "a1" and alert.time == 2.0 and alert.utterance_id == "u0001"
+    assert alert.source == "term:dogeza, grammar:command"
+    assert alert == _call("c1")[7]  # every field of the alert comes back as it was recorded
     assert record.actions[0].actor == "sato" and record.actions[0].wall == 1_800_000_010.0
     assert "途中" not in json.dumps([u.text for u in record.utterances], ensure_ascii=False)
 
@@ -105,6 +108,26 @@ def test_a_version_1_store_gains_the_alternative_readings_and_keeps_its_calls(tm
         store.record(heard, "sato")
         assert [(u.text, u.alternatives) for u in store.call("old").utterances] == [("古い発話", ())]
         assert store.call("new").utterances[0].alternatives == ("土下座しろ", "ドゲザしろ")
+
+
+def test_a_version_2_store_gains_the_alerts_source_and_keeps_its_alerts(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite"
+    with sqlite3.connect(path) as db:  # a store as it was before alerts named what raised them
+        db.executescript(MIGRATIONS[0])
+        db.executescript(MIGRATIONS[1])
+        db.execute("PRAGMA user_version = 2")
+        db.execute("INSERT INTO calls (call_id, started_at) VALUES ('old', 1.0)")
+        db.execute("INSERT INTO alerts VALUES ('old', 'old-a001', 2.0, 'abuse', 'warning', 1.0, 2.0, '[\"バカ\"]',"
+                   " '[\"means_manner\"]', 'お控えください。', '暴言', 'u0001')")
+    with CallStore(path) as store:
+        [old] = store.call("old").alerts
+        assert (old.alert_id, old.evidence, old.reason, old.source) == ("old-a001", ("バカ",), "暴言", "")
+        for event in _call("new"):
+            store.record(event, "sato")
+        assert store.call("new").alerts[0].source == "term:dogeza, grammar:command"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
+        assert db.execute("SELECT source FROM alerts WHERE call_id = 'old'").fetchone() == ("",)
 
 
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
@@ -169,6 +192,7 @@ def test_purge_removes_words_and_keeps_the_numbers(tmp_path: Path) -> None:
         record = store.call("c1")
     assert record.utterances == [] and record.alerts[0].evidence == () and record.alerts[0].script == ""
     assert record.summary.purged and record.summary.source == "" and record.summary.max_level is Level.WARNING
+    assert record.alerts[0].source == "term:dogeza, grammar:command"  # rule ids, no words: kept
 
 
 # -- nothing announced is lost when the process is killed ---------------------------------------------------

@@ -21,7 +21,8 @@ EVENTS = [
     CallStarted("c1", 0.0, ("agent", "customer"), "a.flac"),
     UtterancePartial("c1", 3.1, "u0001", "customer", 1.0, 3.1, "土下座し", "土下", wall=3.2),
     UtteranceFinal("c1", 4.0, "u0001", "customer", 1.0, 3.6, "土下座しろ", -12.5),
-    Alert("c1", 4.0, "a1", "dogeza", Level.WARNING, 1.0, 3.6, ("土下座しろ",), ("conduct",), "そのようなご要望には…"),
+    Alert("c1", 4.0, "a1", "dogeza", Level.WARNING, 1.0, 3.6, ("土下座しろ",), ("conduct",), "そのようなご要望には…",
+          source="term:dogeza, grammar:command"),
     CallEnded("c1", 60.0),
     Action("c1", 42.0, ActionKind.SCRIPT_USED, "sato", "agent", "clear_statement", "a1", wall=42.5),
 ]
@@ -56,6 +57,18 @@ def test_japanese_is_not_escaped_and_wall_only_when_set() -> None:
 def test_malformed_messages_are_wire_errors(message: str, expected: str) -> None:
     with pytest.raises(WireError, match=expected):
         wire.loads(message)
+
+
+def test_an_alert_names_what_raised_it_and_an_older_one_without_it_still_reads() -> None:
+    obj = wire.to_json(EVENTS[3])
+    assert obj["source"] == "term:dogeza, grammar:command"
+    assert wire.from_json(obj).source == "term:dogeza, grammar:command"  # type: ignore[union-attr]
+    del obj["source"]  # an alert from a monitor that predates the field
+    old = wire.from_json(obj)
+    assert isinstance(old, Alert) and old.source == "" and old.evidence == ("土下座しろ",)
+    obj["source"] = ["term:dogeza"]
+    with pytest.raises(WireError, match="field 'source' must be a string"):
+        wire.from_json(obj)
 
 
 def test_alert_severity_must_be_a_level() -> None:

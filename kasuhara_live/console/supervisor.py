@@ -54,6 +54,16 @@ def evidence_text(lang: str, alert: Alert) -> str:
     return labels.category(lang, alert.category) + words
 
 
+def feed_alert_cell(lang: str, alert: Alert) -> Text:
+    """The feed's cell for an alert: its words, then what raised it, dim. A :class:`Text`, not a string: a
+    DataTable reads a string cell as Rich markup, and neither the caller's words nor the source are markup."""
+    cell = Text(evidence_text(lang, alert))
+    if alert.source:
+        cell.append("  ")
+        cell.append(alert.source, style="dim")
+    return cell
+
+
 class BoardTable(DataTable[str | Text]):
     """A row-cursor table whose footer says what Enter and Tab do here."""
 
@@ -218,7 +228,7 @@ class SupervisorConsole(ConsoleApp):
                 state = Text(text(self.lang, "feed.acknowledged"), style="green") if seen else Text(
                     text(self.lang, "feed.new"), style="bold")
                 table.add_row(state, item.agent, level_cell(self.lang, item.alert.severity),
-                              evidence_text(self.lang, item.alert), key=key)
+                              feed_alert_cell(self.lang, item.alert), key=key)
             else:
                 state = Text(text(self.lang, f"feed.{item.kind.value}"), style=FEED_STYLE.get(item.kind, "bold"))
                 what = item.call_id

@@ -64,7 +64,8 @@ class CallTimer(Static):
 
 
 def alert_text(lang: str, alert: Alert | None, acknowledged_by: str = "") -> Text:
-    """The latest alert: level and category, the words it rests on, the criteria, who has seen it."""
+    """The latest alert: level and category, the words it rests on, the criteria, what raised it, who has
+    seen it. Plain :class:`Text` throughout: nothing from the wire is read as Rich markup."""
     if alert is None:
         return Text(text(lang, "alert.none"), style="dim")
     out = Text()
@@ -78,6 +79,9 @@ def alert_text(lang: str, alert: Alert | None, acknowledged_by: str = "") -> Tex
         names = "・".join(labels.CRITERION[lang].get(c, c) for c in alert.criteria) if lang == "ja" else ", ".join(
             labels.CRITERION[lang].get(c, c) for c in alert.criteria)
         out.append("\n" + text(lang, "alert.criteria", criteria=names), style="dim")
+    if alert.source:
+        out.append("\n")
+        out.append(text(lang, "alert.source", source=alert.source), style="dim")
     if acknowledged_by:
         out.append("\n" + text(lang, "alert.acknowledged", actor=acknowledged_by), style="bold green")
     return out

@@ -85,19 +85,21 @@ class CallJudge:
         if final:
             self.state.previous = (event.speaker, event.end, event.text, judgement.level)
         reason = self._reason_of(judgement)
-        severity, category = judgement.level, judgement.category
+        severity, category, source = judgement.level, judgement.category, judgement.source
         if final:
             repeated = self._repetition(event.time, judgement)
             if repeated and severity <= Level.WARNING:
                 severity, category, reason = Level.WARNING, "persistence", repeated
+                source = _sources("call:repeated_demand", source)
         if severity >= Level.WARNING and self.state.final_warning_given and severity < Level.CRITICAL:
             severity = Level.CRITICAL
             reason = labels.REASON[self.lang]["after_final_warning"].format(detail=reason)
+            source = _sources("call:after_final_warning", source)
         if severity is Level.NONE:
             return []
         if not final and severity < Level.WARNING:
             return []  # partials are for early warnings only
-        return self._alert(event, judgement, severity, category, reason)
+        return self._alert(event, judgement, severity, category, reason, source)
 
     def _with_context(self, event: UtteranceFinal | UtterancePartial, text: str, alone: Judgement,
                       extra: tuple[Cue, ...], whole: bool) -> Judgement:
@@ -123,7 +125,7 @@ class CallJudge:
         if baseline is None or event.loudness_db - baseline < self.jcfg.shout_db:
             return ()
         text = labels.REASON[self.lang]["shouting"].format(db=event.loudness_db - baseline)
-        return (Cue("shouting", "intimidation", "conduct", self.jcfg.shout_weight, text),)
+        return (Cue("shouting", "intimidation", "conduct", self.jcfg.shout_weight, text, kind="call"),)
 
     def _repetition(self, now: float, judgement: Judgement) -> str:
         window = self.jcfg.repeat_window_minutes * 60.0
@@ -147,7 +149,7 @@ class CallJudge:
             probability=model.weight if model else 0.0)
 
     def _alert(self, event: UtteranceFinal | UtterancePartial, judgement: Judgement, severity: Level,
-               category: str, reason: str) -> list[Event]:
+               category: str, reason: str, source: str) -> list[Event]:
         state = self.state
         previous = state.alerted.get(event.utterance_id)
         if previous is not None and previous[1] >= severity and not (
@@ -163,7 +165,8 @@ class CallJudge:
             criteria = (*criteria, "work_environment")
         alert = Alert(self.call_id, event.time, self._next_alert_id(), category, severity,
                       event.start, event.end, judgement.evidence or (event.text,), criteria,
-                      self.scripts.text(self.lang, category, step), reason, event.utterance_id, event.wall)
+                      self.scripts.text(self.lang, category, step), reason, event.utterance_id, event.wall,
+                      source=source)
         state.last_evidence = event.time
         return [alert, *self._raise(severity, reason, event.time, event.wall)]
 
@@ -198,7 +201,7 @@ class CallJudge:
                 step = {Level.CAUTION: Step.SUPERVISOR, Level.WARNING: Step.CLEAR_STATEMENT}.get(level, Step.END_CALL)
                 out.append(Alert(self.call_id, now, self._next_alert_id(), "restraint", level,
                                  0.0, now, (reason,), ("work_environment",),
-                                 self.scripts.text(self.lang, "restraint", step), reason))
+                                 self.scripts.text(self.lang, "restraint", step), reason, source="call:length"))
                 self.state.last_evidence = now
                 out += self._raise(level, reason, now, None)
         decay = self.jcfg.decay_minutes * 60.0
@@ -209,6 +212,11 @@ class CallJudge:
             reason = labels.REASON[self.lang]["decay"].format(minutes=self.jcfg.decay_minutes)
             out.append(LevelChanged(self.call_id, now, self.state.level, previous, reason))
         return out
+
+
+def _sources(call_signal: str, source: str) -> str:
+    """A call-level origin put before the judgement's own (``call:repeated_demand, term:demand_isharyo``)."""
+    return f"{call_signal}, {source}" if source else call_signal
 
 
 def agent_phrase_matcher(cfg: Config, analyzer: Analyzer) -> PhraseMatcher:

@@ -82,8 +82,24 @@ class Detector:
                 "evidence": list(judgement.evidence),
                 "criteria": list(judgement.criteria),
                 "script": self.scripts.text(self.cfg.ui.language, judgement.category, step),
+                "source": judgement.source,
             })
         return {"text": text, "level": judgement.level.value, "alerts": alerts}
+
+    def explain(self, text: str) -> dict[str, Any]:
+        """:meth:`scan` with the reasons: every cue that counted (its origin, axis and weight), every candidate
+        a guard set aside and why, the two axes' sums and the model's probability (``scan --explain``)."""
+        judgement, dismissed, probability = self.judge.explain(text)
+        out = self._scanned(text, judgement)
+        out["explain"] = {
+            "conduct": judgement.conduct, "demand": judgement.demand, "complaint": judgement.complaint,
+            "cues": [{"origin": c.origin, "category": c.category, "axis": c.axis, "weight": c.weight,
+                      "evidence": c.evidence, **({"severity": c.severity.value} if c.severity else {}),
+                      **({"tone": True} if c.tone else {})} for c in judgement.cues],
+            "dismissed": [{"origin": d.origin, "evidence": d.evidence, "reason": d.reason} for d in dismissed],
+            "model_probability": probability,
+        }
+        return out
 
     def judge_text(self, text: str) -> Judgement:
         return self.judge.judge(text)

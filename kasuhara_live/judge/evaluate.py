@@ -8,6 +8,7 @@ and read by an admin deciding whether a threshold change is worth deploying.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class Row:
     category: str
     text: str
     alternatives: tuple[str, ...] = ()  # other readings of the same audio (ASR sets made with n-best decoding)
+    target: str = ""  # real corpora: "person" when a harassment row is aimed at a person, "other" when not
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _parse_rows(path: Path, reader: csv.DictReader[str]) -> list[Row]:
                                 "or critical") from None
         alternatives = tuple(a for a in (record.get("alternatives") or "").split(ALTERNATIVES_SEPARATOR) if a)
         rows.append(Row(record.get("id") or str(number), level, record["category"], record["text"] or "",
-                        alternatives))
+                        alternatives, (record.get("target") or "").strip()))
     if not rows:
         raise KasuharaError(f"{path}: no rows")
     return rows
@@ -86,6 +88,61 @@ def positive(level: Level) -> bool:
     return level >= Level.WARNING
 
 
+# The register of a sentence, as ../shared/tools/realtext_check.py decides it: polite when it has one of these
+# forms. A judge that learnt register instead of harassment flags plain sentences far more often than polite ones.
+POLITE_FORMS = re.compile(r"(です|ます|でした|ました|ません|ください|ございます|いたします|でしょう|まして)")
+# What can raise an alert (the kind of Judgement.source's first origin), in the order the reports list them
+RAISERS = ("term", "construction", "grammar", "model", "call")
+
+
+@dataclass(frozen=True)
+class FalseAlarms:
+    """How a judge does on the ordinary rows of a set and on its harassment rows, as the real-text table shows it."""
+
+    ok: int
+    flagged: int
+    plain: int
+    plain_flagged: int
+    raised_by: Counter[str]
+    harassment: int
+    caught: int
+    aimed: int  # harassment rows aimed at a person (a ``target`` column says so); 0 when the set has no such column
+    aimed_caught: int
+
+    def row(self, name: str) -> str:
+        polite, polite_flagged = self.ok - self.plain, self.flagged - self.plain_flagged
+        by = ", ".join(f"{kind} {self.raised_by[kind]}" for kind in RAISERS if self.raised_by[kind]) or "–"
+        recall = f"{self.caught}/{self.harassment} = {self.caught / self.harassment:.2f}" if self.harassment else "–"
+        aimed = f"{self.aimed_caught}/{self.aimed} = {self.aimed_caught / self.aimed:.2f}" if self.aimed else "–"
+        return (f"| {name} | {self.ok} | {self.flagged} ({_rate(self.flagged, self.ok)}) | "
+                f"{_rate(self.plain_flagged, self.plain)} of {self.plain} | {_rate(polite_flagged, polite)} of {polite} | "
+                f"{by} | {recall} | {aimed} |")
+
+
+FALSE_ALARM_HEADER = ("| data | ok rows | judged harassment | plain form | polite | raised by | recall on harassment | "
+                      "aimed at a person |\n|---|---|---|---|---|---|---|---|")
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "–"
+
+
+def count_false_alarms(results: Sequence[tuple[Row, Judgement]]) -> FalseAlarms:
+    ok = [(r, j) for r, j in results if not positive(r.level)]
+    flagged = [(r, j) for r, j in ok if positive(j.level)]
+    plain = [(r, j) for r, j in ok if not POLITE_FORMS.search(r.text)]
+    harassment = [(r, j) for r, j in results if positive(r.level)]
+    aimed = [(r, j) for r, j in harassment if r.target == "person"]
+    return FalseAlarms(len(ok), len(flagged), len(plain), sum(positive(j.level) for _, j in plain),
+                       Counter(raised_by(j) for _, j in flagged), len(harassment),
+                       sum(positive(j.level) for _, j in harassment), len(aimed), sum(positive(j.level) for _, j in aimed))
+
+
+def raised_by(judgement: Judgement) -> str:
+    """The kind of what raised a judgement: term, construction, grammar, model or call."""
+    return judgement.source.split(",")[0].split(":")[0]
+
+
 def _klass(level: Level, category: str) -> str:
     if positive(level):
         return "harassment"
@@ -93,8 +150,9 @@ def _klass(level: Level, category: str) -> str:
 
 
 def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title: str,
-             withhold_text: bool = False) -> tuple[Scores, str]:
-    """Score every row (its text and any alternative readings); return the binary scores and a Markdown report."""
+             withhold_text: bool = False) -> tuple[Scores, FalseAlarms, str]:
+    """Score every row (its text and any alternative readings); return the binary scores, the false alarms on the
+    ordinary rows (plain and polite) with what raised them, and a Markdown report."""
     results = [(row, judge((row.text, *row.alternatives))) for row in rows]
     binary = Scores(
         tp=sum(positive(r.level) and positive(j.level) for r, j in results),
@@ -131,11 +189,12 @@ def evaluate(rows: list[Row], judge: Callable[[Sequence[str]], Judgement], title
         lines += [f"### {name} ({len(items)})", ""]
         # A blind test set's sentences stay out of reports: reading them is how one starts tuning on them.
         lines += [f"- `{r.id}` gold {r.level.value}/{r.category}, got {j.level.value}/{j.category} "
-                  f"(conduct {j.conduct}, demand {j.demand}{', by the model' if j.model_cue else ''})"
+                  f"(conduct {j.conduct}, demand {j.demand}{', by the model' if j.model_cue else ''}"
+                  + (f"; raised by {j.source}" if j.source and positive(j.level) else "") + ")"
                   + ("" if withhold_text else f": {r.text}")
                   for r, j in items]
         lines.append("")
-    return binary, "\n".join(lines)
+    return binary, count_false_alarms(results), "\n".join(lines)
 
 
 def _count(n: int, noun: str) -> str:

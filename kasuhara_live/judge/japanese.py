@@ -144,6 +144,10 @@ class Analysis:
             return after is None or after.is_break or after.lemma in ("よ", "って")  # よこしな, 見せな: 〜な orders
         if index > 0 and self.tokens[index - 1].lemma == "の" and self.tokens[index - 1].pos == "助詞":
             return False  # 住所変更の届け: a noun after の (届け, 申し込み), not the order 届け
+        if index > 0 and self.tokens[index - 1].pos == "接頭辞" and self.tokens[index - 1].lemma == "御":
+            # ご不便をおかけ (cut off before して申し訳ございません), お届け: お + a verb's stem is the honorific form,
+            # never an order (the order is かけろ)
+            return False
         # 呼べって: unidic-lite reads some as 仮定形 (of 呼べば), which never ends a clause without its ば
         return (token.pos == "動詞" and token.form.startswith(("連用形", "仮定形")) and ends_clause
                 and token.key[-1:] in E_ROW)

@@ -52,6 +52,10 @@ class Term:
     fuzzy: bool = True
     # the words also name things (ゴミ, クズ): an argument of the clause (ゴミの分別, カスが溜まる) is no insult
     thing: bool = False
+    # the phrases continue the word before them (払っ|てもらうで, 黙れ|っつってんだよ); None: so when a phrase begins
+    # with a particle or auxiliary. Otherwise a match that begins inside the grammar of the word before it is not
+    # the term (雨だ|しね is だ+し+ね, not 死ね; 思っ|たわけ is た+わけ, not 戯け).
+    attaches: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,10 @@ class Lexicon:
     contact_verbs: tuple[str, ...] = ()
     contact_nouns: tuple[str, ...] = ()
     frequency_words: tuple[str, ...] = ()
+    # Harm verbs that are everyday verbs too (焼く cooks, 埋める fills): a threat only when what they are done to
+    # is a person or the company's premises (harm_targets), or nothing is named (焼いてやる)
+    targeted_harm_verbs: tuple[str, ...] = ()
+    harm_targets: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -122,7 +130,8 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], where: str) -> None
 def _term(entry: Any, where: str) -> Term:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a table")
-    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy", "thing"}, where)
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy", "thing", "attaches"},
+                where)
     term_id = entry.get("id")
     if not isinstance(term_id, str) or not _ID.match(term_id):
         raise ConfigError(f"{where}: id = {term_id!r} is not allowed: expected lowercase letters, digits and _")
@@ -137,12 +146,13 @@ def _term(entry: Any, where: str) -> Term:
     severity = entry.get("severity")
     if severity is not None and severity not in ("caution", "warning", "critical"):
         raise ConfigError(f"{where}: severity = {severity!r} is not allowed: expected caution, warning or critical")
-    fuzzy, thing = entry.get("fuzzy", True), entry.get("thing", False)
-    for key, value in (("fuzzy", fuzzy), ("thing", thing)):
+    fuzzy, thing, attaches = entry.get("fuzzy", True), entry.get("thing", False), entry.get("attaches", False)
+    for key, value in (("fuzzy", fuzzy), ("thing", thing), ("attaches", attaches)):
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: {key} = {value!r} is not allowed: expected true or false")
     return Term(term_id, category, axis, float(weight), Level(severity) if severity else None,
-                _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy, thing)
+                _strings(entry.get("phrases"), f"{where}: phrases"), fuzzy, thing,
+                entry.get("attaches"))
 
 
 def _construction(entry: Any, where: str) -> Construction:
@@ -186,11 +196,13 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     grammar = data.get("grammar", {})
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
-    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words")
+    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often = (_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
-                                 else ("殺す",) if key == "harm_verbs" else () for key in lists)
-    return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often)
+    harm, verbs, nouns, often, targeted, targets = (
+        _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
+        else ("殺す",) if key == "harm_verbs" else () for key in lists)
+    return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
+                   targeted, targets)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:
@@ -225,7 +237,9 @@ class _Pattern:
     tolerance: int
     ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
     starts_with_function_word: bool
-    any_form: bool  # a construction part that is one verb: 教える matches 教えろ, 教えて, 教えます
+    # a construction part that is one conjugating word: 教える matches 教えろ, 教えて, 教えます; but a conditional
+    # auxiliary is heard as one (the part なら, lemma だ, is not every だ: 話だから)
+    any_form: bool
     sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
     tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
     by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
@@ -290,7 +304,8 @@ class PhraseMatcher:
                                               last.form if last else "", errors,
                                               last.key if grammatical and last else "",
                                               bool(words) and words[0].pos in _FUNCTION_POS,
-                                              "#" in owner and len(words) == 1 and words[0].conjugates,
+                                              "#" in owner and len(words) == 1 and words[0].conjugates
+                                              and (words[0].pos == "動詞" or not words[0].form.startswith("仮定形")),
                                               sound_key(analysis.key),
                                               sound_key(last.key) if last and len(words) > 1 and errors else "",
                                               fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA

@@ -148,6 +148,22 @@ class Cue:
     evidence: str
     severity: Level | None = None
     tone: bool = False  # a way of speaking (来てねえぞ, 交換してくれよ), not an act aimed at the agent: see tone_max
+    kind: str = "grammar"  # what raised it: "term", "construction", "grammar", "model" or "call" (see origin)
+
+    @property
+    def origin(self) -> str:
+        """What raised this cue, as an admin finds it in configs/: ``term:<id>`` and ``construction:<id>`` in the
+        lexicon, ``grammar:<rule>``, ``model:<probability>``, ``call:<signal>`` (shouting)."""
+        return f"model:{self.weight:.2f}" if self.kind == "model" else f"{self.kind}:{self.source}"
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """A candidate a rule saw and a guard set aside, for ``scan --explain``: what, in which words, and why."""
+
+    origin: str
+    evidence: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,17 @@ class Judgement:
         lexical = [c.evidence for c in relevant if c.source not in GRAMMAR_CUES]
         words = list(dict.fromkeys(lexical or [c.evidence for c in relevant]))
         return tuple(w for w in words if not any(w != other and w in other for other in words))
+
+    @property
+    def source(self) -> str:
+        """What raised the judgement (the alert's ``source``): the origins of the cues behind its level and
+        category, the deciding one first (``term:abuse_baka, grammar:command``; ``model:0.91``)."""
+        if self.level is Level.NONE:
+            return ""
+        relevant = [c for c in self.cues if c.category == self.category or c.severity is not None
+                    or c.axis == "conduct"]
+        ranked = sorted(relevant or self.cues, key=lambda c: (-(c.severity.rank if c.severity else 0), -c.weight))
+        return ", ".join(dict.fromkeys(c.origin for c in ranked))
 
     @property
     def model_cue(self) -> Cue | None:
@@ -345,6 +372,17 @@ def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int]
     return None if closing is None else (opening, closing)
 
 
+def _begins_with_grammar(analysis: Analysis) -> bool:
+    return bool(analysis.tokens) and analysis.tokens[0].pos in ("助詞", "助動詞")
+
+
+def starts_inside_a_word(analysis: Analysis, match: Match) -> bool:
+    """The match begins with a particle or auxiliary that belongs to the conjugated word before it: 雨だしね is
+    だ + し + ね (and, you know), not 死ね; 思ったわけ is 思っ + た + わけ, not the insult 戯け."""
+    tokens = analysis.tokens
+    return match.first > 0 and tokens[match.first].pos in ("助詞", "助動詞") and tokens[match.first - 1].conjugates
+
+
 def is_simile(analysis: Analysis, match: Match) -> bool:
     """アホみたいに食べる, バカみたいに高い: a comparison, not a name for the listener."""
     after = analysis.tokens[match.last + 1 : match.last + 3]
@@ -464,6 +502,9 @@ class UtteranceJudge:
         self.analyzer = analyzer or Analyzer()
         self.model = model
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
+        # terms whose phrases continue the word before them (払っ|てもらうで): see Term.attaches
+        self._attaching = frozenset(t.id for t in lexicon.terms if t.attaches or (t.attaches is None and any(
+            _begins_with_grammar(self.analyzer.analyze(phrase)) for phrase in t.phrases)))
         self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
         self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
                                     if e.utterance_categories}
@@ -472,6 +513,8 @@ class UtteranceJudge:
         self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
                                          and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
         self.contact_verbs = frozenset(lexicon.contact_verbs)
+        self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
+        self.harm_targets = frozenset(lexicon.harm_targets)
         self.contact_nouns = frozenset(lexicon.contact_nouns)
         self.frequency_words = frozenset(lexicon.frequency_words)
         self._frequency_prefixes = tuple(self.frequency_words)  # 朝昼晩 is 朝/昼/晩 to unidic: read on the surface
@@ -483,6 +526,7 @@ class UtteranceJudge:
             self._by_first_part.setdefault(owners[0], []).append(index)
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
+        self._trace: list[Dismissal] | None = None  # set only while explain() runs
 
     def judge(self, text: str, extra: tuple[Cue, ...] = (), whole: bool = True) -> Judgement:
         """Judge one utterance; ``extra`` cues come from outside the text (shouting).
@@ -524,6 +568,8 @@ class UtteranceJudge:
         """
         probability = model.probability(analysis)
         if probability < self.cfg.model_threshold:
+            if self._trace is not None and probability >= self.cfg.model_threshold / 2:
+                self._dismiss(f"model:{probability:.2f}", analysis.text, "below_threshold")
             return judgement
         choices = _own_choices(analysis.tokens)
         if choices:
@@ -532,12 +578,14 @@ class UtteranceJudge:
             # without it: what remains must be harassment on its own.
             rest = self.analyzer.analyze("".join(t.surface for i, t in enumerate(analysis.tokens) if i not in choices))
             if len(rest.key) < self.cfg.model_min_kana or model.probability(rest) < self.cfg.model_threshold:
+                self._dismiss(f"model:{probability:.2f}", analysis.text, "own_choice")
                 return judgement
         opinion = model.opinion(analysis)
         category = judgement.category if judgement.category not in ("none", "complaint") else opinion.category
         if category in cleared:
+            self._dismiss(f"model:{probability:.2f}", opinion.evidence, f"cleared:{category}")
             return judgement
-        cue = Cue("model", category, "conduct", round(probability, 2), opinion.evidence, Level.WARNING)
+        cue = Cue("model", category, "conduct", round(probability, 2), opinion.evidence, Level.WARNING, kind="model")
         return self._combine([*judgement.cues, cue])
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
@@ -550,6 +598,12 @@ class UtteranceJudge:
                  *_disowned_consequence(analysis)]
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
+        if self._trace is not None:
+            for c in found:
+                if c.axis == CLEARED:
+                    self._dismiss(c.origin, c.evidence, "cleared")
+                elif c.category in silenced:
+                    self._dismiss(c.origin, c.evidence, "category_silenced_by_exception")
         cues = [c for c in found if c.category not in silenced and c.axis != CLEARED]
         return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra]), frozenset(cleared)
 
@@ -607,14 +661,18 @@ class UtteranceJudge:
                     position, words = first.last, [*words, first.text]
                     parts.append(first)
                 else:
+                    guard = ""
                     if any(is_reported(analysis, part) for part in parts):
-                        continue  # ネットに晒すとか言ったみたいで: someone else's words
-                    if construction.axis == "demand" and asked_about(analysis, parts[0]):
-                        continue  # 慰謝料って、どういう時に払われるものですか
-                    if any(first <= part.last and part.first <= last for part in parts for first, last in blocked):
-                        continue  # an everyday phrase an exception names (何回もすみません)
+                        guard = "reported"  # ネットに晒すとか言ったみたいで: someone else's words
+                    elif construction.axis == "demand" and asked_about(analysis, parts[0]):
+                        guard = "asked_about"  # 慰謝料って、どういう時に払われるものですか
+                    elif any(first <= part.last and part.first <= last for part in parts for first, last in blocked):
+                        guard = "exception"  # an everyday phrase an exception names (何回もすみません)
+                    if guard:
+                        self._dismiss(f"construction:{construction.id}", "…".join(words), guard)
+                        continue
                     cues.append(Cue(construction.id, construction.category, construction.axis, construction.weight,
-                                    "…".join(words), construction.severity))
+                                    "…".join(words), construction.severity, kind="construction"))
                     break
         return cues
 
@@ -625,28 +683,69 @@ class UtteranceJudge:
             term = self.terms.get(match.owner)
             if term is None:
                 continue
-            # an exception silences what overlaps it, but not a longer phrase that holds it whole: を知り (知りたい,
-            # not お尻) does not silence 恥を知りなさい
-            if any(first <= match.last and match.first <= last
-                   and not (match.first <= first and last <= match.last and (match.first, match.last) != (first, last))
-                   for first, last in blocked):
+            guard = self._term_guard(analysis, match, term, blocked)
+            if guard:
+                self._dismiss(f"term:{term.id}", match.text, guard)
                 continue
-            if term.axis != "complaint" and (is_negated(analysis, match) or is_reported(analysis, match)):
-                continue
-            if term.category == "dogeza" and is_own_wish(analysis, match):
-                continue  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
-            if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
-                    and _described(analysis.tokens, match.last):
-                continue  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
-            if term.category in ("threat", "abuse") and _done(analysis.tokens, match.last):
-                continue  # ボコボコにしてやりましたよ (a game), 全部死んでくれた (the rats): told as done
-            if (term.thing and names_a_thing(analysis, match)) or \
-                    (term.category == "abuse" and (is_simile(analysis, match) or about_own(analysis, match))) or \
-                    (term.axis == "demand" and asked_about(analysis, match)) or \
-                    (term.category == "personal_attack" and is_own(analysis, match)) or in_compound(analysis, match):
-                continue
-            cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity))
+            cues.append(Cue(term.id, term.category, term.axis, term.weight, match.text, term.severity, kind="term"))
         return cues
+
+    def _term_guard(self, analysis: Analysis, match: Match, term: Term, blocked: list[tuple[int, int]]) -> str:
+        """Why a lexicon match does not count here ("" when it does): the name of the guard that dismissed it."""
+        # an exception silences what overlaps it, but not a longer phrase that holds it whole: を知り (知りたい,
+        # not お尻) does not silence 恥を知りなさい
+        if any(first <= match.last and match.first <= last
+               and not (match.first <= first and last <= match.last and (match.first, match.last) != (first, last))
+               for first, last in blocked):
+            return "exception"
+        if term.id not in self._attaching and starts_inside_a_word(analysis, match):
+            return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
+        if term.axis != "complaint" and is_negated(analysis, match):
+            return "negated"
+        if term.axis != "complaint" and is_reported(analysis, match):
+            return "reported"
+        if term.category == "dogeza" and is_own_wish(analysis, match):
+            return "own_wish"  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
+        if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
+                and _described(analysis.tokens, match.last):
+            return "described"  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
+        if term.category == "threat" and analysis.tokens[match.first].pos == "動詞" \
+                and self._done_to_no_one(analysis.tokens, match.first):
+            return "object_not_a_target"  # さんま焼いてやる, 穴を埋めてやる
+        if term.category in ("threat", "abuse") and _done(analysis.tokens, match.last):
+            return "told_as_done"  # ボコボコにしてやりましたよ (a game), 全部死んでくれた (the rats)
+        if term.thing and names_a_thing(analysis, match):
+            return "names_a_thing"
+        if term.category == "abuse" and is_simile(analysis, match):
+            return "simile"
+        if term.category == "abuse" and about_own(analysis, match):
+            return "about_own"
+        if term.axis == "demand" and asked_about(analysis, match):
+            return "asked_about"
+        if term.category == "personal_attack" and is_own(analysis, match):
+            return "own_data"
+        if in_compound(analysis, match):
+            return "in_compound"
+        return ""
+
+    def _dismiss(self, origin: str, evidence: str, reason: str) -> None:
+        if self._trace is not None:
+            self._trace.append(Dismissal(origin, evidence, reason))
+
+    def explain(self, text: str) -> tuple[Judgement, list[Dismissal], float | None]:
+        """Judge ``text`` as :meth:`judge` does, and say what was considered and set aside, and why; with the
+        model's probability (None without a model, or when the utterance is too short for it)."""
+        self._trace = []
+        try:
+            judgement = self.judge(text)
+            dismissed = self._trace
+        finally:
+            self._trace = None
+        analysis = self.analyzer.analyze(text)
+        probability = None
+        if self.model is not None and len(analysis.key) >= self.cfg.model_min_kana:
+            probability = round(self.model.probability(analysis), 3)
+        return judgement, dismissed, probability
 
     def _grammar_cues(self, analysis: Analysis) -> list[Cue]:
         cues = [cue for i, token in enumerate(analysis.tokens)
@@ -705,17 +804,50 @@ class UtteranceJudge:
             if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
                 # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
                 cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
-        elif self._is_harm_verb(token) and not is_negated(analysis, _self_match(i)) and not _described(tokens, i) \
-                and not _mishap_or_service(tokens, i) \
-                and (not _followed_by(tokens, i, _PASSIVE) or _rough_after(tokens, i)):
+        elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))
         elif _te_yaru(tokens, i) and not is_negated(analysis, _self_match(i + 1)) and not _own_plan(tokens, i):
             cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if cues and is_reported(analysis, _self_match(i)):
+            for cue in cues:
+                self._dismiss(cue.origin, cue.evidence, "reported")
             return []
         return cues
+
+    def _done_to_no_one(self, tokens: tuple[Token, ...], index: int) -> bool:
+        """The verb at ``index`` is one of ``targeted_harm_verbs`` (焼く, 埋める: everyday verbs too) and what it
+        is done to is named and is neither a person (a second-person word, staff, family, 〜さん: not a bare name,
+        さんま is one too) nor the company's premises: さんま焼いてくる, やきもち焼いて,
+        穴を埋める (not 店燃やすぞ, お前を埋めてやる, 担当者を沈める, nor 燃やしてやる with nothing named)."""
+        verb = tokens[index]
+        if verb.lemma not in self.targeted_harm_verbs:
+            return False
+        at = index - 1
+        while at >= 0 and (tokens[at].pos == "副詞" or (tokens[at].pos == "名詞" and tokens[at].pos3 == "副詞可能")):
+            at -= 1  # 一気に, 全部
+        if at >= 0 and tokens[at].lemma in ("を", "も") and tokens[at].pos == "助詞":
+            at -= 1
+        if at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
+            return False  # nothing named: 燃やしてやる is said to someone
+        owners = [tokens[at]]  # the object and whose it is: 店の倉庫, お前の車
+        while at > 1 and tokens[at - 1].lemma == "の" and tokens[at - 2].pos in ("名詞", "接尾辞", "代名詞"):
+            at -= 2
+            owners.append(tokens[at])
+        return not any(_is_listener(noun) or noun.pos == "接尾辞" or noun.lemma in _STAFF or noun.lemma in _FAMILY
+                       or noun.lemma in self.harm_targets or noun.surface in self.harm_targets for noun in owners)
+
+    def _harm_guarded(self, analysis: Analysis, i: int) -> bool:
+        """The harm verb at ``i`` threatens no one: negated, described, a mishap or a service, or passive."""
+        tokens = analysis.tokens
+        guard = "negated" if is_negated(analysis, _self_match(i)) else "described" if _described(tokens, i) \
+            else "object_not_a_target" if self._done_to_no_one(tokens, i) \
+            else "mishap_or_service" if _mishap_or_service(tokens, i) \
+            else "passive" if _followed_by(tokens, i, _PASSIVE) and not _rough_after(tokens, i) else ""
+        if guard:
+            self._dismiss("grammar:harm_threat", "".join(t.surface for t in tokens[i : i + 3]), guard)
+        return bool(guard)
 
     def _repeated_clauses(self, analysis: Analysis) -> list[Cue]:
         """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same order again in one breath is 執拗 (persistence).

@@ -273,10 +273,13 @@ class IncidentReport:
             rows.append(Row((clock_range(alert.start, alert.end), category_name(self.lang, alert.category),
                              Cell(level_name(self.lang, alert.severity.value), alert.severity),
                              self._criteria(alert), self._evidence(alert),
+                             # what raised it, as an admin finds it in configs/ (term:<id>, grammar:<rule>…)
+                             Cell(alert.source or "–", muted=True),
                              Cell(self.t(f"label.{label.label}") + (f"：{label.note}" if label.note else ""))
                              if label else Cell(self.t("label.none"), muted=True))))
         alerts = Table((self.t("col.time"), self.t("col.category"), self.t("col.level"), self.t("col.criteria"),
-                        self.t("col.evidence"), self.t("col.label")), tuple(rows), empty=self.t("alerts.none"))
+                        self.t("col.evidence"), self.t("col.source"), self.t("col.label")), tuple(rows),
+                       empty=self.t("alerts.none"))
         return [Section(self.t("sec.judgement"), ()), Section(self.t("sub.alerts"), (alerts,), depth=3),
                 Section(self.t("sub.two_axis"), self._two_axis(), depth=3),
                 Section(self.t("sub.missed"), (self._missed(),), depth=3)]

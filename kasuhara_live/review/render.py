@@ -87,7 +87,8 @@ def utterance_head(lang: str, entry: UtteranceEntry) -> Text:
 
 
 def alert_text(lang: str, entry: AlertEntry, badge: bool = True) -> Text:
-    """An alert: level, category and the words it rests on; its id, time and criteria; the reviewer's label.
+    """An alert: level, category and the words it rests on; its id, time, criteria and what raised it (the
+    alert's ``source``); the reviewer's label.
 
     ``badge``: the level on a coloured badge (the app); else in brackets (plain text).
     """
@@ -100,6 +101,8 @@ def alert_text(lang: str, entry: AlertEntry, badge: bool = True) -> Text:
     if alert.criteria:
         names = ("、" if lang == "ja" else ", ").join(labels.CRITERION[lang].get(c, c) for c in alert.criteria)
         out.append("  " + text(lang, "alert.criteria", criteria=names), style="dim")
+    if alert.source:
+        out.append("  " + text(lang, "alert.source", source=alert.source), style="dim")
     out.append("\n")
     if entry.label is None:
         out.append(text(lang, "alert.unlabelled"), style="italic")

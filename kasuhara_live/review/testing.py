@@ -35,9 +35,11 @@ def started_at(day: date, hour: int) -> float:
     return datetime.combine(day, time(hour)).timestamp()
 
 
-def _alert(call_id: str, n: int, utterance: UtteranceFinal, category: str, level: Level, words: str) -> Alert:
+def _alert(call_id: str, n: int, utterance: UtteranceFinal, category: str, level: Level, words: str,
+           source: str = "") -> Alert:
     return Alert(call_id, utterance.end, f"{call_id}-a{n:03d}", category, level, utterance.start, utterance.end,
-                 (words,), ("means_manner",), "これ以上のご対応はできかねます。", "", utterance.utterance_id)
+                 (words,), ("means_manner",), "これ以上のご対応はできかねます。", "", utterance.utterance_id,
+                 source=source)
 
 
 def _sato(source: str) -> Iterator[Event]:
@@ -51,7 +53,7 @@ def _sato(source: str) -> Iterator[Event]:
     yield UtteranceFinal(c, 12.0, "u3", "agent", 9.0, 12.0, "申し訳ございません。")
     rude = UtteranceFinal(c, 16.0, "u4", "customer", 13.0, 16.0, "ふざけるなよ、なめてんのか")
     yield rude
-    yield _alert(c, 2, rude, "intimidation", Level.WARNING, "ふざけるな")
+    yield _alert(c, 2, rude, "intimidation", Level.WARNING, "ふざけるな", "term:intim_fuzakeruna")
     yield LevelChanged(c, 16.0, Level.WARNING, Level.CAUTION, "威圧的な言動")
     yield Action(c, 17.0, ActionKind.SCRIPT_USED, "sato", "agent", "clear_statement", f"{c}-a002")
     yield Action(c, 20.0, ActionKind.RED_CARD, "sato", "agent", "intimidation", f"{c}-a002")
@@ -74,7 +76,7 @@ def _tanaka(source: str) -> Iterator[Event]:
     yield CallStarted(c, 0.0, SPEAKERS, source, started_at=started_at(DAY + timedelta(days=2), 9))
     threat = UtteranceFinal(c, 5.0, "u1", "customer", 1.0, 5.0, "火をつけるぞ、覚えておけ")
     yield threat
-    yield _alert(c, 1, threat, "threat", Level.CRITICAL, "火をつけるぞ")
+    yield _alert(c, 1, threat, "threat", Level.CRITICAL, "火をつけるぞ", "term:threat_arson, grammar:rough_ending")
     yield LevelChanged(c, 5.0, Level.CRITICAL, Level.NONE, "脅迫")
     yield CallEnded(c, 15.0)
 

@@ -111,6 +111,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE utterances ADD COLUMN alternatives TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: what raised each alert (term:<id>, grammar:<rule>, model:<probability>, call:<signal>…); '' before
+    """
+    ALTER TABLE alerts ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -276,10 +276,13 @@ class CallStore:
                        (event.call_id, event.utterance_id, event.speaker, event.start, event.end, event.text,
                         event.loudness_db, json.dumps(list(event.alternatives), ensure_ascii=False)))
         elif isinstance(event, Alert):
-            db.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR IGNORE INTO alerts (call_id, alert_id, time, category, severity, start, end,"
+                       " evidence, criteria, script, reason, utterance_id, source)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (event.call_id, event.alert_id, event.time, event.category, event.severity.value,
                         event.start, event.end, json.dumps(list(event.evidence), ensure_ascii=False),
-                        json.dumps(list(event.criteria)), event.script, event.reason, event.utterance_id))
+                        json.dumps(list(event.criteria)), event.script, event.reason, event.utterance_id,
+                        event.source))
             self._raise_level(db, event.call_id, event.severity)
         elif isinstance(event, LevelChanged):
             db.execute("INSERT OR IGNORE INTO level_changes (call_id, time, level, previous, reason)"
@@ -344,9 +347,9 @@ class CallStore:
             "SELECT utterance_id, speaker, start, end, text, loudness_db, alternatives FROM utterances"
             " WHERE call_id = ? ORDER BY start", (call_id,))]
         record.alerts = [Alert(call_id, r[1], r[0], r[2], Level(r[3]), r[4], r[5], tuple(json.loads(r[6])),
-                               tuple(json.loads(r[7])), r[8], r[9], r[10]) for r in db.execute(
-            "SELECT alert_id, time, category, severity, start, end, evidence, criteria, script, reason, utterance_id"
-            " FROM alerts WHERE call_id = ? ORDER BY time, alert_id", (call_id,))]
+                               tuple(json.loads(r[7])), r[8], r[9], r[10], source=r[11]) for r in db.execute(
+            "SELECT alert_id, time, category, severity, start, end, evidence, criteria, script, reason, utterance_id,"
+            " source FROM alerts WHERE call_id = ? ORDER BY time, alert_id", (call_id,))]
         record.levels = [LevelChanged(call_id, r[0], Level(r[1]), Level(r[2]), r[3]) for r in db.execute(
             "SELECT time, level, previous, reason FROM level_changes WHERE call_id = ? ORDER BY time, id",
             (call_id,))]
@@ -483,7 +486,8 @@ class CallStore:
     def purge(self, older_than_days: float, now: float | None = None) -> int:
         """Remove transcripts, evidence words, scripts and audio references of calls older than the retention.
 
-        What remains (levels, categories, times, actions) is what the trend report needs and holds no words.
+        What remains (levels, categories, times, actions, what raised each alert: rule and term ids) is what the
+        trend report needs and holds no words.
         Returns the number of calls purged.
         """
         cutoff = (time.time() if now is None else now) - older_than_days * 86400
