@@ -533,3 +533,56 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
 def test_rough_speech_quotes_and_reviews_are_read_as_meant(detector: Detector, text: str, harassment: bool) -> None:
     result = detector.judge_text(text)
     assert (result.level >= Level.WARNING) is harassment, (text, result)
+
+
+# Real forms (issue 16): what real people write, in plain form, that must stay quiet, each for a general reason
+# the rules now read: the grammar of the word before (し+ね, た+わけ), a harm verb done to no one, a condition,
+# an order to do something for someone else, an honorific form cut off.
+REAL_QUIET = [
+    ("今日は雨だしね", "inside_another_word"),
+    ("それで、ちょっと聞いてみようと思ったわけよ", "inside_another_word"),
+    ("さんま焼いてくるね", "object_not_a_target"),
+    ("妹がやきもち焼いてて笑った", "object_not_a_target"),
+    ("古い手紙を燃やしてくるね", "object_not_a_target"),
+    ("辞めちまえば楽になるのにな", "condition"),
+]
+
+
+@pytest.mark.parametrize(("text", "guard"), REAL_QUIET, ids=[g for _, g in REAL_QUIET])
+def test_plain_everyday_speech_is_quiet_for_a_reason_explain_names(detector: Detector, text: str,
+                                                                     guard: str) -> None:
+    out = detector.explain(text)
+    assert out["level"] in ("none", "caution"), out
+    assert guard in {d["reason"] for d in out["explain"]["dismissed"]}, out["explain"]
+
+
+@pytest.mark.parametrize("text", ["三球三振で引導渡してやれ", "ご不便をおかけ", "5不便をおかけ"])
+def test_an_order_for_someone_else_and_an_honorific_cut_off_are_no_harassment(rules: Detector, text: str) -> None:
+    assert rules.judge_text(text).level < Level.WARNING
+
+
+@pytest.mark.parametrize(("text", "category", "level"), [
+    ("お前なんかしね", "abuse", Level.WARNING),  # しね after a word that does not conjugate is still 死ね
+    ("店燃やすぞ", "threat", Level.CRITICAL),  # premises: a harm target
+    ("お前を埋めてやる", "threat", Level.CRITICAL),
+    ("店の倉庫を燃やしてやる", "threat", Level.CRITICAL),  # whose it is counts
+    ("燃やしてやる", "threat", Level.CRITICAL),  # nothing named: said to someone
+    ("お前みたいなやつは自殺しろ", "abuse", Level.WARNING),
+    ("担当者なんか事故にでも遭えばいいのに", "abuse", Level.WARNING),
+    ("女は害悪でしかない", "discrimination", Level.WARNING),
+    ("お前キチガイか", "abuse", Level.WARNING),
+])
+def test_real_forms_aimed_at_people_are_caught_by_the_rules(rules: Detector, text: str, category: str,
+                                                            level: Level) -> None:
+    result = rules.judge_text(text)
+    assert result.level >= level, (text, result)
+    assert category in {c.category for c in result.cues}, (text, result)
+
+
+def test_explain_names_what_raised_and_what_was_set_aside(detector: Detector) -> None:
+    out = detector.explain("「死ね」と言われたんです")
+    assert out["level"] == "none"
+    assert {"origin": "term:insult_die", "evidence": "死ね", "reason": "reported"} in out["explain"]["dismissed"]
+    raised = detector.explain("土下座しろ")
+    assert raised["alerts"][0]["source"].startswith("term:")
+    assert any(c["origin"] == raised["alerts"][0]["source"].split(", ")[0] for c in raised["explain"]["cues"])

@@ -130,7 +130,8 @@ class Analysis:
         if not token.conjugates or token.lemma in POLITE_COMMANDS or token.surface in DIALECT_REQUESTS:
             return False
         if token.form.startswith("命令形"):
-            return True
+            # 辞めちまえば: unidic may tag a conditional's stem 命令形; with ば it is a condition, not an order
+            return not (index + 1 < len(self.tokens) and self.tokens[index + 1].lemma == "ば")
         if token.form.startswith("意志推量形") and token.key.endswith("ヨ") and token.key[-2:-1] in E_ROW:
             return True  # 払えよ: unidic-lite reads it as a classical volitional
         following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None

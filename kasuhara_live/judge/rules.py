@@ -372,6 +372,10 @@ def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int]
     return None if closing is None else (opening, closing)
 
 
+def _is_condition(tokens: tuple[Token, ...], last: int) -> bool:
+    return last + 1 < len(tokens) and tokens[last + 1].lemma == "ば" and tokens[last + 1].pos == "助詞"
+
+
 def _begins_with_grammar(analysis: Analysis) -> bool:
     return bool(analysis.tokens) and analysis.tokens[0].pos in ("助詞", "助動詞")
 
@@ -700,6 +704,8 @@ class UtteranceJudge:
             return "exception"
         if term.id not in self._attaching and starts_inside_a_word(analysis, match):
             return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
+        if term.axis != "complaint" and _is_condition(analysis.tokens, match.last):
+            return "condition"  # 辞めちまえば終わり: 〜ば makes the words a condition, not an order
         if term.axis != "complaint" and is_negated(analysis, match):
             return "negated"
         if term.axis != "complaint" and is_reported(analysis, match):
@@ -1598,7 +1604,8 @@ def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
     nxt = tokens[index + 1] if index + 1 < len(tokens) else None
     after = tokens[index + 2] if index + 2 < len(tokens) else None
     if nxt is not None and nxt.lemma == "て" and after is not None and after.lemma in ("遣る", "やる"):
-        return True
+        # 〜てやれ orders the listener to do it for someone else (引導渡してやれ, 教えてやれ): not the speaker's act
+        return not after.form.startswith("命令形")
     if nxt is None or not tokens[index].form.startswith("連用形"):
         return False
     if nxt.surface in ("たる", "だる", "ちゃる", "たるわ"):
