@@ -34,12 +34,16 @@ bench: $(STAMP) $(COMPILED)
 	$(BIN)/python bench/asr_bench.py
 	$(BIN)/python bench/scan_bench.py
 
+# Real, human-written Japanese, kept outside the repository (licences): ../shared/realtext as it is, and the corpora
+# tools/real_corpora.py rebuilds into ../realdata (docs/real-corpora.md). Whichever of them exist are measured.
+REAL_TEXT := $(wildcard ../shared/realtext/*.tsv ../realdata/*.tsv)
+
 eval: $(STAMP) $(COMPILED)
 	$(BIN)/kasuhara-live eval tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/dev5.tsv \
 	  tests/data/dev6.tsv tests/data/dev7.tsv tests/data/dev8.tsv tests/data/dev9.tsv tests/data/dev10.tsv \
 	  tests/data/dev11.tsv tests/data/dev12.tsv tests/data/dev13.tsv tests/data/dev14.tsv tests/data/dev15.tsv \
 	  tests/data/dev16.tsv tests/data/dev17.tsv tests/data/dev18.tsv tests/data/dev19.tsv tests/data/dev20.tsv \
-	  tests/data/dev21.tsv \
+	  tests/data/dev21.tsv tests/data/dev22.tsv \
 	  tests/data/heldout.tsv tests/blind/blind.tsv \
 	  tests/blind2/blind2.tsv tests/blind3/blind3.tsv tests/blind4/blind4.tsv tests/blind5/blind5.tsv tests/blind6/blind6.tsv \
 	  tests/blind7/blind7.tsv tests/blind8/blind8.tsv tests/blind9/blind9.tsv tests/blind10/blind10.tsv \
@@ -47,17 +51,19 @@ eval: $(STAMP) $(COMPILED)
 	  tests/blind/blind_asr10.tsv \
 	  tests/blind3/blind3_asr10.tsv tests/blind4/blind4_asr10.tsv tests/blind5/blind5_asr10.tsv tests/blind6/blind6_asr10.tsv \
 	  tests/blind7/blind7_asr10.tsv tests/blind8/blind8_asr10.tsv tests/blind9/blind9_asr10.tsv tests/blind10/blind10_asr10.tsv \
-	  --out docs/judge-evaluation.md
+	  $(REAL_TEXT) --out docs/judge-evaluation.md
 
-# The judge's second-opinion model (configs/judge-model.json.gz), trained on every development set and the
-# development sets' ASR copies; never on tests/blind*. Deterministic: the same data give the same bytes.
+# The judge's second-opinion model (configs/judge-model.json.gz), trained on every development set, the
+# development sets' ASR copies, and real plain-form speech written by people (tests/data/real: CC BY-SA 4.0, so
+# the model file is shared alike); never on tests/blind* nor on the real corpora it is measured on.
+# Deterministic: the same data give the same bytes.
 TRAIN := tests/data/dev.tsv tests/data/dev2.tsv tests/data/dev3.tsv tests/data/dev4.tsv tests/data/dev5.tsv \
 	  tests/data/dev6.tsv tests/data/dev7.tsv tests/data/dev8.tsv tests/data/dev9.tsv tests/data/dev10.tsv \
 	  tests/data/dev11.tsv tests/data/dev12.tsv tests/data/dev13.tsv tests/data/dev14.tsv tests/data/dev15.tsv \
 	  tests/data/dev16.tsv tests/data/dev17.tsv tests/data/dev18.tsv tests/data/dev19.tsv tests/data/dev20.tsv \
-	  tests/data/dev21.tsv \
+	  tests/data/dev21.tsv tests/data/dev22.tsv \
 	  tests/data/heldout.tsv tests/data/dev_asr10.tsv tests/data/dev8_asr10.tsv tests/data/dev19_asr10.tsv \
-	  tests/data/heldout_asr10.tsv
+	  tests/data/heldout_asr10.tsv tests/data/real/rpc_train.tsv
 model: $(STAMP)
 	$(BIN)/kasuhara-live train-model $(TRAIN) --out configs/judge-model.json.gz
 

@@ -119,6 +119,9 @@ class JudgeConfig:
     agent_final_warning_phrases: tuple[str, ...]
     model_file: str  # the second-opinion model (kasuhara_live/judge/model.py); "" turns it off
     model_threshold: float = field(metadata=_spec(lo=0.5, hi=1.0))
+    # the model's threshold for an utterance aimed at no one (no person addressed or named, no order, no rule's
+    # cue); 1.0: the model never raises such an utterance
+    model_threshold_unaddressed: float = field(metadata=_spec(lo=0.5, hi=1.0))
     model_min_kana: int = field(metadata=_spec(lo=0, hi=100))
 
 

@@ -40,13 +40,14 @@ def shipped() -> Detector:
 
 
 def tiny_model(weight: float = 3.0, intercept: float = -2.0) -> dict[str, Any]:
-    """A hand-made model: the word 無能 (and its pair with だ) pushes towards harassment, category abuse."""
+    """A hand-made model: the word 無能 (and its pair with 窓口) pushes towards harassment, category abuse. It also
+    weighs the copula だ, which the model never reads: register is not content."""
     return {
-        "format": 1, "about": {"rows": 2}, "categories": ["abuse", "threat"], "intercept": intercept,
+        "format": 2, "about": {"rows": 2}, "categories": ["abuse", "threat"], "intercept": intercept,
         "category_intercepts": [0.0, 0.0],
         "blocks": {
-            "words": {"idf": {"無能": 2.0, "だ": 1.0, "無能 だ": 2.0, "窓口": 1.5},
-                      "weight": {"無能": weight, "無能 だ": weight, "窓口": -0.5},
+            "words": {"idf": {"無能": 2.0, "だ": 1.0, "窓口 無能": 2.0, "窓口": 1.5},
+                      "weight": {"無能": weight, "窓口 無能": weight, "窓口": -0.5, "だ": 5.0},
                       "category_weights": {"無能": [1.0, -1.0]}},
             "reading": {"idf": {"ムノオ": 2.0}, "weight": {"ムノオ": weight}, "category_weights": {}},
         },
@@ -56,10 +57,14 @@ def tiny_model(weight: float = 3.0, intercept: float = -2.0) -> dict[str, Any]:
 def test_probability_is_logistic_regression_over_l2_normalised_tfidf(analyzer: Analyzer) -> None:
     model = model_from_json(tiny_model())
     analysis = analyzer.analyze("窓口は無能だ")
-    # words block: 窓口 1.5, 無能 2.0, だ 1.0, 無能 だ 2.0 (one each) → l2 norm 3.5; reading block: ムノオ alone → 1
-    norm = math.sqrt(1.5**2 + 2.0**2 + 1.0**2 + 2.0**2)
+    # words block: the content words 窓口 1.5, 無能 2.0 and their pair 2.0 (は and だ are never read) → l2 norm;
+    # reading block: ムノオ alone → 1
+    norm = math.sqrt(1.5**2 + 2.0**2 + 2.0**2)
     score = -2.0 + (1.5 * -0.5 + 2.0 * 3.0 + 2.0 * 3.0) / norm + 3.0
     assert model.probability(analysis) == pytest.approx(1 / (1 + math.exp(-score)))
+    # register alone cannot move it: said politely or roughly, the same content scores the same
+    for said in ("窓口は無能です", "窓口は無能だぞ", "窓口は無能でございますね"):
+        assert model.probability(analyzer.analyze(said)) == pytest.approx(model.probability(analysis)), said
     opinion = model.opinion(analysis)
     assert opinion.probability == pytest.approx(model.probability(analysis))
     assert opinion.category == "abuse"
@@ -84,7 +89,7 @@ def test_the_evidence_is_the_clause_that_weighed_most(analyzer: Analyzer) -> Non
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda m: m.update(format=2), "judge model format 2, expected 1"),
+    (lambda m: m.update(format=1), r"judge model format 1, expected 2 \(retrain it"),
     (lambda m: m.pop("intercept"), "malformed judge model"),
     (lambda m: m["blocks"].update(chars={}), "unknown feature block 'chars'"),
     (lambda m: m["blocks"]["words"]["category_weights"].update({"だ": [1.0]}), "has weights of the wrong shape"),
@@ -206,10 +211,13 @@ def test_the_model_reads_only_the_best_reading(cfg: Config, analyzer: Analyzer) 
 
 def test_short_utterances_are_left_to_the_rules(cfg: Config, analyzer: Analyzer) -> None:
     assert len(analyzer.analyze("窓口は無能だ").key) == 9  # マドグチワムノオダ
-    assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=10).judge(
+    # the content words 窓口 + 無能 read マドグチ + ムノオ: 7 kana (は and だ do not count)
+    assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=8).judge(
         "窓口は無能だ").level is Level.NONE
-    assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=9).judge(
+    assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=7).judge(
         "窓口は無能だ").level is Level.WARNING
+    assert judge_with(cfg, analyzer, model_from_json(tiny_model()), model_min_kana=8).judge(
+        "窓口は無能でございますね").level is Level.NONE  # politeness adds nothing to read
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -222,7 +230,8 @@ def test_the_model_does_not_overrule_a_rule_that_dismissed_the_same_words(shippe
                                                                          category: str) -> None:
     """A model sure of the very category a rule looked at and dismissed says nothing; another category it may."""
     def judge(model: dict[str, Any]) -> UtteranceJudge:
-        return UtteranceJudge(shipped.lexicon, shipped.cfg.judge, shipped.judge.analyzer, model_from_json(model))
+        return UtteranceJudge(shipped.lexicon, dataclasses.replace(shipped.cfg.judge, model_min_kana=0),
+                              shipped.judge.analyzer, model_from_json(model))
 
     for_category = tiny_model(weight=0.0, intercept=9.0)  # certain of everything
     for_category["categories"] = [category, "abuse"]

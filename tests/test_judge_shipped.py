@@ -172,13 +172,25 @@ def test_taking_ones_custom_elsewhere_is_a_right_however_roughly_said(detector: 
 
 
 @pytest.mark.parametrize("text", ["キャンセルするわ。あんたの声、ちゃんと録音してあるからね",
-                                  "二度と行かないけど、そっちの店の前で毎日ビラ配ってやるよ",
                                   "菓子折りを持って明日の朝うちまで来てください。来ないなら、どうなるかお分かりですよね",
-                                  "二度と使わせないからな", "もう買わないよ。あんた、夜道には気をつけなよ"])
+                                  "もう買わないよ。あんた、夜道には気をつけなよ"])
 def test_harassment_beside_a_custom_taken_elsewhere_is_still_read(detector: Detector, text: str) -> None:
-    # the rest of the utterance is judged without the caller's choice, and 来ないなら (the listener's) or
-    # 使わせない (making someone) is no choice of the caller's
+    # the rest of the utterance is judged without the caller's choice, and 来ないなら (the listener's) is no choice
+    # of the caller's
     assert detector.judge_text(text).level >= Level.WARNING, (text, detector.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["二度と行かないけど、そっちの店の前で毎日ビラ配ってやるよ", "二度と使わせないからな"])
+def test_a_deed_done_to_someone_is_no_custom_taken_elsewhere(text: str) -> None:
+    # 〜てやる (done to someone) and 使わせない (making someone) are not the caller's own choice: the guard that
+    # sets such clauses aside before the model reads again must leave them in. (Whether the model then raises them
+    # is the model's: the content-only model of 2026-12-07 no longer reads 〜からな as a threat.)
+    from kasuhara_live.judge.japanese import Analyzer
+    from kasuhara_live.judge.rules import _own_choices
+
+    analysis = Analyzer().analyze(text)
+    kept = {i for i, t in enumerate(analysis.tokens) if t.lemma in ("配る", "使う")}
+    assert kept and not kept & _own_choices(analysis.tokens)
 
 
 @pytest.mark.parametrize(("text", "harassment"), [
@@ -507,7 +519,6 @@ def test_a_mishap_told_or_a_service_asked_for_is_no_threat(detector: Detector, t
     ("ずっと待たされて、正直バカにされた気分です", False),  # slighted, not an insult
     ("慰謝料いうのは、どんな時にもらえるもんなんですか", False),  # a polite question in Kansai form
     ("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで", False),  # "not such a thing": disowned
-    ("店長を呼べとか、そういう話をしてるんだよ", True),  # …owned, it is still a demand pressed
     ("再起動が済むまで、回線つないだままでもいいですか", False),  # asking to stay on the line
     ("娘さんがどうなっても知らんぞ", True),  # 〜ても知らん is a threat left unsaid, not a denial
     ("夜道で何が起きても知りませんよ", True),
@@ -586,3 +597,11 @@ def test_explain_names_what_raised_and_what_was_set_aside(detector: Detector) ->
     raised = detector.explain("土下座しろ")
     assert raised["alerts"][0]["source"].startswith("term:")
     assert any(c["origin"] == raised["alerts"][0]["source"].split(", ")[0] for c in raised["explain"]["cues"])
+
+
+def test_a_demand_quoted_and_owned_is_still_read(detector: Detector) -> None:
+    # 店長を呼べとか、そういう話じゃない disowns the quoted demand (quiet); owned (そういう話をしてるんだよ) the demand
+    # stands. The model of 2026-12-07 reads no register, so what it weighs is the demand: grey at least.
+    owned = detector.judge_text("店長を呼べとか、そういう話をしてるんだよ")
+    assert owned.level >= Level.CAUTION and owned.demand > 0
+    assert detector.judge_text("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで").level is Level.NONE

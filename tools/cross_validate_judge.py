@@ -13,9 +13,14 @@ Whisper's readings for the rules, the best one for the model) with that model, o
 precision / recall / F1 per threshold for clean and ASR rows, and per held-out set at ``--per-set`` (one
 author's sentences the model never saw: the spread to expect on a new caller population).
 
-Usage: ``.venv/bin/python tools/cross_validate_judge.py [--thresholds 0.7 0.75 0.8] [--per-set 0.75]``
-(a few minutes on one core). The rules were tuned on most of these sets, so they are optimistic here;
-the model's part is honest (each set held out).
+Real, human-written Japanese (``--real FILE...``: ``../shared/realtext/*.tsv``, ``../realdata/*.tsv``) is held
+out whole: the model is never trained on it, so each real source is judged by the model trained on all the
+development groups, at each threshold, and its false alarms on ordinary rows (plain / polite) and its recall are
+printed. Thresholds are chosen here, where a model that learnt the register of the development sets shows it.
+
+Usage: ``.venv/bin/python tools/cross_validate_judge.py [--thresholds 0.7 0.75 0.8] [--per-set 0.75]
+[--real ../shared/realtext/*.tsv ../realdata/*.tsv]`` (some minutes on one core). The rules were tuned on most of
+these sets, so they are optimistic here; the model's part is honest (each set held out).
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ sys.path.insert(0, str(REPO))
 from kasuhara_live.config import load_config  # noqa: E402
 from kasuhara_live.events import Level  # noqa: E402
 from kasuhara_live.judge.detector import Detector  # noqa: E402
-from kasuhara_live.judge.evaluate import Scores, read_rows  # noqa: E402
-from kasuhara_live.judge.model import model_from_json  # noqa: E402
+from kasuhara_live.judge.evaluate import POLITE_FORMS, Row, Scores, read_rows  # noqa: E402
+from kasuhara_live.judge.model import HarassmentModel, model_from_json  # noqa: E402
+from kasuhara_live.judge.rules import UtteranceJudge  # noqa: E402
 from kasuhara_live.judge.training import Trained, file_groups  # noqa: E402
 
 
@@ -45,33 +51,45 @@ class Scored:
     gold: bool
     rules: bool  # the rules alone reach warning
     judged: dict[float, bool]  # threshold → the judge with that group's model reaches warning
+    plain: bool = False  # no polite form (です, ます…): what a judge that learnt register flags
 
 
-def score_groups(thresholds: list[float], c: float = 4.0) -> list[Scored]:
+def score_groups(thresholds: list[float], c: float = 4.0, real: list[str] | None = None) -> list[Scored]:
     files = subprocess.run(["make", "-s", "-C", str(REPO), "train-files"], capture_output=True, text=True,
                            check=True).stdout.split()
     rows_of = {name: read_rows(REPO / name) for name in files}
     judge = Detector.from_config(load_config()).judge
-    cfg = judge.cfg
     scored: list[Scored] = []
     for names in file_groups(files).values():
         training = [row for name, rows in rows_of.items() if name not in names for row in rows]
         model = model_from_json(Trained(training, judge.analyzer, c=c).to_json({}))
-        for name in names:
-            for row in rows_of[name]:
-                # The product's own judge, nothing re-implemented: the model is asked where and as it would be.
-                readings = [row.text, *row.alternatives]
-                judge.model = None
-                rules = judge.judge_readings(readings).level >= Level.WARNING
-                judge.model = model
-                judged = {}
-                for t in thresholds:
-                    judge.cfg = replace(cfg, model_threshold=t)
-                    judged[t] = judge.judge_readings(readings).level >= Level.WARNING
-                judge.cfg = cfg
-                scored.append(Scored(name, row.level >= Level.WARNING, rules, judged))
+        scored += [score(judge, model, name, row, thresholds) for name in names for row in rows_of[name]]
         print(f"held out {', '.join(names)}", file=sys.stderr, flush=True)
+    if real:
+        model = model_from_json(Trained([row for rows in rows_of.values() for row in rows], judge.analyzer,
+                                        c=c).to_json({}))
+        scored += [score(judge, model, name, row, thresholds) for name in real for row in read_rows(Path(name))]
     return scored
+
+
+def score(judge: UtteranceJudge, model: HarassmentModel, name: str, row: Row, thresholds: list[float]) -> Scored:
+    """The product's own judge on one row, nothing re-implemented: the model is asked where and as it would be."""
+    cfg = judge.cfg
+    readings = [row.text, *row.alternatives]
+    judge.model = None
+    rules = judge.judge_readings(readings).level >= Level.WARNING
+    judge.model = model
+    judged = {}
+    for t in thresholds:
+        judge.cfg = replace(cfg, model_threshold=t)
+        judged[t] = judge.judge_readings(readings).level >= Level.WARNING
+    judge.cfg = cfg
+    return Scored(name, row.level >= Level.WARNING, rules, judged, not POLITE_FORMS.search(row.text))
+
+
+def _fa_rate(rows: list[Scored], threshold: float | None) -> str:
+    flagged = sum(r.rules if threshold is None else r.judged[threshold] for r in rows)
+    return f"{100 * flagged / len(rows):.1f} %" if rows else "–"
 
 
 def prf(rows: list[Scored], threshold: float | None) -> Scores:
@@ -85,8 +103,25 @@ def main() -> int:
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.6, 0.7, 0.75, 0.8, 0.85])
     parser.add_argument("--per-set", type=float, default=0.75, help="threshold for the per-set table")
     parser.add_argument("--c", type=float, default=4.0, help="the model's inverse regularisation (as train-model)")
+    parser.add_argument("--real", nargs="*", default=[], help="real corpora, held out whole (never trained on)")
     args = parser.parse_args()
-    scored = score_groups(sorted({*args.thresholds, args.per_set}), args.c)
+    scored = score_groups(sorted({*args.thresholds, args.per_set}), args.c, args.real)
+    real = set(args.real)
+    if real:
+        print("| real corpus (held out) | threshold | false alarms rules | judge: all / plain / polite | recall |\n"
+              "|---|---|---|---|---|")
+        for name in args.real:
+            rows = [r for r in scored if r.name == name]
+            ok = [r for r in rows if not r.gold]
+            for t in args.thresholds:
+                plain, polite = [r for r in ok if r.plain], [r for r in ok if not r.plain]
+                rate = _fa_rate
+                harass = [r for r in rows if r.gold]
+                recall = f"{sum(r.judged[t] for r in harass) / len(harass):.2f}" if harass else "–"
+                print(f"| {Path(name).name} | {t:g} | {rate(ok, None)} | {rate(ok, t)} / {rate(plain, t)} / "
+                      f"{rate(polite, t)} | {recall} |")
+        print()
+        scored = [r for r in scored if r.name not in real]
     print("| held out | threshold | rules P / R / F1 | judge (rules + model) P / R / F1 |\n|---|---|---|---|")
     for kind in ("clean", "asr"):
         rows = [r for r in scored if ("_asr" in r.name) == (kind == "asr")]

@@ -233,6 +233,11 @@ def daily_dialogue(root: Path) -> list[Row]:
 
 def real_persona_chat(root: Path) -> list[Row]:
     """RealPersonaChat: text chats between two real people about themselves."""
+    return plain_weighted("rpc", real_persona_chat_all(root), 1500, 1000)
+
+
+def real_persona_chat_all(root: Path) -> list[Row]:
+    """Every usable utterance of RealPersonaChat's human-human chats."""
     mirror = Mirror(root, *RPC)
     rows = []
     for _path, body in mirror.read_many(mirror.files("real_persona_chat/dialogues/")):
@@ -242,7 +247,21 @@ def real_persona_chat(root: Path) -> list[Row]:
             if text:
                 key = f"rpc-{dialogue['dialogue_id']:05d}-{turn['utterance_id']:02d}"
                 rows.append(Row(key, False, text, "chit_chat", mirror.where("real_persona_chat/dialogues/*.json")))
-    return plain_weighted("rpc", rows, 1500, 1000)
+    return rows
+
+
+def rpc_training(root: Path) -> list[Row]:
+    """The judge model's real negatives: RealPersonaChat utterances from dialogues the measurement sample
+    (``rpc.tsv``) does not touch, 2,000 plain and 1,000 polite. CC BY-SA 4.0, so this file may be committed
+    (tests/data/real/); the model trained on it is shared alike (docs/judge-model.md)."""
+    rows = unique(real_persona_chat_all(root))
+    measured = real_persona_chat(root)
+    held = {r.id.rsplit("-", 1)[0] for r in measured}
+    texts = {r.text for r in measured}
+    pool = [r for r in rows if r.id.rsplit("-", 1)[0] not in held and r.text not in texts]
+    rng = rng_for("rpc-training")
+    chosen = sample([r for r in pool if not polite(r.text)], 2000, rng)
+    return chosen + sample([r for r in pool if polite(r.text)], 1000, rng)
 
 
 def accommodation_search(root: Path) -> list[Row]:
@@ -339,7 +358,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", nargs="?", type=Path, default=repo.parent / "realdata", help="output directory")
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"), help="where fetch put the mirrors")
     parser.add_argument("--only", choices=sorted(CORPORA), action="append", help="rebuild just this corpus")
+    parser.add_argument("--training", action="store_true", help="write the model's real negatives instead, "
+                        "tests/data/real/rpc_train.tsv (RealPersonaChat, CC BY-SA 4.0)")
     args = parser.parse_args(argv)
+    if args.training:
+        try:
+            rows = sorted(rpc_training(args.mirror), key=lambda r: r.id)
+        except (Failure, OSError, ValueError, KeyError) as exc:
+            print(f"real_corpora: {exc}", file=sys.stderr)
+            return 1
+        out = repo / "tests" / "data" / "real" / "rpc_train.tsv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("id\tlevel\tcategory\ttext\n")
+            fh.writelines(f"{r.id}\tnone\tnone\t{r.text}\n" for r in rows)
+        print(f"{out}: {len(rows)} rows")
+        return 0
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name in args.only or CORPORA:

@@ -115,7 +115,8 @@ class FalseAlarms:
         recall = f"{self.caught}/{self.harassment} = {self.caught / self.harassment:.2f}" if self.harassment else "–"
         aimed = f"{self.aimed_caught}/{self.aimed} = {self.aimed_caught / self.aimed:.2f}" if self.aimed else "–"
         return (f"| {name} | {self.ok} | {self.flagged} ({_rate(self.flagged, self.ok)}) | "
-                f"{_rate(self.plain_flagged, self.plain)} of {self.plain} | {_rate(polite_flagged, polite)} of {polite} | "
+                f"{_rate(self.plain_flagged, self.plain)} of {self.plain} | "
+                f"{_rate(polite_flagged, polite)} of {polite} | "
                 f"{by} | {recall} | {aimed} |")
 
 
@@ -135,7 +136,8 @@ def count_false_alarms(results: Sequence[tuple[Row, Judgement]]) -> FalseAlarms:
     aimed = [(r, j) for r, j in harassment if r.target == "person"]
     return FalseAlarms(len(ok), len(flagged), len(plain), sum(positive(j.level) for _, j in plain),
                        Counter(raised_by(j) for _, j in flagged), len(harassment),
-                       sum(positive(j.level) for _, j in harassment), len(aimed), sum(positive(j.level) for _, j in aimed))
+                       sum(positive(j.level) for _, j in harassment), len(aimed),
+                       sum(positive(j.level) for _, j in aimed))
 
 
 def raised_by(judgement: Judgement) -> str:

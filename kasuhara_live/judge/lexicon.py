@@ -102,6 +102,9 @@ class Lexicon:
     # is a person or the company's premises (harm_targets), or nothing is named (焼いてやる)
     targeted_harm_verbs: tuple[str, ...] = ()
     harm_targets: tuple[str, ...] = ()
+    # Words that name the people on the other end of the line (担当, オペレーター, 店員): an utterance that names one
+    # of them, or addresses someone, is aimed at a person; the model may raise only those (judge.model_threshold)
+    addressees: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -196,13 +199,14 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     grammar = data.get("grammar", {})
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
-    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets")
+    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
+             "addressees")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often, targeted, targets = (
+    harm, verbs, nouns, often, targeted, targets, addressees = (
         _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
         else ("殺す",) if key == "harm_verbs" else () for key in lists)
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets)
+                   targeted, targets, addressees)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:
@@ -253,6 +257,7 @@ class _Pattern:
     # a word in hiragana the dictionary does not know (けん, ばい, わ: dialect sentence ends): never a word written in
     # kanji with the same sound (件, 倍, 輪)
     unknown_kana: bool = False
+    has_verb: bool = False  # heard approximately, a content verb (出す, not する) must be heard as a verb
 
 
 _HIRAGANA = re.compile(r"[ぁ-ゖー]+")
@@ -316,7 +321,8 @@ class PhraseMatcher:
                                               tuple(w.key if w.form.endswith("撥音便") or w.lemma in _POTENTIAL_TWINS
                                                     else "" for w in words[:-1]),
                                               len(words) == 1 and _HIRAGANA.fullmatch(phrase) is not None
-                                              and _KATAKANA.fullmatch(words[0].lemma) is not None))
+                                              and _KATAKANA.fullmatch(words[0].lemma) is not None,
+                                              any(w.pos == "動詞" and w.pos2 != "非自立可能" for w in words)))
         # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
         # each is matched once and its owners are fanned out in find().
         distinct: dict[_Pattern, int] = {}
@@ -574,10 +580,13 @@ class PhraseMatcher:
 
 
 def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
-    """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴),
-    and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are close)."""
+    """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴), a
+    verb where it has one, and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are
+    close)."""
     if pattern.negated and not any(t.pos == "助動詞" and t.lemma in NEGATORS for t in heard):
         return False
+    if pattern.has_verb and not any(t.pos == "動詞" for t in heard):
+        return False  # an order heard without a verb is no order: 金出しな is not 禁止な
     return not (pattern.single_word and any(t.pos == "助詞" for t in heard))
 
 

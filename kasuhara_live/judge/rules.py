@@ -26,7 +26,7 @@ from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import E_ROW, NEGATORS, Analysis, Analyzer, Token, count_value
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
-from kasuhara_live.judge.model import HarassmentModel
+from kasuhara_live.judge.model import HarassmentModel, content_kana
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
 # The axis of a cue that records a rule's considered "no": the rule saw its pattern and a guard dismissed it
@@ -372,6 +372,10 @@ def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int]
     return None if closing is None else (opening, closing)
 
 
+def _clause_text(tokens: tuple[Token, ...], index: int) -> str:
+    return "".join(t.surface for t in _clause_after(tokens, index, limit=6))
+
+
 def _is_condition(tokens: tuple[Token, ...], last: int) -> bool:
     return last + 1 < len(tokens) and tokens[last + 1].lemma == "ば" and tokens[last + 1].pos == "助詞"
 
@@ -517,7 +521,9 @@ class UtteranceJudge:
         self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
                                          and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
         self.contact_verbs = frozenset(lexicon.contact_verbs)
+        self.addressees = frozenset(lexicon.addressees)
         self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
+        self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
         self.harm_targets = frozenset(lexicon.harm_targets)
         self.contact_nouns = frozenset(lexicon.contact_nouns)
         self.frequency_words = frozenset(lexicon.frequency_words)
@@ -558,7 +564,7 @@ class UtteranceJudge:
 
     def _with_opinion(self, analysis: Analysis, judgement: Judgement, cleared: frozenset[str]) -> Judgement:
         """The model's second opinion on a whole utterance long enough to read, where the rules left it low."""
-        if self.model is None or judgement.level >= Level.WARNING or len(analysis.key) < self.cfg.model_min_kana:
+        if self.model is None or judgement.level >= Level.WARNING or content_kana(analysis) < self.cfg.model_min_kana:
             return judgement
         return self._second_opinion(self.model, analysis, judgement, cleared)
 
@@ -575,13 +581,17 @@ class UtteranceJudge:
             if self._trace is not None and probability >= self.cfg.model_threshold / 2:
                 self._dismiss(f"model:{probability:.2f}", analysis.text, "below_threshold")
             return judgement
+        unaddressed = self.cfg.model_threshold_unaddressed
+        if (unaddressed >= 1.0 or probability < unaddressed) and not self._addressed(analysis, judgement):
+            self._dismiss(f"model:{probability:.2f}", analysis.text, "aimed_at_no_one")
+            return judgement
         choices = _own_choices(analysis.tokens)
         if choices:
             # 他の会社に乗り換えるからな, 二度と買わないからな: taking one's custom elsewhere is the caller's right,
             # however roughly said (the model learnt 〜からな from threats). The rest of the utterance is read again
             # without it: what remains must be harassment on its own.
             rest = self.analyzer.analyze("".join(t.surface for i, t in enumerate(analysis.tokens) if i not in choices))
-            if len(rest.key) < self.cfg.model_min_kana or model.probability(rest) < self.cfg.model_threshold:
+            if content_kana(rest) < self.cfg.model_min_kana or model.probability(rest) < self.cfg.model_threshold:
                 self._dismiss(f"model:{probability:.2f}", analysis.text, "own_choice")
                 return judgement
         opinion = model.opinion(analysis)
@@ -591,6 +601,23 @@ class UtteranceJudge:
             return judgement
         cue = Cue("model", category, "conduct", round(probability, 2), opinion.evidence, Level.WARNING, kind="model")
         return self._combine([*judgement.cues, cue])
+
+    def _addressed(self, analysis: Analysis, judgement: Judgement) -> bool:
+        """The utterance is aimed at a person: a rule found something on the conduct or demand axis, someone is
+        addressed (お前, あんた), one of the people on the other end of the line is named (担当者, 店員: ``[grammar]
+        addressees``), or an order is given (出せ).
+
+        Harassment needs a person. A model trained on sets where harassment was said plainly reads plain speech as
+        evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
+        story about the caller's day), and the rules see that such an utterance names no one.
+        """
+        if any(c.axis in ("conduct", "demand") for c in judgement.cues):
+            return True
+        for i, token in enumerate(analysis.tokens):
+            if _is_listener(token) or token.lemma in self.addressees or token.surface in self.addressees \
+                    or analysis.is_command(i):
+                return True  # お前, 担当者, 出せ
+        return False
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
         """The rules' judgement, and the categories a rule looked at and dismissed (or an exception silenced)."""
@@ -749,7 +776,7 @@ class UtteranceJudge:
             self._trace = None
         analysis = self.analyzer.analyze(text)
         probability = None
-        if self.model is not None and len(analysis.key) >= self.cfg.model_min_kana:
+        if self.model is not None and content_kana(analysis) >= self.cfg.model_min_kana:
             probability = round(self.model.probability(analysis), 3)
         return judgement, dismissed, probability
 
@@ -828,21 +855,33 @@ class UtteranceJudge:
         さんま is one too) nor the company's premises: さんま焼いてくる, やきもち焼いて,
         穴を埋める (not 店燃やすぞ, お前を埋めてやる, 担当者を沈める, nor 燃やしてやる with nothing named)."""
         verb = tokens[index]
-        if verb.lemma not in self.targeted_harm_verbs:
+        if not (verb.lemma in self.targeted_harm_verbs or verb.surface.startswith(self._targeted_stems)):
             return False
         at = index - 1
         while at >= 0 and (tokens[at].pos == "副詞" or (tokens[at].pos == "名詞" and tokens[at].pos3 == "副詞可能")):
             at -= 1  # 一気に, 全部
+        goal = at >= 1 and tokens[at].lemma == "に" and tokens[at].pos == "助詞"
+        if goal and self._names_a_target(tokens, at - 1):
+            return False  # 窓口に突っ込む: the company's premises are where it is done
         if at >= 0 and tokens[at].lemma in ("を", "も") and tokens[at].pos == "助詞":
             at -= 1
-        if at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
-            return False  # nothing named: 燃やしてやる is said to someone
-        owners = [tokens[at]]  # the object and whose it is: 店の倉庫, お前の車
+        if goal or at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
+            # nothing named: a threat only in a threat's shape (燃やしてやる, 焼いたろか, 埋めるぞ), not a service
+            # asked for (焼いてくれる宿, 焼いて欲しい) nor a word built on the verb (焼き加減, 目に焼き付け)
+            tail = _clause_text(tokens, index)
+            return not (_te_yaru(tokens, index) or _rough_after(tokens, index) or verb.form.startswith("意志推量形")
+                        or "からな" in tail  # 燃やすからな, 突っ込むから, 燃やしに行く
+                        or tail.startswith(("から", "ますから", "に行", "にいく", "に来", "にく")))
+        return not self._names_a_target(tokens, at)
+
+    def _names_a_target(self, tokens: tuple[Token, ...], at: int) -> bool:
+        """The noun at ``at``, or whose it is (店の倉庫, お前の車), is a person or the company's premises."""
+        owners = [tokens[at]]
         while at > 1 and tokens[at - 1].lemma == "の" and tokens[at - 2].pos in ("名詞", "接尾辞", "代名詞"):
             at -= 2
             owners.append(tokens[at])
-        return not any(_is_listener(noun) or noun.pos == "接尾辞" or noun.lemma in _STAFF or noun.lemma in _FAMILY
-                       or noun.lemma in self.harm_targets or noun.surface in self.harm_targets for noun in owners)
+        return any(_is_listener(noun) or noun.pos == "接尾辞" or noun.lemma in _STAFF or noun.lemma in _FAMILY
+                   or noun.lemma in self.harm_targets or noun.surface in self.harm_targets for noun in owners)
 
     def _harm_guarded(self, analysis: Analysis, i: int) -> bool:
         """The harm verb at ``i`` threatens no one: negated, described, a mishap or a service, or passive."""
