@@ -605,3 +605,15 @@ def test_a_demand_quoted_and_owned_is_still_read(detector: Detector) -> None:
     owned = detector.judge_text("店長を呼べとか、そういう話をしてるんだよ")
     assert owned.level >= Level.CAUTION and owned.demand > 0
     assert detector.judge_text("店長を呼べとか、そういう話じゃないんです。手順を知りたいだけで").level is Level.NONE
+
+
+def test_another_reading_confirms_what_the_best_hints_at_and_does_not_invent_it(rules: Detector) -> None:
+    judge = rules.judge
+    # 溶けさしろ: the best reading already holds an order; its second reading names what is demanded
+    assert judge.judge_readings(["溶けさしろ", "土下座しろ"]).level >= Level.WARNING
+    # an ordinary sentence does not become abuse on one short word of another reading (混み → ごみ, 風 → カス)
+    assert judge.judge_readings(["ちょうどお昼時でこみ合っておりますので",
+                                 "ちょうどお昼時でごみ合っておりますので"]).level < Level.WARNING
+    assert judge.judge_readings(["この風よりは", "このカスよりは"]).level < Level.WARNING
+    # a phrase long enough to stand on its own still counts from another reading
+    assert judge.judge_readings(["今日は雨です", "お前なんか生きてる価値ないわ"]).level >= Level.WARNING

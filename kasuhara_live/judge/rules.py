@@ -1122,11 +1122,24 @@ def most_serious(judgements: Iterable[Judgement]) -> Judgement:
     cut-off reading (ご不便をおかけ, read as an order) must not turn an ordinary utterance into a complaint.
     """
     found = iter(judgements)
-    best = next(found, NOTHING)
+    best = first = next(found, NOTHING)
     for other in found:
-        if other.level >= Level.WARNING and other.level > best.level:
+        if other.level >= Level.WARNING and other.level > best.level and _heard_in(first, other):
             best = other
     return best
+
+
+# Evidence this long (characters) in another reading stands on its own: a phrase, not a short word one kana
+# away from an ordinary one (ごみ for 混み, カス for 風)
+_SELF_EVIDENT = 5
+
+
+def _heard_in(first: Judgement, other: Judgement) -> bool:
+    """Another reading may confirm what the best reading hints at (溶けさしろ: an order heard; 土下座しろ is its
+    second reading), or bring a phrase long enough to stand on its own; it may not turn an ordinary sentence into
+    harassment on one short word: ちょうどお昼時で混み合っておりますので, read again as ごみ合って."""
+    return bool(first.cues) or any(len(c.evidence) >= _SELF_EVIDENT for c in other.cues
+                                   if c.severity is not None or c.axis == "conduct")
 
 
 def _sentence_index(analysis: Analysis) -> list[int]:
