@@ -617,3 +617,13 @@ def test_another_reading_confirms_what_the_best_hints_at_and_does_not_invent_it(
     assert judge.judge_readings(["この風よりは", "このカスよりは"]).level < Level.WARNING
     # a phrase long enough to stand on its own still counts from another reading
     assert judge.judge_readings(["今日は雨です", "お前なんか生きてる価値ないわ"]).level >= Level.WARNING
+
+
+def test_nothing_but_is_no_denial_and_a_group_of_people_is_a_target(rules: Detector, detector: Detector) -> None:
+    # しか…ない affirms ("nothing but"): the insult stands
+    assert rules.judge_text("この会社、ゴミしか居ないじゃん").level >= Level.WARNING
+    assert rules.judge_text("ゴミは出していません").level < Level.WARNING  # a real denial, and a thing
+    # a group of people spoken of is someone the model may judge an utterance aimed at ([grammar] people)
+    judge = detector.judge
+    assert judge._addressed(judge.analyzer.analyze("女の話はまじめに聞いてそう"), rules.judge_text(""))
+    assert not judge._addressed(judge.analyzer.analyze("今日は寒いしね、鍋にしようか"), rules.judge_text(""))

@@ -105,6 +105,8 @@ class Lexicon:
     # Words that name the people on the other end of the line (担当, オペレーター, 店員): an utterance that names one
     # of them, or addresses someone, is aimed at a person; the model may raise only those (judge.model_threshold)
     addressees: tuple[str, ...] = ()
+    # Groups of people spoken of (女, 外国人, 障害者): harassment aimed at them is aimed at people
+    people: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -200,13 +202,13 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
     lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
-             "addressees")
+             "addressees", "people")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often, targeted, targets, addressees = (
+    harm, verbs, nouns, often, targeted, targets, addressees, people = (
         _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
         else ("殺す",) if key == "harm_verbs" else () for key in lists)
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets, addressees)
+                   targeted, targets, addressees, people)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:

@@ -243,6 +243,8 @@ def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[
 def is_negated(analysis: Analysis, match: Match) -> bool:
     """A verb after the match (or the match's own verb) is negated within the same clause."""
     tokens = analysis.tokens
+    if match.last + 1 < len(tokens) and tokens[match.last + 1].surface == "しか":
+        return False  # ゴミしか居ない: しか…ない says "nothing but", it denies nothing
     saw_verb = tokens[match.last].pos == "動詞"
     verb = tokens[match.last] if saw_verb else None
     previous = tokens[match.last]
@@ -522,6 +524,7 @@ class UtteranceJudge:
                                          and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
         self.contact_verbs = frozenset(lexicon.contact_verbs)
         self.addressees = frozenset(lexicon.addressees)
+        self.people = frozenset(lexicon.people)
         self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
         self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
         self.harm_targets = frozenset(lexicon.harm_targets)
@@ -615,8 +618,8 @@ class UtteranceJudge:
             return True
         for i, token in enumerate(analysis.tokens):
             if _is_listener(token) or token.lemma in self.addressees or token.surface in self.addressees \
-                    or analysis.is_command(i):
-                return True  # お前, 担当者, 出せ
+                    or token.lemma in self.people or analysis.is_command(i):
+                return True  # お前, 担当者, 女 (people spoken of), 出せ
         return False
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
