@@ -626,4 +626,5 @@ def test_nothing_but_is_no_denial_and_a_group_of_people_is_a_target(rules: Detec
     # a group of people spoken of is someone the model may judge an utterance aimed at ([grammar] people)
     judge = detector.judge
     assert judge._addressed(judge.analyzer.analyze("女の話はまじめに聞いてそう"), rules.judge_text(""))
+    assert not judge._addressed(judge.analyzer.analyze("連絡取ってた女が急に音信不通になった"), rules.judge_text(""))
     assert not judge._addressed(judge.analyzer.analyze("今日は寒いしね、鍋にしようか"), rules.judge_text(""))

@@ -127,6 +127,8 @@ _NOT_PEOPLE = frozenset({"ゴキブリ", "ネズミ", "鼠", "虫", "害虫", "�
                          "餅", "薪", "木", "枝", "書類", "データ", "ファイル", "芽", "カビ", "黴", "烏賊", "イカ",
                          "蛸", "タコ", "海老", "エビ", "蟹", "カニ", "貝", "鶏", "豚", "獲物", "熊", "猪", "蜂", "蛇",
                          "ボス", "ラスボス", "敵", "モンスター", "ゾンビ", "雑魚", "ザコ", "キャラ", "段ボール"})
+# After a group noun, what makes it the group spoken of (女は, 女って, 女なんて, 女ども, 女の…), not one person (女が)
+_GROUP_MARKS = frozenset({"は", "って", "なんて", "なんか", "ども", "共", "ら", "ごとき", "の", "も"})
 _EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
 # Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
 _POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
@@ -616,10 +618,13 @@ class UtteranceJudge:
         """
         if any(c.axis in ("conduct", "demand") for c in judgement.cues):
             return True
-        for i, token in enumerate(analysis.tokens):
+        tokens = analysis.tokens
+        for i, token in enumerate(tokens):
             if _is_listener(token) or token.lemma in self.addressees or token.surface in self.addressees \
-                    or token.lemma in self.people or analysis.is_command(i):
-                return True  # お前, 担当者, 女 (people spoken of), 出せ
+                    or analysis.is_command(i):
+                return True  # お前, 担当者, 出せ
+            if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in _GROUP_MARKS:
+                return True  # 女は, 外国人って, 女のわけわからん話: a group spoken of (not 会ってた女が: one woman)
         return False
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
