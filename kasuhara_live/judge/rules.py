@@ -610,7 +610,8 @@ class UtteranceJudge:
     def _addressed(self, analysis: Analysis, judgement: Judgement) -> bool:
         """The utterance is aimed at a person: a rule found something on the conduct or demand axis, someone is
         addressed (お前, あんた), one of the people on the other end of the line is named (担当者, 店員: ``[grammar]
-        addressees``), or an order is given (出せ).
+        addressees``), a group of people is spoken of as a group (女は, 外国人って: ``[grammar] people``), or an
+        order is given (出せ).
 
         Harassment needs a person. A model trained on sets where harassment was said plainly reads plain speech as
         evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
