@@ -100,6 +100,7 @@ class JudgeConfig:
     max_reading_errors: int = field(metadata=_spec(lo=0, hi=5))
     command_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     rough_ending_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
+    barked_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     tone_max: float = field(metadata=_spec(lo=0.0, hi=3.0))
     te_yaru_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))
     repeated_clause_weight: float = field(metadata=_spec(lo=0.0, hi=3.0))

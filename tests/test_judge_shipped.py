@@ -236,12 +236,38 @@ def test_a_batch_is_judged_line_for_line_as_each_line_alone(detector: Detector) 
     assert detector.scan_many([]) == []
 
 
-@pytest.mark.parametrize("text", ["今すぐ責任者を連れてこいや", "さっさと手続きしろよ", "書類を出せって言ってるだろ",
-                                  "責任者呼べって言うとんねん"])
+@pytest.mark.parametrize("text", ["今すぐ責任者を連れてこいや", "書類を出せって言ってるだろ",
+                                  "責任者呼べって言うとんねん", "お前さっさと手続きしろよ",
+                                  "さっさと手続きしろよ、この役立たずが"])
 def test_an_order_barked_or_pressed_again_is_harassment(detector: Detector, text: str) -> None:
-    # 命令形 + や/よ, or the caller insisting on their own order (〜って言ってるだろ)
+    # 命令形 + や, the caller insisting on their own order (〜って言ってるだろ), or 〜よ with the listener addressed
+    # or insulted
     result = detector.judge_text(text)
-    assert result.level >= Level.WARNING and result.category == "intimidation", (text, result)
+    assert result.level >= Level.WARNING, (text, result)
+
+
+@pytest.mark.parametrize("text", ["さっさと手続きしろよ", "会えよ", "まず約束を守れよ", "競輪選手目指せよ"])
+def test_an_order_pushed_with_yo_alone_is_a_caution(rules: Detector, text: str) -> None:
+    # real chat says 〜しろよ to friends: the order is seen (caution), harassment needs more (barked_weight)
+    assert rules.judge_text(text).level == Level.CAUTION, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("そこは越えられない差ではあるな", False), ("よく分かるな", False), ("それは違うな", False),
+    ("ふざけるな", True), ("言い訳すんじゃねえ", True)])
+def test_a_state_is_exclaimed_never_forbidden(rules: Detector, text: str, harassment: bool) -> None:
+    # 〜な after a verb of state ([grammar] states) is an exclamation; after an act it forbids it
+    assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("だっさ", True), ("お前ほんとだっせえな", True), ("昼に蕎麦屋行ったら休みでさ、結局コンビニだよ", False),
+    ("こんな会社潰れろ", True), ("士業は路頭に迷え", True), ("会社が潰れたらどうしようかと思った", False),
+    ("在日は排斥しないといけない", True), ("移民を追い出せ", True), ("移民の受け入れについての記事を読んだ", False),
+    ("友人の中国人と一緒に泊まります", False), ("女は論理的思考が苦手", True)])
+def test_real_forms_of_abuse_and_group_hatred(rules: Detector, text: str, harassment: bool) -> None:
+    # clipped contempt, ruin wished, a group to be driven out or disparaged as a group: issue 16's real forms
+    assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))
 
 
 @pytest.mark.parametrize("text", ["ちゃんと調べてくれよ", "早く直しに来てくれよ！", "ちゃんと説明しなさいよ",

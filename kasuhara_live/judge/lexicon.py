@@ -107,6 +107,9 @@ class Lexicon:
     addressees: tuple[str, ...] = ()
     # Groups of people spoken of (女, 外国人, 障害者): harassment aimed at them is aimed at people
     people: tuple[str, ...] = ()
+    # Verbs of state (ある, できる, 分かる): nobody is forbidden them, so 〜な after one is an exclamation
+    # (差ではあるな, よく分かるな), never a prohibition
+    states: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -202,13 +205,13 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
     lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
-             "addressees", "people")
+             "addressees", "people", "states")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often, targeted, targets, addressees, people = (
+    harm, verbs, nouns, often, targeted, targets, addressees, people, states = (
         _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
         else ("殺す",) if key == "harm_verbs" else () for key in lists)
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets, addressees, people)
+                   targeted, targets, addressees, people, states)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:

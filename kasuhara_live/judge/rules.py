@@ -305,6 +305,8 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             # にある: said of the agent after all)
             return not any(_is_listener(t) for t in analysis.tokens)
         verb = _saying_verb_after(after, i + 1)
+        if verb is not None and _obliged(after, i, verb):
+            continue
         if verb is None and _disowned_after(after[i + 1 : i + 9]):
             return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
         if verb is None:
@@ -355,6 +357,13 @@ def _disowned_after(tokens: list[Token]) -> bool:
     return False
 
 
+def _obliged(tokens: list[Token], quote: int, verb: int) -> bool:
+    """〜しないといけない (must): a negative, the conditional と and いけない/いかん, which unidic reads as 行く
+    (a saying verb elsewhere: 〜って行ってた); the words are the speaker's own."""
+    return verb == quote + 1 and quote > 0 and tokens[quote].lemma == "と" and tokens[quote - 1].lemma in NEGATORS \
+        and tokens[verb].lemma == "行く" and verb + 1 < len(tokens) and tokens[verb + 1].lemma in NEGATORS
+
+
 def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
     """Index of the saying verb of a quotation, allowing は/も and who said it: 〜とは言わない, 〜って上司に言われた."""
     for index in range(start, min(start + 4, len(tokens))):
@@ -390,9 +399,16 @@ def _begins_with_grammar(analysis: Analysis) -> bool:
 
 def starts_inside_a_word(analysis: Analysis, match: Match) -> bool:
     """The match begins with a particle or auxiliary that belongs to the conjugated word before it: 雨だしね is
-    だ + し + ね (and, you know), not 死ね; 思ったわけ is 思っ + た + わけ, not the insult 戯け."""
+    だ + し + ね (and, you know), not 死ね; 思ったわけ is 思っ + た + わけ, not the insult 戯け; or with the copula of
+    the noun before it: 休みでさ is 休み + で + さ, not だっさ (a copula cut short, だっ, must go on to た:
+    ほんとだっせえ is ほんと + だっせえ)."""
     tokens = analysis.tokens
-    return match.first > 0 and tokens[match.first].pos in ("助詞", "助動詞") and tokens[match.first - 1].conjugates
+    if match.first == 0:
+        return False
+    first, before = tokens[match.first], tokens[match.first - 1]
+    return (first.pos in ("助詞", "助動詞") and before.conjugates) \
+        or (first.pos == "助動詞" and before.pos in ("名詞", "代名詞", "形状詞", "接尾辞")
+            and not first.surface.endswith("っ"))
 
 
 def is_simile(analysis: Analysis, match: Match) -> bool:
@@ -527,6 +543,7 @@ class UtteranceJudge:
         self.contact_verbs = frozenset(lexicon.contact_verbs)
         self.addressees = frozenset(lexicon.addressees)
         self.people = frozenset(lexicon.people)
+        self.states = frozenset(lexicon.states)
         self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
         self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
         self.harm_targets = frozenset(lexicon.harm_targets)
@@ -819,7 +836,9 @@ class UtteranceJudge:
         cfg, tokens, token = self.cfg, analysis.tokens, analysis.tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         cues: list[Cue] = []
-        if _is_prohibitive(tokens, i) or _is_rough_prohibitive(tokens, i) or _order_quoted_bare(tokens, i):
+        # 差ではあるな, よく分かるな: a state is exclaimed, never forbidden
+        if (_is_prohibitive(tokens, i) and token.lemma not in self.states) or _is_rough_prohibitive(tokens, i) \
+                or _order_quoted_bare(tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif analysis.is_command(i):
             # 交換してくれ(よ): a plea said roughly is tone; 出せ, 謝れ are orders
@@ -840,7 +859,9 @@ class UtteranceJudge:
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i - 1 : i + 3])))
         if any(c.source == "command" for c in cues) and (_barked(tokens, i) or _insisted(tokens, i)):
-            cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
+            weight = cfg.barked_weight if _barked_with_yo(tokens, i) and not _insisted(tokens, i) \
+                else cfg.rough_ending_weight
+            cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if token.pos != "動詞":
             if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
@@ -1298,6 +1319,13 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
     after = tokens[index + 2] if index + 2 < len(tokens) else None
     return nxt.pos == "助詞" and nxt.surface in ("や", "よ", "やー", "よー", "よぉ") \
         and (after is None or after.is_break)
+
+
+def _barked_with_yo(tokens: tuple[Token, ...], index: int) -> bool:
+    """The order at ``index`` is pushed with よ, not や (会えよ, 返せよ; not 持ってこいや): see barked_weight."""
+    if tokens[index].surface.endswith(("よ", "よー", "よぉ")):
+        return True
+    return index + 1 < len(tokens) and tokens[index + 1].surface in ("よ", "よー", "よぉ")
 
 
 def _private_visit(analysis: Analysis) -> list[Cue]:
