@@ -270,6 +270,16 @@ def test_real_forms_of_abuse_and_group_hatred(rules: Detector, text: str, harass
     assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))
 
 
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("働けよ無職", True), ("この底辺が", True), ("お前は無職だろ", True), ("職業は無職です", False),
+    ("息子は無職です", False), ("バイトの人に代わってください", False), ("チンコ小さそう", True),
+    ("ちんちん電車に乗った", False), ("一万個注文しました", False), ("正規の料金です", False)])
+def test_the_listener_called_by_a_label_and_explicit_sexual_words(rules: Detector, text: str,
+                                                                    harassment: bool) -> None:
+    # [grammar] labels demean only the one called by them; sexual_explicit words are never a customer's business
+    assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))
+
+
 @pytest.mark.parametrize("text", ["ちゃんと調べてくれよ", "早く直しに来てくれよ！", "ちゃんと説明しなさいよ",
                                   "息子に早くしろって言われました"])
 def test_a_plea_or_someone_elses_order_is_not_barked(detector: Detector, text: str) -> None:

@@ -110,6 +110,8 @@ class Lexicon:
     # Verbs of state (ある, できる, 分かる): nobody is forbidden them, so 〜な after one is an exclamation
     # (差ではあるな, よく分かるな), never a prohibition
     states: tuple[str, ...] = ()
+    # Labels that demean a person called by them (無職, 底辺), though they are no insult in a form or a story
+    labels: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -205,13 +207,13 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
     lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
-             "addressees", "people", "states")
+             "addressees", "people", "states", "labels")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often, targeted, targets, addressees, people, states = (
+    harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels = (
         _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
         else ("殺す",) if key == "harm_verbs" else () for key in lists)
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets, addressees, people, states)
+                   targeted, targets, addressees, people, states, labels)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:

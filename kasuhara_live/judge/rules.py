@@ -216,7 +216,7 @@ class Judgement:
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
                           "private_visit", "long_hold", "blunt_demand", "investigates_agent",
-                          "disowned_consequence"})
+                          "disowned_consequence", "labelled"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -544,6 +544,7 @@ class UtteranceJudge:
         self.addressees = frozenset(lexicon.addressees)
         self.people = frozenset(lexicon.people)
         self.states = frozenset(lexicon.states)
+        self.labels = frozenset(lexicon.labels)
         self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
         self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
         self.harm_targets = frozenset(lexicon.harm_targets)
@@ -652,7 +653,7 @@ class UtteranceJudge:
                  *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),
                  *self._repeated_contact(analysis),
                  *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
-                 *_disowned_consequence(analysis)]
+                 *_disowned_consequence(analysis), *self._labelled(analysis)]
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
         if self._trace is not None:
@@ -663,6 +664,23 @@ class UtteranceJudge:
                     self._dismiss(c.origin, c.evidence, "category_silenced_by_exception")
         cues = [c for c in found if c.category not in silenced and c.axis != CLEARED]
         return self._combine([*cues, *self._blunt_demand(analysis, cues), *extra]), frozenset(cleared)
+
+    def _labelled(self, analysis: Analysis) -> list[Cue]:
+        """The listener called by a label (``[grammar] labels``: 無職, 底辺): after an order, as the one it is
+        given to (働けよ無職), pointed at (この無職が), or said of the listener (お前は底辺, あんたみたいなニート)."""
+        tokens = analysis.tokens
+        for i, token in enumerate(tokens):
+            if token.lemma not in self.labels and token.surface not in self.labels:
+                continue
+            ends = i + 1 == len(tokens) or tokens[i + 1].is_break or tokens[i + 1].lemma in ("が", "め", "ども")
+            order = i - 1 if i > 0 and tokens[i - 1].surface in ("よ", "や") else i
+            called = ends and order > 0 and analysis.is_command(order - 1)
+            pointed = ends and i > 0 and tokens[i - 1].surface == "この"
+            said_of = any(_is_listener(t) for t in tokens[max(0, i - 4) : i]) \
+                and any(t.lemma in ("は", "って", "みたい", "なんか") for t in tokens[max(0, i - 3) : i])
+            if (called or pointed or said_of) and not is_negated(analysis, _self_match(i)):
+                return [Cue("labelled", "abuse", "conduct", 1.0, token.surface)]
+        return []
 
     def _blunt_demand(self, analysis: Analysis, cues: list[Cue]) -> list[Cue]:
         """An invalid demand made without a word of politeness (新車に交換して, 百万でどうかな, 全部返して) presses it:
