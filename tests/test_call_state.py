@@ -177,6 +177,22 @@ def test_context_is_only_the_same_caller_shortly_before(make) -> None:  # type: 
     assert late == [] and other == []
 
 
+def test_a_finished_sentence_is_not_joined_to_the_next(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make(context_seconds=2.0)
+    # the first utterance ended its sentence, so VAD did not cut one in two: joined, the two would read as one
+    # clause said over in one breath (repeated_clause); an order given again later is the call state's to count
+    first = judge(UtteranceFinal("c1", 10.5, "u1", "customer", 8.0, 10.0, "今すぐ来い。"))
+    out = judge(UtteranceFinal("c1", 12.5, "u2", "customer", 11.0, 12.0, "今すぐ来い"))
+    assert not any(isinstance(e, Alert) and e.severity >= Level.WARNING for e in first + out)
+
+
+def test_a_partial_caught_in_a_loop_is_no_insistence(make) -> None:  # type: ignore[no-untyped-def]
+    judge = make()
+    # Whisper repeating itself in a partial hypothesis: the same words said over count only in a final
+    looped = judge(UtterancePartial("c1", 3.0, "u1", "customer", 1.0, 3.0, "私が見え、私が見え、私が見え、もう"))
+    assert not any(isinstance(e, Alert) for e in looped)
+
+
 def test_an_alternative_reading_of_the_recogniser_is_judged_too(make) -> None:  # type: ignore[no-untyped-def]
     judge = make()
     garbled = UtteranceFinal("c1", 3.5, "u1", "customer", 1.0, 3.0, "溶けたしてみろ", -26.0,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kasuhara_live.judge.japanese import Analyzer, normalize_text, reading_key
+from kasuhara_live.judge.japanese import Analyzer, ends_a_sentence, normalize_text, reading_key
 
 
 def test_normalize_width_and_repeated_marks() -> None:
@@ -38,3 +38,11 @@ def test_count_value_reads_digits_kanji_and_vague_counts() -> None:
     assert [count_value(s) for s in ("15", "十", "二十", "三百五十", "千二百", "一万二千", "何十", "数百")] == \
         [15, 10, 20, 350, 1200, 12000, 20, 200]
     assert count_value("回") is None and count_value("") is None
+
+
+@pytest.mark.parametrize(("text", "ends"), [
+    ("ネットで販売ページを見たんです", True), ("高い", True), ("そうだよね", True), ("分かりました。", True),
+    ("納得するまで", False), ("お前の名前", False), ("探しているのですが", False), ("電話を切って", False)])
+def test_ends_a_sentence(text: str, ends: bool) -> None:
+    # call_state joins an utterance to the one before only when that one left its sentence open
+    assert ends_a_sentence(Analyzer().analyze(text)) is ends

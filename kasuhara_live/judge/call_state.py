@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, Event, Level, LevelChanged, UtteranceFinal, UtterancePartial
 from kasuhara_live.judge import labels
-from kasuhara_live.judge.japanese import Analyzer
+from kasuhara_live.judge.japanese import Analyzer, ends_a_sentence
 from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term
 from kasuhara_live.judge.rules import ENVIRONMENT_CATEGORIES, Cue, Judgement, UtteranceJudge, most_serious
 from kasuhara_live.judge.scripts import Scripts, Step
@@ -112,8 +112,9 @@ class CallJudge:
         if previous is None:
             return alone
         speaker, end, before, before_level = previous
-        if speaker != event.speaker or event.start - end > self.jcfg.context_seconds:
-            return alone
+        if speaker != event.speaker or event.start - end > self.jcfg.context_seconds \
+                or ends_a_sentence(self.judge.analyzer.analyze(before)):
+            return alone  # ネットで販売ページを見たんです | 書いてあったので…: a finished sentence is not cut in two
         joined = self.judge.judge(before + text, extra, whole)
         return joined if joined.level > max(alone.level, before_level) else alone
 

@@ -238,6 +238,19 @@ def _clean(value: Any) -> str:
     return "" if value is None or value == "*" else str(value)
 
 
+def ends_a_sentence(analysis: Analysis) -> bool:
+    """The words end a sentence: a full stop, a final particle (よ, ね, か) or a predicate in its final form
+    (見たんです, 高い); not a clause left open (納得するまで, お前の名前, 〜ですが)."""
+    if not analysis.tokens:
+        return False
+    last = analysis.tokens[-1]
+    if last.surface in ("。", "？", "?", "！", "!"):
+        return True
+    if last.pos == "助詞":
+        return last.pos2 == "終助詞"
+    return last.pos in ("助動詞", "動詞", "形容詞") and last.form.startswith("終止形")
+
+
 class Analyzer:
     """fugashi + unidic-lite, with a cache: the same phrase is analysed once."""
 

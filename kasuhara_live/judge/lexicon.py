@@ -594,6 +594,8 @@ def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
         return False
     if pattern.has_verb and not any(t.pos == "動詞" for t in heard):
         return False  # an order heard without a verb is no order: 金出しな is not 禁止な
+    if any(t.surface[:1].isdigit() for t in heard):
+        return False  # Whisper writes digits for numbers it heard: 6話 (ろくわ) is no ろくでなし
     return not (pattern.single_word and any(t.pos == "助詞" for t in heard))
 
 

@@ -457,6 +457,8 @@ def names_a_thing(analysis: Analysis, match: Match) -> bool:
             _is_listener(t) or analysis.is_command(tokens.index(t)) or _is_prohibitive(tokens, tokens.index(t))
             for t in rest):
         return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、二度と電話してくんな)
+    if after.pos == "動詞":
+        return True  # ゴミ捨てた (a particle dropped), ごみ合って (混み合って misheard): what a verb is done with
     if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES | {"だけ", "も", "は"}:
         return False
     # このゴミが。: an exclamation at someone
@@ -568,7 +570,7 @@ class UtteranceJudge:
         half a sentence reads differently as a whole).
         """
         analysis = self.analyzer.analyze(text)
-        judgement, cleared = self._judge_rules(analysis, extra)
+        judgement, cleared = self._judge_rules(analysis, extra, whole)
         if not whole:
             return judgement
         return self._with_opinion(analysis, judgement, cleared)
@@ -646,11 +648,16 @@ class UtteranceJudge:
                 return True  # 女は, 外国人って, 女のわけわからん話: a group spoken of (not 会ってた女が: one woman)
         return False
 
-    def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...]) -> tuple[Judgement, frozenset[str]]:
-        """The rules' judgement, and the categories a rule looked at and dismissed (or an exception silenced)."""
+    def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...],
+                     whole: bool = True) -> tuple[Judgement, frozenset[str]]:
+        """The rules' judgement, and the categories a rule looked at and dismissed (or an exception silenced).
+
+        Words said over count only in a whole utterance's best reading: a partial hypothesis or another reading
+        that repeats itself (私が見え、私が見え、私が見え) is Whisper caught in a loop, not a caller insisting."""
         matches = self.matcher.find(analysis)
+        repeated = (self._repeated_clauses(analysis) or self._repeated_word(analysis)) if whole else []
         found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                 *self._grammar_cues(analysis), *(self._repeated_clauses(analysis) or self._repeated_word(analysis)),
+                 *self._grammar_cues(analysis), *repeated,
                  *self._repeated_contact(analysis),
                  *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
                  *_disowned_consequence(analysis), *self._labelled(analysis)]
@@ -843,6 +850,9 @@ class UtteranceJudge:
         # Many commands in one breath are no more than one command plus a little; 〜てやってやる is one 〜てやる.
         favours = [c for c in cues if c.source == "te_yaru"]
         cues = [c for c in cues if c.source != "te_yaru" or c is favours[0]]
+        # The same order said over is one order (its repetition is repeated_clause's, in a whole utterance only).
+        seen: set[str] = set()
+        cues = [c for c in cues if c.source != "command" or not (c.evidence in seen or seen.add(c.evidence))]
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
             keep = sorted(commands, key=lambda c: (c.tone, -c.weight))[:2]  # what is aimed at the agent first
