@@ -851,8 +851,9 @@ class UtteranceJudge:
         favours = [c for c in cues if c.source == "te_yaru"]
         cues = [c for c in cues if c.source != "te_yaru" or c is favours[0]]
         # The same order said over is one order (its repetition is repeated_clause's, in a whole utterance only).
-        seen: set[str] = set()
-        cues = [c for c in cues if c.source != "command" or not (c.evidence in seen or seen.add(c.evidence))]
+        orders = [c for c in cues if c.source == "command"]
+        again = {id(c) for i, c in enumerate(orders) if any(o.evidence == c.evidence for o in orders[:i])}
+        cues = [c for c in cues if id(c) not in again]
         commands = [c for c in cues if c.source in ("command", "rough_ending")]
         if len(commands) > 2:
             keep = sorted(commands, key=lambda c: (c.tone, -c.weight))[:2]  # what is aimed at the agent first
