@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import socket
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from kasuhara_live import __version__
 from kasuhara_live.config import Config, load_config
 from kasuhara_live.errors import KasuharaError
+from kasuhara_live.long_lines import MAX_CHARS as SCAN_MAX_CHARS
 
 EXIT_USAGE = 2
 
@@ -42,30 +44,35 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 @contextlib.contextmanager
-def _output(target: str | None) -> Iterator[TextIO]:
+def _output(target: str | None, private: bool = False) -> Iterator[TextIO]:
+    """stdout for None or ``-``, else the file ``target``; ``private``: readable by its owner only (0600), for
+    files that hold transcripts (personal data), also when the file was there before."""
     if target in (None, "-"):
         yield sys.stdout
         return
     assert target is not None
     try:
-        fh = open(target, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+        if private and stat.S_ISREG(os.fstat(fd).st_mode):  # (never chmod /dev/null or a pipe)
+            os.fchmod(fd, 0o600)  # O_CREAT's mode only applies to a new file
     except OSError as exc:
         raise KasuharaError(f"cannot write {target}: {exc.strerror}") from None
-    with fh:
+    with open(fd, "w", encoding="utf-8") as fh:
         yield fh
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from kasuhara_live.asr.engine import load_engine
     from kasuhara_live.audio.sources import expand_audio_paths
-    from kasuhara_live.replay import JsonlWriter, TranscriptWriter, replay_file
+    from kasuhara_live.batch import replay_batch, summary_lines
+    from kasuhara_live.replay import JsonlWriter, TranscriptWriter
 
     cfg = _config(args)
     paths = expand_audio_paths(Path(p) for p in args.audio)
     detector = _detector(cfg)
     engine = load_engine(cfg.asr)
     store = _open_store(cfg, args.store) if args.store is not None else None
-    with _output(args.jsonl) as out:
+    with _output(args.jsonl, private=True) as out:
         write = JsonlWriter(out) if args.jsonl else TranscriptWriter(out, cfg.ui.language)
 
         def sink(event: Event) -> None:
@@ -74,13 +81,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
             write(event)
 
         try:
-            for path in paths:
-                replay_file(path, cfg, engine, sink, realtime=args.realtime,
-                            hooks=lambda call: [detector.for_call(call)], config_version=detector.config_version)
+            # A file named like a stored call gets an id of its own (stem-2…): never written into that call.
+            result = replay_batch(paths, cfg, engine, sink, taken=store.has_call if store else lambda _: False,
+                                  realtime=args.realtime, hooks=lambda call: [detector.for_call(call)],
+                                  config_version=detector.config_version)
         finally:
             if store is not None:
                 store.close()
-    return 0
+    for line in summary_lines(cfg.ui.language, result, batch=len(paths) > 1):
+        print(line, file=sys.stderr)
+    # Some files skipped: 1 (the others were replayed and stored); bad arguments and a lone bad file stay 2.
+    return 1 if result.failed else 0
 
 
 def _open_store(cfg: Config, path: str) -> CallStore:
@@ -96,7 +107,11 @@ def _detector(cfg: Config) -> Detector:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from kasuhara_live.long_lines import judged_lines
+    from kasuhara_live.printable import json_printable
+
     detector = _detector(_config(args))
+    judge_many = (lambda texts: [detector.explain(t) for t in texts]) if args.explain else detector.scan_many
     bad = 0
     number = 0
     # Judged in batches of whatever one read brings (a block of a file, or the one line just typed, so nothing
@@ -115,9 +130,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 continue
             if text.strip():
                 texts.append(text)
+                if len(text) > SCAN_MAX_CHARS:
+                    print(f"kasuhara-live scan: line {number} has {len(text):,} characters, more than "
+                          f"{SCAN_MAX_CHARS:,}: judged in pieces of whole sentences", file=sys.stderr, flush=True)
         if texts:
-            results = [detector.explain(t) for t in texts] if args.explain else detector.scan_many(texts)
-            sys.stdout.write("".join(json.dumps(result, ensure_ascii=False) + "\n" for result in results))
+            # A long line is judged in pieces (time linear in its length), still answered with one line.
+            results = judged_lines(texts, judge_many)
+            # json escapes C0 controls itself; DEL and C1 (CSI) too, since the echoed text may reach a terminal.
+            sys.stdout.write(json_printable("".join(json.dumps(result, ensure_ascii=False) + "\n"
+                                                    for result in results)))
             sys.stdout.flush()
     return 2 if bad else 0
 
@@ -256,8 +277,13 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     if args.hub_command == "add-user":
+        token_file = Path(args.out) if args.out else None
         path, token = admin.add_user_to_config(cfg, args.name, args.role, args.agent or "", args.users_file,
-                                               args.team or "")
+                                               args.team or "", token_file)
+        if token_file is not None:
+            print(f"added {args.role} {args.name!r} to {path}; their token is in {token_file} (readable by you "
+                  "only): hand it over, then delete it", file=sys.stderr)
+            return 0
         print(f"added {args.role} {args.name!r} to {path}; their token follows, shown only this once:", file=sys.stderr)
         print(token)
         return 0
@@ -347,6 +373,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: expected 0 to 65535 (0 = any free port)")
+    return number
+
+
 def _at_least_one(value: str) -> int:
     try:
         number = int(value)
@@ -373,13 +409,21 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
         return sub_parser
 
     replay = command("replay", cmd_replay, "run recorded calls through the full pipeline")
-    replay.add_argument("audio", nargs="+", help="audio files (WAV, FLAC, MP3, OGG, M4A) or directories of them")
+    replay.add_argument("audio", nargs="+", help="audio files (WAV, FLAC, MP3, OGG, M4A) or directories of them; "
+                        "each call's id is its file name, with -2, -3… where that id is taken (in the store or "
+                        "the batch); of several files, unreadable ones are skipped, listed at the end, and the "
+                        "exit status is 1")
     replay.add_argument("--realtime", action="store_true", help="pace the audio in real time (adds `wall`)")
     replay.add_argument("--store", nargs="?", const="", metavar="PATH", help="also keep the calls in the call "
                         "store (default path: store.path)")
     replay.add_argument("--jsonl", metavar="PATH", help="write JSON lines to PATH ('-' for stdout) instead of a "
                         "readable transcript")
     scan = command("scan", cmd_scan, "judge text lines from stdin; one JSON object per line on stdout")
+    scan.description = (f"Judge text lines from stdin; one JSON object per line on stdout. A line longer than "
+                        f"{SCAN_MAX_CHARS:,} characters is judged in pieces of whole sentences (cut at "
+                        f"{SCAN_MAX_CHARS:,} characters where a sentence is longer), so time stays linear in the "
+                        "input; its one object is its most severe piece's, with the whole line as \"text\" and "
+                        "\"pieces\": how many, and stderr says so.")
     scan.add_argument("--explain", action="store_true", help="also say why: every cue that counted (lexicon term, "
                       "construction, grammar rule or model, with its weight), every candidate a guard dismissed and "
                       "why, and the model's probability")
@@ -403,7 +447,7 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
 
     hub = command("hub", cmd_hub, "run the websocket hub (or `hub add-user` to create a user and token)")
     hub.add_argument("--host", help="listen address (default: hub.host)")
-    hub.add_argument("--port", type=int, help="listen port (default: hub.port; 0 = any free port)")
+    hub.add_argument("--port", type=_port, help="listen port (default: hub.port; 0 = any free port)")
     hub.add_argument("--store", metavar="PATH", help="call store to write (default: store.path; '' = none)")
     hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser)
     add_user = hub_sub.add_parser("add-user", help="add a user to the users file and print their new token")
@@ -412,6 +456,8 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
     add_user.add_argument("--agent", help="for a monitor: the agent user whose calls it publishes")
     add_user.add_argument("--team", help="for an agent: their team (trend reports group by it)")
     add_user.add_argument("--users-file", metavar="PATH", help="users file to add to (default: hub.users_file)")
+    add_user.add_argument("--out", metavar="FILE", help="write the token to FILE, readable by you only (0600), "
+                          "instead of printing it; FILE must not exist yet")
     add_user.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                           help="site config layered over configs/default.toml")
 

@@ -35,6 +35,7 @@ from kasuhara_live.hub.users import Role, User, Users, hash_token, new_token
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.detector import Detector
 from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call, open_publisher
+from kasuhara_live.printable import printable
 from kasuhara_live.replay import alert_headline, format_clock
 from kasuhara_live.store.store import CallStore
 
@@ -168,8 +169,8 @@ class FeedPrinter:
         agent = incoming.agent
         for event in events:
             line = self.line(event, agent)
-            if line:
-                self.out.write(line + "\n")
+            if line:  # the hub's words go to a terminal: control characters made visible
+                self.out.write(printable(line, newlines=True) + "\n")
         self.out.flush()
         return events
 

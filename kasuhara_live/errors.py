@@ -23,3 +23,12 @@ class WireError(KasuharaError):
 
 class StoreError(KasuharaError):
     """The call store cannot be opened or written, or a request names something it does not hold."""
+
+
+class ConflictError(StoreError):
+    """The store already holds something else under this key, and stored evidence is never rewritten: another
+    seat's call, a purged call, or a different event with the same id. ``owned``: the call is another seat's."""
+
+    def __init__(self, message: str, *, owned: bool = False) -> None:
+        super().__init__(message)
+        self.owned = owned

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import secrets
 import signal
 import sys
 import threading
@@ -43,6 +44,10 @@ class EventPublisher(Protocol):
 
     async def drain(self, timeout: float) -> bool: ...
 
+    def refused(self, call_id: str | None = None) -> int: ...
+
+    def refusal(self, call_id: str) -> str: ...
+
 
 class SharedTranscriber:
     """One engine shared by the calls of one process (the demo's two seats): one batch at a time.
@@ -61,23 +66,34 @@ class SharedTranscriber:
 
 @dataclass
 class MonitorResult:
-    """What a monitored call produced and whether the hub has all of it."""
+    """What a monitored call produced and whether the hub has all of it (``refused``: events it refused)."""
 
     call_id: str
     counts: Counter[str] = field(default_factory=Counter)
     delivered: bool = False
     seconds: float = 0.0
+    refused: int = 0
+    refusal: str = ""  # the hub's reason for the first refused event
 
     def summary(self) -> str:
         parts = ", ".join(f"{self.counts[kind]} {kind}" for kind in ("utterance.final", "alert", "level.changed"))
-        state = "all delivered to the hub" if self.delivered else "NOT all delivered (hub unreachable)"
+        if self.refused:
+            state = f"{self.refused} events REFUSED by the hub, not stored ({self.refusal})"
+        elif self.delivered:
+            state = "all delivered to the hub"
+        else:
+            state = "NOT all delivered (hub unreachable)"
         return f"call {self.call_id}: {parts}; {state}"
 
 
 def new_call_id(seat: str, clock: float | None = None) -> str:
-    """A call id unique per seat and readable by people, short enough for a console column: ``seat-1123-101500``."""
+    """A call id readable by people, short enough for a console column: ``seat-1123-101500-3fa9c2d1``.
+
+    The random part keeps ids apart where seat and second are the same (two hosts with one short name, a
+    monitor started twice), and makes a seat's next id impossible to guess and claim first.
+    """
     stamp = time.strftime("%m%d-%H%M%S", time.localtime(time.time() if clock is None else clock))
-    return f"{seat}-{stamp}"
+    return f"{seat}-{stamp}-{secrets.token_hex(4)}"
 
 
 async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Transcriber,
@@ -96,7 +112,10 @@ async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcrib
 
     await asyncio.to_thread(stream_call, source, call_id, cfg, transcriber, sink, realtime, hooks, speed,
                             stop.is_set, live, caller, config_version)
-    result.delivered = await publisher.drain(drain_timeout)
+    drained = await publisher.drain(drain_timeout)
+    result.refused = publisher.refused(call_id)
+    result.delivered = drained and not result.refused
+    result.refusal = publisher.refusal(call_id)
     result.seconds = time.monotonic() - started
     return result
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from rich.cells import cell_len
+
 from kasuhara_live import wire
 from kasuhara_live.asr.transcriber import Transcriber
 from kasuhara_live.audio.frames import SAMPLE_RATE, AudioChunk
@@ -87,25 +89,49 @@ class JsonlWriter:
 
 
 class Progress:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal.
 
-    def __init__(self, name: str, duration: float, stream: TextIO = sys.stderr) -> None:
-        self.name, self.duration, self.stream = name, duration, stream
+    ``status``, given the seconds done in this file, says where a whole batch stands (「3/40件・残り約8分」);
+    it goes before the file's own bar.
+    """
+
+    def __init__(self, name: str, duration: float, stream: TextIO = sys.stderr,
+                 status: Callable[[float], str] | None = None) -> None:
+        self.name, self.duration, self.stream, self.status = name, duration, stream, status
         self.enabled = stream.isatty() and duration > 0
         self._last = -1
+        self._seconds = 0.0
+        self._width = 0  # of the line last drawn: a shorter one is padded to cover it
+
+    @property
+    def seconds(self) -> float:
+        """How far into the file the audio has been read."""
+        return self._seconds
 
     def update(self, seconds: float) -> None:
+        self._seconds = seconds
         if not self.enabled:
             return
         percent = min(100, int(100 * seconds / self.duration))
         if percent != self._last:
             self._last = percent
-            bar = "#" * (percent // 4)
-            self.stream.write(f"\r{self.name[:30]:30s} [{bar:25s}] {percent:3d}%")
-            self.stream.flush()
+            self._draw()
+
+    def _draw(self) -> None:
+        percent = max(0, self._last)
+        if self.status is None:
+            line = f"{self.name[:30]:30s} [{'#' * (percent // 4):25s}] {percent:3d}%"
+        else:
+            line = f"{self.status(self._seconds)}  {self.name[:20]:20s} [{'#' * (percent // 5):20s}] {percent:3d}%"
+        width = cell_len(line)
+        self.stream.write("\r" + line + " " * max(0, self._width - width))
+        self._width = width
+        self.stream.flush()
 
     def close(self) -> None:
         if self.enabled:
+            if self.status is not None:
+                self._draw()  # the batch's count has moved on with this file's end
             self.stream.write("\n")
             self.stream.flush()
 
@@ -157,11 +183,21 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
 def replay_file(path: Path, cfg: Config, transcriber: Transcriber, sink: EventSink, realtime: bool = False,
                 hooks: Callable[[str], list[EventHook]] | None = None, config_version: str = "") -> None:
     """Run one recorded call through the pipeline, sending every event to ``sink``; the call id is the stem."""
-    source = FileSource(path, cfg.audio.chunk_ms)
-    progress = Progress(path.name, source.duration)
+    replay_source(FileSource(path, cfg.audio.chunk_ms), path.stem, cfg, transcriber, sink, realtime, hooks,
+                  config_version)
+
+
+def replay_source(source: FileSource, call_id: str, cfg: Config, transcriber: Transcriber, sink: EventSink,
+                  realtime: bool = False, hooks: Callable[[str], list[EventHook]] | None = None,
+                  config_version: str = "", progress: Progress | None = None) -> None:
+    """Run one opened recording through the pipeline as call ``call_id``, moving ``progress`` as its audio is
+    read: a given one is the caller's to close; by default a bar of its own on a terminal."""
+    own = progress is None
+    progress = progress or Progress(source.path.name, source.duration)
     tracked = _TrackedSource(source, progress)
     try:
-        stream_call(tracked, path.stem, cfg, transcriber, sink, realtime, hooks(path.stem) if hooks else (),
+        stream_call(tracked, call_id, cfg, transcriber, sink, realtime, hooks(call_id) if hooks else (),
                     config_version=config_version)
     finally:
-        progress.close()
+        if own:
+            progress.close()

@@ -13,7 +13,8 @@ from textual.widgets import Footer
 from kasuhara_live.config import Config, UiConfig
 from kasuhara_live.console.agent import AgentConsole, MessagePanel
 from kasuhara_live.console.app import console_app
-from kasuhara_live.console.link import MemoryLink, event_message
+from kasuhara_live.console.base import HubMessage
+from kasuhara_live.console.link import EventMessage, MemoryLink, event_message
 from kasuhara_live.console.modals import ConfirmRedCard, PostCallCheck
 from kasuhara_live.console.supervisor import SupervisorConsole
 from kasuhara_live.console.testing import ManualClock, match_snapshot, screen_text, settle
@@ -314,3 +315,47 @@ async def test_the_console_follows_the_role_the_hub_gave(cfg: Config) -> None:
         console_app(cfg, MemoryLink("sato", "agent"), "supervisor")
     with pytest.raises(KasuharaError, match="unknown console role 'monitor'"):
         console_app(cfg, MemoryLink("seat-1", "monitor"))
+
+
+async def test_a_call_time_of_infinity_never_stops_the_agent_console(cfg: Config) -> None:
+    # `time: Infinity` was acked and relayed, and the console died formatting the call's length; the hub
+    # replays history on every reconnect, so it kept dying.
+    link = MemoryLink("sato", "agent")
+    app = AgentConsole(cfg, link, clock=ManualClock())
+    infinite = hub(UtteranceFinal("c1", 6.0, "u2", "customer", 3.5, 5.8, "本当に無能だな"))
+    infinite["event"]["time"] = float("inf")
+    async with app.run_test(size=SIZE) as pilot:
+        link.feed(*opening(), infinite)
+        await settle(pilot, app, link)
+        timer = rendered(app.query_one(CallTimer))
+        # The wire may refuse the number (an error on the status line) or pass it: either way, the screen stays.
+        assert "通話時間 --:-- ／ 上限 30:00" in timer or "通話時間 00:05 ／ 上限 30:00" in timer
+        # An event that reaches the board however it came (a history decoded before the wire checked numbers).
+        app.post_message(HubMessage(EventMessage("sato", "seat-12", CallEnded("c1", float("inf")))))
+        await pilot.pause(1.2)  # and a tick of the timer
+        assert "通話終了（--:--）" in rendered(app.query_one(CallTimer))
+        assert app.is_running
+
+
+async def test_the_agent_console_shows_wire_text_as_data(cfg: Config) -> None:
+    # A category holding `[/]` took the red-card dialog down (Rich MarkupError); escapes reached the terminal.
+    link = MemoryLink("sato", "agent")
+    app = AgentConsole(cfg, link, clock=ManualClock())
+    hostile = Alert("c1", 6.0, "c1-a001", "[/]", Level.WARNING, 3.5, 5.8, ("無能\x1b[2J",), ("[red]",),
+                    "[bold]お控えください\x1b]0;x\x07", "[/]", "u2", source="[/]\x9b")
+    async with app.run_test(size=SIZE) as pilot:
+        link.feed(*opening(), hub(hostile), hub(LevelChanged("c1", 6.0, Level.WARNING, Level.NONE, "[/]\x1b[5m")),
+                  hub(Action("c1", 7.0, ActionKind.MESSAGE, actor="[/]kimura", role="supervisor",
+                             detail="[bold]代わります\x1b[31m")))
+        await settle(pilot, app, link)
+        assert "根拠：「無能\\x1b[2J」" in rendered(app.query_one(AlertPanel))
+        assert "[bold]お控えください\\x1b]0;x\\x07" in rendered(app.query_one(ScriptPanel))
+        assert "[/]\\x1b[5m" in rendered(app.query_one(LevelBanner))
+        assert "[/]kimura：[bold]代わります\\x1b[31m" in rendered(app.query_one(MessagePanel))
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmRedCard) and "理由：[/]" in screen_text(app)
+        assert "\x1b" not in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running

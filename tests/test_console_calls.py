@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import subprocess
 import sys
 
@@ -196,6 +197,19 @@ def test_call_length_levels_follow_the_configured_thresholds() -> None:
     assert duration_level(1200.0, limits) is Level.WARNING
     assert duration_level(1800.0, limits) is Level.CRITICAL
     assert (format_duration(65.9), format_duration(3725.0)) == ("01:05", "1:02:05")
+
+
+@pytest.mark.parametrize("seconds", [math.inf, -math.inf, math.nan, 1e300, 100 * 3600.0])
+def test_a_call_length_no_call_can_have_is_a_placeholder(seconds: float) -> None:
+    # Infinity once killed both consoles (int() of it), and the hub replays history on every reconnect.
+    assert format_duration(seconds) == "--:--"
+    assert format_duration(-5.0) == "00:00" and format_duration(99 * 3600 + 59) == "99:00:59"
+    call = CallView("c1")
+    call.apply(CallStarted("c1", 0.0, ("agent",)), 10.0)
+    call.apply(UtteranceFinal("c1", seconds, "u1", "agent", 0.0, 1.0, "はい"), 10.0)
+    shown = format_duration(call.elapsed(20.0))  # inf and 1e300 move the call's time on; nan and -inf do not
+    assert shown == ("--:--" if seconds > 0 else "00:10")
+    duration_level(call.elapsed(20.0), CallConfig(10.0, 20.0, 30.0))  # a level for any length, never an error
 
 
 def test_the_step_of_a_script_is_recovered_from_the_scripts_file(cfg: Config) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 from rich.text import Text
 
 from kasuhara_live.config import Config
-from kasuhara_live.console.link import MemoryLink, event_message
+from kasuhara_live.console.base import HubMessage
+from kasuhara_live.console.link import EventMessage, MemoryLink, event_message
 from kasuhara_live.console.modals import ComposeMessage
 from kasuhara_live.console.supervisor import BoardTable, CallScreen, SupervisorConsole
 from kasuhara_live.console.testing import ManualClock, match_snapshot, screen_text, settle
@@ -219,3 +221,67 @@ async def test_the_supervisor_screen_at_80x24(cfg: Config, tmp_path: Any) -> Non
     assert screen[-1].split() == ["⏎", "通話を開く", "tab", "切替", "a", "確認", "m", "メッセージ"]
     text = Path(svg).read_text(encoding="utf-8")
     assert "身体的な攻撃・脅迫" in text
+
+
+async def test_text_from_the_wire_is_shown_as_data_never_as_markup_or_escapes(cfg: Config) -> None:
+    # A call id, category or evidence holding `[/]` once took the console down (Rich MarkupError), `[bold]`
+    # restyled it, and an escape sequence went to the terminal as it was.
+    call_id, agent = "c-[/]1", "[/]sato"
+    hostile = Alert(call_id, 30.0, f"{call_id}-a001", "[/]", Level.WARNING, 27.0, 30.0,
+                    ("[bold]殺すぞ[/]\x1b]0;pwned\x07",), ("[red]",), "[/]落ち着いて\x1b[2J", "[/]", "u1",
+                    source="[/]term:\x9b31m")
+    link = MemoryLink("kimura", "supervisor")
+    app = SupervisorConsole(cfg, link, clock=ManualClock())
+    async with app.run_test(size=SIZE) as pilot:
+        link.feed(hub(CallStarted(call_id, 0.0, ("agent", "[/]")), agent),
+                  hub(UtteranceFinal(call_id, 30.0, "u1", "[/]", 27.0, 30.0, "[bold]ふざけるな\x1b[31m"), agent),
+                  hub(hostile, agent),
+                  hub(LevelChanged(call_id, 30.0, Level.WARNING, Level.NONE, "[/]\x1b[31m"), agent),
+                  hub(Action(call_id, 31.0, ActionKind.JOIN_REQUESTED, actor="[/]", role="agent"), agent),
+                  hub(Action(call_id, 32.0, ActionKind.RED_CARD, actor="[/]", role="agent", detail="[/]\x1b[5m"),
+                      agent))
+        await settle(pilot, app, link)
+        assert rows(app, "#calls") == [[agent, call_id, "00:32", " 警告 ", "[/]"]]
+        feed = rows(app, "#feed")
+        assert [r[1] for r in feed] == [agent] * 3
+        assert feed[0][3] == "c-[/]1  [/]\\x1b[5m"
+        assert feed[2][3] == "[/]「[bold]殺すぞ[/]\\x1b]0;pwned\\x07」  [/]term:\\x9b31m"
+        board = screen_text(app)
+        assert "[/]sato" in board and "\x1b" not in board and "\x9b" not in board
+        await pilot.press("enter")  # the call's own screen: banner, transcript, alert, script
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)
+        shown = screen_text(app)
+        assert "[bold]ふざけるな\\x1b[31m" in shown.replace("\n", "")
+        assert "[/]落ち着いて\\x1b[2J" in shown and "\x1b" not in shown
+        await pilot.press("m")  # the message dialog names the agent as sent
+        await pilot.pause()
+        assert isinstance(app.screen, ComposeMessage) and "[/]sato さんへのメッセージ" in screen_text(app)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("number", ["Infinity", "1e300"])
+async def test_a_call_time_no_call_can_have_never_stops_the_console(cfg: Config, number: str) -> None:
+    # `time: Infinity` was acked and relayed, and the console died on it (OverflowError formatting the length).
+    link = MemoryLink("kimura", "supervisor")
+    app = SupervisorConsole(cfg, link, clock=ManualClock())
+    started = hub(CallStarted("c-sato", 0.0, ("agent", "customer")), "sato")
+    spoken = hub(UtteranceFinal("c-sato", 4.0, "u1", "customer", 1.0, 3.8, "もしもし"), "sato")
+    spoken["event"]["time"] = float(number)
+    async with app.run_test(size=SIZE) as pilot:
+        link.feed(started, spoken, *three_calls()[2:4])
+        await settle(pilot, app, link)
+        await pilot.pause(1.2)  # a tick of the call timers
+        durations = {r[1]: r[2] for r in rows(app, "#calls")}
+        # The wire may refuse the number (an error on the status line) or pass it: either way, a placeholder.
+        assert durations["c-sato"] in ("--:--", "00:00") and durations["c-suzuki"] == "00:04"
+        assert app.is_running
+        # Even an event that reaches the board without the wire's checks (a decoded history, a future field).
+        app.post_message(HubMessage(EventMessage("sato", "seat-sato", UtteranceFinal(
+            "c-sato", math.inf, "u2", "customer", 5.0, 6.0, "はい"))))
+        await pilot.pause(1.2)
+        assert {r[1]: r[2] for r in rows(app, "#calls")}["c-sato"] == "--:--"
+        await pilot.press("enter")  # its screen and timer too
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen) and "--:--" in screen_text(app)
+        assert app.is_running

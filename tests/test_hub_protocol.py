@@ -12,6 +12,7 @@ import pytest
 
 from kasuhara_live import wire
 from kasuhara_live.config import Config
+from kasuhara_live.errors import ConflictError
 from kasuhara_live.events import (
     Action,
     ActionKind,
@@ -33,6 +34,7 @@ from kasuhara_live.hub.protocol import (
     Output,
     Send,
 )
+from kasuhara_live.hub.sequence import SEQ_WINDOW
 from kasuhara_live.hub.users import Role, User, Users, hash_token
 from tests.conftest import FakeClock
 
@@ -267,10 +269,11 @@ def test_broadcast_text_is_encoded_once_and_keeps_japanese_readable(rig: Rig) ->
 
 def test_a_resent_seq_is_acked_but_not_broadcast_or_recorded_again(rig: Rig) -> None:
     seat, sato = rig.login("seat-1"), rig.login("sato")
-    rig.publish(seat, 1, CallStarted("c1", 0.0, ("mixed",)))
-    rig.publish(seat, 2, final("c1", "u1", "一回目"))
-    for seq in (1, 2):  # after a reconnect the publisher sends again what it had no ack for
-        out = rig.publish(seat, seq, final("c1", "u1", "一回目"))
+    sent = [CallStarted("c1", 0.0, ("mixed",)), final("c1", "u1", "一回目")]
+    for seq, event in enumerate(sent, 1):
+        rig.publish(seat, seq, event)
+    for seq, event in enumerate(sent, 1):  # after a reconnect the publisher sends again what it had no ack for
+        out = rig.publish(seat, seq, event)
         assert to(out, seat) == [{"v": 1, "kind": "ack", "call_id": "c1", "seq": seq}] and to(out, sato) == []
     assert len(rig.sink.events) == 2
     # A gap (partials the publisher dropped while the hub was away) is fine.
@@ -477,6 +480,83 @@ def test_a_failing_sink_propagates_and_the_event_is_not_counted_as_received(rig:
     rig.sink.fail = False
     # The publisher got no ack, so it sends the event again: this time it goes through.
     assert events_to(rig.publish(seat, 1, final("c1", "u1", "x")), sato)[0]["text"] == "x"
+
+
+class ConflictingSink(RecordingSink):
+    """A store that already holds every call, as another seat's."""
+
+    def record(self, event: Event, agent: str, monitor: str = "", team: str = "") -> None:
+        raise ConflictError(f"call {event.call_id!r} is stored as seat 'seat-9''s", owned=True)
+
+
+def test_an_event_the_store_refuses_is_an_error_and_its_call_is_not_held(cfg: Config) -> None:
+    rig = Rig(HubState(cfg.hub, make_users(), clock=FakeClock(), sink=ConflictingSink()), FakeClock(),
+              RecordingSink())
+    seat, sato = rig.login("seat-1"), rig.login("sato")
+    out = rig.publish(seat, 1, CallStarted("c1", 0.0, ("mixed",)))
+    [error] = to(out, seat)
+    assert error["code"] == "forbidden" and error["seq"] == 1 and "seat-9" in error["message"]
+    assert to(out, sato) == [] and rig.hub.calls == {}
+
+
+def test_another_event_under_a_used_seq_is_a_conflict_and_an_unseen_lower_seq_is_new(rig: Rig) -> None:
+    seat, sato = rig.login("seat-1"), rig.login("sato")
+    rig.publish(seat, 5, final("c1", "u5", "五"))
+    [error] = to(rig.publish(seat, 5, final("c1", "u6", "六")), seat)
+    assert error["code"] == "conflict" and error["seq"] == 5
+    out = rig.publish(seat, 3, final("c1", "u3", "三"))  # out of order, but never seen: a new event
+    assert to(out, seat)[-1]["kind"] == "ack" and events_to(out, sato)[0]["text"] == "三"
+    assert [e.text for e, _ in rig.sink.events] == ["五", "三"]  # type: ignore[union-attr]
+
+
+def test_a_seq_older_than_the_window_is_recorded_and_acked_but_not_broadcast(rig: Rig) -> None:
+    seat, sato = rig.login("seat-1"), rig.login("sato")
+    rig.publish(seat, SEQ_WINDOW + 10, final("c1", "u1", "最新"))
+    out = rig.publish(seat, 2, final("c1", "u2", "古い"))
+    assert to(out, seat) == [{"v": 1, "kind": "ack", "call_id": "c1", "seq": 2}] and to(out, sato) == []
+    assert [e.text for e, _ in rig.sink.events] == ["最新", "古い"]  # type: ignore[union-attr]
+
+
+def test_a_monitor_may_hold_four_live_calls(rig: Rig) -> None:
+    seat = rig.login("seat-1")
+    for n in range(4):
+        rig.publish(seat, 1, CallStarted(f"c{n}", 0.0, ("mixed",)))
+    [error] = to(rig.publish(seat, 1, CallStarted("c4", 0.0, ("mixed",))), seat)
+    assert error["code"] == "too_many_calls" and error["call_id"] == "c4" and "c4" not in rig.hub.calls
+    assert len(rig.sink.events) == 4
+    rig.publish(seat, 2, CallEnded("c0", 1.0))
+    assert to(rig.publish(seat, 1, CallStarted("c4", 0.0, ("mixed",))), seat)[0]["kind"] == "ack"
+
+
+def test_a_monitors_history_is_bounded_ended_calls_going_first(rig: Rig) -> None:
+    rig.hub.history_bytes_per_monitor = 4000
+    rig.hub.max_ended_calls = 1
+    seat, boss = rig.login("seat-1"), rig.login("boss")
+    for call in ("old", "older"):
+        rig.publish(seat, 1, CallStarted(call, 0.0, ("mixed",)))
+        out = rig.publish(seat, 2, CallEnded(call, 5.0))
+    assert to(out, boss)[-1] == {"v": 1, "kind": "forget", "call_id": "old"}  # one ended call may linger
+    rig.publish(seat, 1, CallStarted("c1", 0.0, ("mixed",)))
+    forgotten = []
+    for n in range(2, 12):
+        out = rig.publish(seat, n, final("c1", f"u{n}", "あ" * 300))  # about 1 kB each
+        forgotten += [m["call_id"] for m in to(out, boss) if m["kind"] == "forget"]
+        assert to(out, seat)[-1]["kind"] == "ack"
+    assert forgotten == ["older"] and set(rig.hub.calls) == {"c1"}
+    info = rig.hub.calls["c1"]
+    assert 1 < info.history_events < 10  # the oldest finals gave way; every event was still recorded
+    assert len(rig.sink.events) == 2 * 2 + 11
+
+
+def test_a_reloaded_users_file_refuses_the_revoked_at_once(rig: Rig) -> None:
+    sato, boss = rig.login("sato"), rig.login("boss")
+    users = [u for u in make_users().by_name.values() if u.name != "sato"]
+    out = rig.hub.replace_users(Users([User("sato", Role.AGENT, hash_token("sato's new token")), *users]))
+    [error] = to(out, sato)
+    assert error["code"] == "unauthorized" and closes(out) == [Close(sato, CLOSE_UNAUTHORIZED, "unauthorized")]
+    assert to(out, boss) == [] and rig.hub.user_of(sato) is None
+    conn = rig.hub.connect()
+    assert to(rig.say(conn, {"v": 1, "kind": "hello", "token": TOKENS["sato"]}), conn)[0]["code"] == "unauthorized"
 
 
 # -- the documentation's examples are what the hub really speaks ----------------------------------------------

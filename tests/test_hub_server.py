@@ -499,6 +499,7 @@ async def test_publish_threadsafe_from_another_thread_keeps_order(hub_cfg: HubCo
 async def test_the_history_on_connect_fits_however_many_calls_there_are(cfg: Config) -> None:
     hub_cfg = dataclasses.replace(cfg.hub, client_queue_limit=10)
     async with hub_running(hub_cfg) as hub, Publisher(hub.url, TOKENS["seat-1"]) as seat:
+        hub.state.max_live_calls = 30  # one seat stands in for thirty (the cap is tested on its own)
         for n in range(30):
             seat.publish(CallStarted(f"c{n}", 0.0, ("mixed",)))
         assert await seat.drain(3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -32,6 +33,12 @@ class RecordingPublisher:
         await asyncio.sleep(0)
         self.drained = True
         return True
+
+    def refused(self, call_id: str | None = None) -> int:
+        return 0
+
+    def refusal(self, call_id: str) -> str:
+        return ""
 
 
 def test_events_reach_the_publisher_on_the_loop_thread_in_order(cfg: Config) -> None:
@@ -91,6 +98,12 @@ def test_shared_transcriber_runs_one_batch_at_a_time() -> None:
 def test_call_ids_are_per_seat_and_time() -> None:
     assert new_call_id("seat-3", 0.0).startswith("seat-3-")
     assert new_call_id("seat-3", 0.0) != new_call_id("seat-3", 1.0)
+
+
+def test_call_ids_of_one_seat_in_one_second_do_not_collide() -> None:
+    # Two hosts with one short name, or a monitor started twice: same seat, same second, other calls.
+    ids = {new_call_id("seat-3", 0.0) for _ in range(1000)}
+    assert len(ids) == 1000 and all(re.fullmatch(r"seat-3-\d{4}-\d{6}-[0-9a-f]{8}", i) for i in ids)
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

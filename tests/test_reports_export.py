@@ -58,6 +58,20 @@ def test_export_redacted_to_a_private_file(store_path: Path, tmp_path: Path) -> 
     assert data["call"]["source"] == "calls/＊＊＊.wav"
 
 
+def test_export_holds_every_reviewers_review(store_path: Path) -> None:
+    with CallStore(store_path) as store:  # a second reviewer of call-1 (lead reviewed it in fill_store)
+        store.review_call("call-1", "qa2", "unacceptable", "grey", True, notes="山田一郎様の発言は脅迫")
+    code, out, err = run("export", "call-1", "--store", str(store_path))
+    assert code == 0, err
+    data = json.loads(out)
+    assert [(r["reviewer"], r["demand"], r["notes"]) for r in data["reviews"]] == [
+        ("lead", "invalid", "担当者は手順どおり冷静に対応した"), ("qa2", "grey", "山田一郎様の発言は脅迫")]
+    assert data["review"]["reviewer"] == "qa2"  # the latest, as the field always meant
+    code, out, err = run("export", "call-1", "--redact", "--store", str(store_path))
+    assert code == 0, err
+    assert "山田" not in out and json.loads(out)["reviews"][1]["notes"].endswith("様の発言は脅迫")
+
+
 def test_export_markdown(store_path: Path) -> None:
     code, out, err = run("export", "call-1", "--format", "md", "--store", str(store_path))
     assert code == 0, err

@@ -108,7 +108,7 @@ def test_report_says_what_raised_each_alert(store_path: Path, tmp_path: Path) ->
     assert "| 「殺すぞ」 | call:after\\_final\\_warning, term:threat\\_korosu | 未確認 |" in md
     with CallStore(store_path) as store:  # a site's own rule id is escaped like the caller's words
         store.record(Alert("call-1", 30.0, "call-1-a004", "abuse", Level.CRITICAL, 28.0, 30.0, ("バカ",), (), "",
-                           source="construction:<b>x</b>&y"), "sato")
+                           source="construction:<b>x</b>&y"), "sato", "seat-12")  # the call's own seat
     md, html = _report(store_path, tmp_path / "again")
     assert "<b>x</b>" not in html and "<b>x</b>" not in md
     assert "construction:&lt;b&gt;x&lt;/b&gt;&amp;y" in html and "construction:&lt;b&gt;x&lt;/b&gt;&amp;y" in md
@@ -134,6 +134,15 @@ def test_report_of_a_call_without_check_or_review(store_path: Path, tmp_path: Pa
     assert "この通話はまだレビューされていません" in md
     assert "通話はレッドカードなしで終了しました（録音の終わり）" in md
     assert "どうなってるんですか" in md
+
+
+def test_report_shows_each_reviewers_judgement(store_path: Path, tmp_path: Path) -> None:
+    with CallStore(store_path) as store:  # lead judged it harassment; a second reviewer did not
+        store.review_call("call-1", "qa2", "grey", "grey", False, notes="要求は一部妥当", lessons="")
+    md, _ = _report(store_path, tmp_path / "out")
+    assert "レビューの結果、カスハラに該当すると判断されました（lead）。" in md
+    assert "レビューの結果、カスハラには該当しないと判断されました（qa2）。" in md
+    assert "担当者は手順どおり冷静に対応した" in md and "要求は一部妥当" in md
 
 
 def test_report_in_english(store_path: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +17,14 @@ from textual.widgets import DataTable, OptionList
 
 from kasuhara_live.config import Config
 from kasuhara_live.console.testing import screen_text
+from kasuhara_live.events import Alert, CallEnded, CallStarted, Level, UtteranceFinal
 from kasuhara_live.review.app import ReviewApp
 from kasuhara_live.review.call_screen import CallReviewScreen
 from kasuhara_live.review.list_screen import CallListScreen
 from kasuhara_live.review.modals import JudgeDialog, MissedDialog
 from kasuhara_live.review.playback import Which
-from kasuhara_live.review.testing import fill_store
+from kasuhara_live.review.testing import DAY, fill_store
+from kasuhara_live.review.testing import started_at as local_hour
 from kasuhara_live.review.timeline import AlertEntry, UtteranceEntry
 from kasuhara_live.store.store import CallStore
 from tests.conftest import tone, write_wav
@@ -222,6 +225,34 @@ async def test_j_records_the_two_axis_judgement(running: tuple[ReviewApp, Pilot[
     assert review is not None and not review.harassment and review.notes == "脅迫は明白"
 
 
+async def test_j_saves_this_reviewers_own_judgement_beside_anothers(cfg: Config, store: CallStore) -> None:
+    store.review_call("c-tanaka", "yamada", "unacceptable", "invalid", True, "明白な脅迫", "即時に通報")
+    app = app_for(cfg, store)  # kimura
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert next(r for r in rows(app) if r[0] == "c-tanaka")[6] == ""  # kimura has not judged it
+        await open_call(pilot, app, "c-tanaka")
+        # Not yamada's judgement as if it were kimura's: only that someone else has judged the call.
+        assert "判定（他1名も判定済）: 未判定" in screen_text(app)
+        await pilot.press("j")
+        await pilot.pause()
+        assert isinstance(app.screen, JudgeDialog) and app.screen.review is None  # not prefilled from yamada's
+        await pilot.press("right", "enter", "tab", "right", "enter", "tab", "right", "enter", "tab", *"判断保留",
+                          "ctrl+s")  # grey, grey, harassment: no
+        await pilot.pause()
+        assert isinstance(app.screen, CallReviewScreen)
+        assert "判定（他1名も判定済）: 行為 グレー／要求 グレー／カスハラ 該当しない（kimura）" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert next(r for r in rows(app) if r[0] == "c-tanaka")[6] == "なし"  # kimura's own verdict
+    record = store.call("c-tanaka")
+    yamada, kimura = record.review_by("yamada"), record.review_by("kimura")
+    assert yamada is not None
+    assert (yamada.harassment, yamada.notes, yamada.lessons) == (True, "明白な脅迫", "即時に通報")
+    assert kimura is not None and (kimura.conduct, kimura.demand, kimura.harassment, kimura.notes) == (
+        "grey", "grey", False, "判断保留")
+
+
 async def test_space_without_a_player_says_so(running: tuple[ReviewApp, Pilot[int]]) -> None:
     app, pilot = running
     screen = await open_call(pilot, app, "c-sato")
@@ -267,3 +298,31 @@ async def test_english_ui(cfg: Config, store: CallStore) -> None:
         await pilot.pause()
         shown = screen_text(app)
         assert "Caller" in shown and "Label: false alarm (kimura)" in shown and "False alarm" in shown
+
+
+async def test_stored_text_is_shown_as_data_and_a_bad_start_time_as_a_placeholder(cfg: Config, tmp_path: Path) -> None:
+    # A call id or category holding `[/]` took the list down (Rich MarkupError), escapes reached the terminal,
+    # and one start time of 1e300 stopped the whole list.
+    path = tmp_path / "hostile.sqlite"
+    call_id = "c-[/]1"
+    utterance = UtteranceFinal(call_id, 5.0, "u1", "customer", 1.0, 5.0, "ふざけるな\x1b[2J\x9b31m")
+    with CallStore(path) as store:
+        for event in (CallStarted(call_id, 0.0, ("agent", "customer"), started_at=local_hour(DAY, 10)), utterance,
+                      Alert(call_id, 5.0, f"{call_id}-a001", "[/]", Level.WARNING, 1.0, 5.0, ("[bold]ふざけるな",),
+                            (), "", "", "u1", source="[/]\x1b[31m"), CallEnded(call_id, 9.0)):
+            store.record(event, "[/]sato", "seat-1")
+        store.record(CallStarted("c-far", 0.0, ("agent",), started_at=local_hour(DAY, 11)), "suzuki", "seat-2")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE calls SET started_at = 1e300 WHERE call_id = 'c-far'")
+    with CallStore(path) as store:
+        app = app_for(cfg, store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, CallListScreen)
+            assert sorted((r[0], r[1], r[2], r[7]) for r in rows(app)) == [
+                ("c-[/]1", "05-01 10:00", "[/]sato", "[/]"), ("c-far", "-", "suzuki", "")]
+            await open_call(pilot, app, call_id)
+            shown = screen_text(app)
+            assert "ふざけるな\\x1b[2J\\x9b31m" in shown and "c-[/]1　2025-05-01 10:00　担当 [/]sato" in shown
+            assert "[/]「[bold]ふざけるな」" in shown and "\x1b" not in shown and "\x9b" not in shown
+            assert app.is_running

@@ -75,7 +75,7 @@ def test_list_json_says_how_far_review_has_got(store_path: Path, capsys: pytest.
     row = json.loads(out_of(capsys, store_path, "list", "--json", "--agent", "sato"))
     assert row == {"call_id": "c-sato", "started": "2025-05-01T10:00:00", "agent": "sato", "duration": 21.0,
                    "max_level": "warning", "categories": ["complaint", "intimidation"], "alerts": 2, "labelled": 1,
-                   "missed": 0, "reviewed": True, "harassment": True, "purged": False}
+                   "missed": 0, "reviewed": True, "harassment": True, "reviews": {"kimura": True}, "purged": False}
 
 
 def test_list_table_in_japanese_lines_up(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,6 +167,53 @@ def test_agreement_figures(store_path: Path, capsys: pytest.CaptureFixture[str])
     assert "カッパ係数 κ = 1.00" in text
     table = [line.split() for line in text.splitlines()]
     assert ["合計", "4", "4", "3", "1", "0.75", "1"] in table
+
+
+def test_a_second_reviewer_keeps_the_first_ones_judgement(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    review(store_path, "judge", "c-sato", "--conduct", "unacceptable", "--demand", "grey", "--harassment", "yes",
+           "--notes", "威圧的")
+    assert "c-sato の判定を記録しました：行為 許容できない／要求 妥当／カスハラ 該当しない（yamada）" in out_of(
+        capsys, store_path, "judge", "c-sato", "--conduct", "unacceptable", "--demand", "valid", "--harassment",
+        "no", "--reviewer", "yamada")
+    lines = out_of(capsys, store_path, "show", "c-sato").splitlines()
+    assert lines[-3:] == ["判定: 行為 許容できない／要求 グレー／カスハラ 該当する（kimura）", "メモ：威圧的",
+                          "判定: 行為 許容できない／要求 妥当／カスハラ 該当しない（yamada）"]
+    row = json.loads(out_of(capsys, store_path, "list", "--json", "--agent", "sato"))
+    assert row["reviews"] == {"kimura": True, "yamada": False} and row["reviewed"] is True
+    assert "判定済（2名）" in out_of(capsys, store_path, "list", "--agent", "sato")
+
+
+def test_agreement_between_two_reviewers(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for call, conduct, demand, verdict, reviewer in (
+            ("c-sato", "unacceptable", "grey", "yes", "kimura"), ("c-sato", "unacceptable", "grey", "yes", "yamada"),
+            ("c-suzuki", "grey", "valid", "no", "kimura"), ("c-suzuki", "grey", "grey", "no", "yamada"),
+            ("c-tanaka", "unacceptable", "invalid", "yes", "kimura"), ("c-tanaka", "grey", "grey", "no", "ito")):
+        review(store_path, "judge", call, "--conduct", conduct, "--demand", demand, "--harassment", verdict,
+               "--reviewer", reviewer)
+    capsys.readouterr()
+    figures = json.loads(out_of(capsys, store_path, "agreement", "--json", "--between", "kimura", "yamada"))
+    assert figures["between_reviewers"] == {
+        "first": "kimura", "second": "yamada", "n": 2, "first_yes_second_yes": 1, "first_yes_second_no": 0,
+        "first_no_second_yes": 0, "first_no_second_no": 1, "observed": 1.0, "expected": 0.5, "kappa": 1.0,
+        "conduct_agreed": 2, "demand_agreed": 1, "only_first": 1, "only_second": 0}
+    # The field against the reviewers: still one verdict a call (its latest review: ito's no on tanaka).
+    field = figures["field_vs_reviewer"]
+    assert (field["n"], field["flag_yes_reviewer_yes"], field["flag_yes_reviewer_no"]) == (3, 1, 1)
+    assert json.loads(out_of(capsys, store_path, "agreement", "--json"))["between_reviewers"] is None
+    text = out_of(capsys, store_path, "agreement", "--between", "kimura", "yamada").splitlines()
+    assert text[text.index("評価者どうしのカスハラ判定：kimura と yamada") + 1] == \
+        "両者が判定した通話 2 件（kimura のみ 1 件、yamada のみ 0 件）"
+    assert [line.split() for line in text[-4:-2]] == [["kimura：カスハラ", "1", "0"], ["kimura：該当しない", "0", "1"]]
+    assert text[-2:] == ["カッパ係数 κ = 1.00（一致率 1.00、偶然の一致 0.50、n = 2）",
+                         "行為の判断が一致 2/2 件、要求の判断が一致 1/2 件"]
+    english_text = out_of(capsys, store_path, "agreement", "--between", "kimura", "ito", "--config",
+                          english(tmp_path))
+    assert "Calls both judged: 1 (kimura only: 2, ito only: 0)" in english_text
+    assert "Same conduct on 0 of 1 calls, same demand on 0 of 1" in english_text
+    assert "No call was judged by both kimura and nobody" in out_of(
+        capsys, store_path, "agreement", "--between", "kimura", "nobody", "--config", english(tmp_path))
+    with pytest.raises(KasuharaError, match="two different reviewer names"):
+        review(store_path, "agreement", "--between", "kimura", "kimura")
 
 
 def test_export_writes_the_reviewers_decisions_as_labelled_utterances(store_path: Path, tmp_path: Path,

@@ -126,8 +126,51 @@ def test_a_version_2_store_gains_the_alerts_source_and_keeps_its_alerts(tmp_path
             store.record(event, "sato")
         assert store.call("new").alerts[0].source == "term:dogeza, grammar:command"
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("SELECT source FROM alerts WHERE call_id = 'old'").fetchone() == ("",)
+
+
+def test_two_reviewers_keep_their_own_review_of_one_call(tmp_path: Path) -> None:
+    with CallStore(tmp_path / "calls.sqlite") as store:
+        for event in _call("c1"):
+            store.record(event, "sato")
+        store.review_call("c1", "kimura", "unacceptable", "invalid", True, "脅迫にあたる", "即時に通報")
+        store.review_call("c1", "yamada", "grey", "valid", False, "正当な苦情の範囲")
+        record = store.call("c1")
+        assert [(r.reviewer, r.harassment, r.notes) for r in record.reviews] == [
+            ("kimura", True, "脅迫にあたる"), ("yamada", False, "正当な苦情の範囲")]
+        assert record.review_by("kimura") is not None and record.review_by("nobody") is None
+        store.review_call("c1", "kimura", "grey", "grey", False)  # a second look replaces kimura's own only
+        record = store.call("c1")
+        kimura, yamada = record.review_by("kimura"), record.review_by("yamada")
+        assert kimura is not None and (kimura.conduct, kimura.harassment) == ("grey", False)
+        assert yamada is not None and (yamada.conduct, yamada.notes) == ("grey", "正当な苦情の範囲")
+        assert record.review == kimura  # the latest
+        state = store.review_states(["c1"])["c1"]
+        assert state.verdicts == (("yamada", False), ("kimura", False)) and state.harassment is False
+        assert [(c.call_id, c.reviewer) for c in store.reviewed_calls()] == [("c1", "yamada"), ("c1", "kimura")]
+
+
+def test_a_version_3_store_keeps_its_review_and_takes_a_second_reviewer(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite"
+    with sqlite3.connect(path) as db:  # a store as it was while a call held one review
+        for migration in MIGRATIONS[:3]:
+            db.executescript(migration)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO calls (call_id, started_at) VALUES ('old', 1.0)")
+        db.execute("INSERT INTO call_reviews VALUES ('old', 'kimura', 'unacceptable', 'invalid', 1, 'メモ', '教訓',"
+                   " 5.0)")
+    with CallStore(path) as store:
+        [kept] = store.call("old").reviews
+        assert (kept.reviewer, kept.conduct, kept.demand, kept.harassment, kept.notes, kept.lessons,
+                kept.reviewed_at) == ("kimura", "unacceptable", "invalid", True, "メモ", "教訓", 5.0)
+        store.review_call("old", "yamada", "acceptable", "valid", False)
+        assert [r.reviewer for r in store.call("old").reviews] == ["kimura", "yamada"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM calls WHERE call_id = 'old'")  # reviews still go with their call
+        assert db.execute("SELECT count(*) FROM call_reviews").fetchone() == (0,)
 
 
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:

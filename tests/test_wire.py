@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -88,3 +89,53 @@ def test_action_kind_must_be_known() -> None:
     obj["action"] = "self_destruct"
     with pytest.raises(WireError, match="field 'action' = 'self_destruct' is not one of script_used"):
         wire.from_json(obj)
+
+
+# -- numbers: finite, in range; shapes bounded before parsing --------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("time", math.inf), ("time", math.nan), ("start", -0.1), ("end", 86400.5), ("loudness_db", 21.0),
+    ("loudness_db", -math.inf), ("loudness_db", 10**400), ("wall", -1.0), ("wall", 1e300)])
+def test_every_number_must_be_finite_and_in_its_range(field: str, value: float) -> None:
+    obj = {**wire.to_json(EVENTS[2]), field: value}
+    with pytest.raises(WireError, match=f"field '{field}' = .* is out of range: expected a finite number"):
+        wire.from_json(obj)
+
+
+def test_started_at_is_unknown_or_a_unix_time_before_2100() -> None:
+    obj = wire.to_json(EVENTS[0])
+    for ok in (0.0, 1_800_000_000.0, wire.UNIX_TIME_MAX):
+        assert wire.from_json({**obj, "started_at": ok}).started_at == ok  # type: ignore[union-attr]
+    with pytest.raises(WireError, match="'started_at' = 1e\\+300 is out of range"):
+        wire.from_json({**obj, "started_at": 1e300})
+
+
+class _NoParser:
+    """Stands in for the json module: any call to loads means the bounds were not checked first."""
+
+    @staticmethod
+    def loads(text: str) -> object:
+        raise AssertionError("parsed before the bounds were checked")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[" * 2000 + "]" * 2000, "nested deeper than 16 levels"),
+    ('{"v": 1, "a": ' + "[" * 17 + "]" * 17 + "}", "nested deeper than 16 levels"),
+    ('{"n": ' + "7" * 4300 + "}", "number of 4300 characters"),
+    ('{"n": 1.' + "0" * 40 + "}", "number of 42 characters"),
+])
+def test_deep_nesting_and_long_numbers_are_refused_before_parsing(monkeypatch: pytest.MonkeyPatch, text: str,
+                                                                  expected: str) -> None:
+    monkeypatch.setattr(wire, "json", _NoParser)
+    with pytest.raises(WireError, match=expected):
+        wire.parse(text)
+
+
+def test_brackets_and_digits_inside_strings_are_text_and_sixteen_levels_are_fine() -> None:
+    text = json.dumps({"text": "[{" * 300 + "1" * 300, "escaped": '\\"[[[['}, ensure_ascii=False)
+    assert wire.parse(text)["text"].startswith("[{[{")
+    assert wire.parse("[" * 16 + "]" * 16) == [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]
+    assert wire.parse(b'{"t": "\xe5\x9c\x9f"}') == {"t": "土"}
+    with pytest.raises(WireError, match="not valid JSON"):
+        wire.parse(b"\xff\xfe")

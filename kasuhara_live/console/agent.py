@@ -39,6 +39,7 @@ from kasuhara_live.events import (
     UtterancePartial,
 )
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 
 
 class MessagePanel(Static):
@@ -48,7 +49,8 @@ class MessagePanel(Static):
         self.set_class(message is None, "-empty")
         self.border_title = text(lang, "message.title")
         if message is not None:
-            self.update(Text(text(lang, "message.from", actor=message.actor or "?", text=message.detail), style="bold"))
+            self.update(Text(text(lang, "message.from", actor=printable(message.actor or "?"),
+                                  text=printable(message.detail)), style="bold"))
 
 
 class AgentConsole(ConsoleApp):

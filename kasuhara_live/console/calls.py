@@ -9,6 +9,7 @@ decide when an ended call leaves the board.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -244,8 +245,15 @@ def duration_level(seconds: float, call: CallConfig) -> Level:
     return Level.NONE
 
 
+MAX_SHOWN_SECONDS = 100 * 3600.0
+"""Call lengths from here on (or not a number at all: a peer may send ``Infinity``) show as :data:`NO_DURATION`."""
+NO_DURATION = "--:--"
+
+
 def format_duration(seconds: float) -> str:
-    """``mm:ss``, or ``h:mm:ss`` from an hour on."""
+    """``mm:ss``, or ``h:mm:ss`` from an hour on; :data:`NO_DURATION` for a value no call can have."""
+    if not math.isfinite(seconds) or seconds >= MAX_SHOWN_SECONDS:
+        return NO_DURATION
     whole = int(max(0.0, seconds))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

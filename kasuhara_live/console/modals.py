@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from kasuhara_live.console.base import localize_bindings
 from kasuhara_live.console.texts import FEELINGS, text
+from kasuhara_live.printable import printable
 
 
 class ConfirmRedCard(ModalScreen[bool]):
@@ -36,8 +37,9 @@ class ConfirmRedCard(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -critical"):
             yield Label(text(self.lang, "red_card.question"), classes="question")
-            reason = self.reason or text(self.lang, "red_card.no_reason")
-            yield Label(text(self.lang, "red_card.explain", reason=reason))
+            reason = printable(self.reason) or text(self.lang, "red_card.no_reason")
+            # markup=False: the reason is an alert's category as the wire gave it, not markup
+            yield Label(text(self.lang, "red_card.explain", reason=reason), markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(f"{text(self.lang, 'yes')} (y)", id="yes", variant="error")
                 yield Button(f"{text(self.lang, 'no')} (n)", id="no", variant="default")
@@ -105,7 +107,8 @@ class ComposeMessage(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(text(self.lang, "message.compose", agent=self.agent), classes="question")
+            yield Label(text(self.lang, "message.compose", agent=printable(self.agent)), classes="question",
+                        markup=False)
             yield OptionList(*(Option(f"{n}. {p}", id=str(n - 1)) for n, p in enumerate(self.phrases, 1)),
                              id="phrases")
             yield Input(placeholder=text(self.lang, "message.placeholder"), id="typed")

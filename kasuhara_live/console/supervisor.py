@@ -36,6 +36,7 @@ from kasuhara_live.console.widgets import (
 from kasuhara_live.events import ActionKind, Alert, Event, Level, UtteranceFinal, UtterancePartial
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.scripts import Scripts
+from kasuhara_live.printable import printable
 
 # DataTable cells are Rich text, not CSS: the same colours as console.tcss, spelled as Rich styles.
 LEVEL_STYLE = {Level.NONE: "", Level.CAUTION: "black on #d7af00", Level.WARNING: "black on #ff8700",
@@ -47,11 +48,18 @@ def level_cell(lang: str, level: Level) -> Text:
     return Text(f" {labels.LEVEL[lang][level.value]} ", style=LEVEL_STYLE[level])
 
 
+def wire_cell(value: str, style: str = "") -> Text:
+    """A table cell of text from the wire (an agent's name, a call id): a DataTable reads a string cell as Rich
+    markup, so ``[/]`` in a call id would take the console down; a :class:`Text` with its control characters
+    made visible is shown as it is."""
+    return Text(printable(value), style=style)
+
+
 def evidence_text(lang: str, alert: Alert) -> str:
-    """``category「words」`` in one line, for a table cell."""
+    """``category「words」`` in one line, for a table cell (control characters made visible)."""
     words = "".join(f"「{e}」" for e in alert.evidence) if lang == "ja" else " " + ", ".join(
         f'"{e}"' for e in alert.evidence)
-    return labels.category(lang, alert.category) + words
+    return printable(labels.category(lang, alert.category) + words)
 
 
 def feed_alert_cell(lang: str, alert: Alert) -> Text:
@@ -60,7 +68,7 @@ def feed_alert_cell(lang: str, alert: Alert) -> Text:
     cell = Text(evidence_text(lang, alert))
     if alert.source:
         cell.append("  ")
-        cell.append(alert.source, style="dim")
+        cell.append(printable(alert.source), style="dim")
     return cell
 
 
@@ -209,8 +217,8 @@ class SupervisorConsole(ConsoleApp):
             if call.ended:
                 duration = Text(f"{text(self.lang, 'ended')} {format_duration(elapsed)}", style="dim")
             alert = call.last_alert
-            table.add_row(call.agent, call.call_id, duration, level_cell(self.lang, call.level),
-                          labels.category(self.lang, alert.category) if alert else "", key=call.call_id)
+            table.add_row(wire_cell(call.agent), wire_cell(call.call_id), duration, level_cell(self.lang, call.level),
+                          wire_cell(labels.category(self.lang, alert.category) if alert else ""), key=call.call_id)
         self._restore(table, selected)
 
     def _fill_feed(self) -> None:
@@ -227,15 +235,15 @@ class SupervisorConsole(ConsoleApp):
                 seen = call.acknowledged_by(item.alert.alert_id) if call else ""
                 state = Text(text(self.lang, "feed.acknowledged"), style="green") if seen else Text(
                     text(self.lang, "feed.new"), style="bold")
-                table.add_row(state, item.agent, level_cell(self.lang, item.alert.severity),
+                table.add_row(state, wire_cell(item.agent), level_cell(self.lang, item.alert.severity),
                               feed_alert_cell(self.lang, item.alert), key=key)
             else:
                 state = Text(text(self.lang, f"feed.{item.kind.value}"), style=FEED_STYLE.get(item.kind, "bold"))
                 what = item.call_id
                 if item.action is not None and item.action.detail:
                     what += "  " + labels.category(self.lang, item.action.detail)
-                table.add_row(state, item.agent, level_cell(self.lang, call.level if call else Level.NONE), what,
-                              key=key)
+                table.add_row(state, wire_cell(item.agent), level_cell(self.lang, call.level if call else Level.NONE),
+                              wire_cell(what), key=key)
         self._restore(table, selected)
 
     @staticmethod
@@ -268,8 +276,8 @@ class SupervisorConsole(ConsoleApp):
             return  # the board shows no words; only the watched call's screen does
         if item is not None and item.kind is not FeedKind.ALERT:
             key = "feed.join_toast" if item.kind is FeedKind.JOIN else "feed.red_card_toast"
-            self.notify(text(self.lang, key, agent=item.agent, call_id=item.call_id),
-                        severity="error" if item.kind is FeedKind.RED_CARD else "warning", timeout=15)
+            self.notify(text(self.lang, key, agent=printable(item.agent), call_id=printable(item.call_id)),
+                        severity="error" if item.kind is FeedKind.RED_CARD else "warning", timeout=15, markup=False)
             self.bell()
         elif item is not None and item.alert is not None and item.alert.severity is Level.CRITICAL:
             self.bell()

@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from kasuhara_live.console.calls import TranscriptLine
 from kasuhara_live.console.texts import text
+from kasuhara_live.printable import printable
 
 BAR_COLOUR = {"agent": "#5fafff", "customer": "#ffaf5f"}
 SPEAKER_STYLE = {speaker: f"bold {colour}" for speaker, colour in BAR_COLOUR.items()}
@@ -30,17 +31,19 @@ SPEAKER_STYLE = {speaker: f"bold {colour}" for speaker, colour in BAR_COLOUR.ite
 def speaker_name(lang: str, speaker: str) -> str:
     """The on-screen name of a channel (``agent`` → 担当者); unknown channel names are shown as they are."""
     name = text(lang, f"speaker.{speaker}")
-    return speaker if name == f"speaker.{speaker}" else name
+    return printable(speaker) if name == f"speaker.{speaker}" else name
 
 
 def line_renderable(line: TranscriptLine, lang: str, label_width: int) -> Table:
     """One utterance: the speaker in a fixed column, so wrapped Japanese lines stay aligned under each other."""
-    said = Text(line.text, overflow="fold")  # Japanese has no spaces: break between characters
+    # Control characters made visible character by character, so the stable prefix stays a prefix.
+    words, agreed = printable(line.text), printable(line.stable)
+    said = Text(words, overflow="fold")  # Japanese has no spaces: break between characters
     if not line.final:
         # The agreed prefix reads as settled; the tail may still change, so it is drawn as provisional.
-        stable = len(line.stable) if line.text.startswith(line.stable) else 0
-        said.stylize("italic", 0, len(line.text))
-        said.stylize("dim", stable, len(line.text))
+        stable = len(agreed) if words.startswith(agreed) else 0
+        said.stylize("italic", 0, len(words))
+        said.stylize("dim", stable, len(words))
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(width=label_width, no_wrap=True)
     grid.add_column(ratio=1)

@@ -15,6 +15,7 @@ from kasuhara_live.console.calls import CallView, duration_level, format_duratio
 from kasuhara_live.console.texts import text
 from kasuhara_live.events import Alert, Level
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 
 LEVEL_CLASSES = tuple(f"-{level.value}" for level in Level)
 
@@ -31,8 +32,8 @@ class StatusBar(Static):
     def show(self, lang: str, connected: bool, closed: bool, detail: str) -> None:
         state = text(lang, "link_closed" if closed else "connected" if connected else "disconnected")
         line = Text(state, style="bold green" if connected and not closed else "bold red")
-        if detail:
-            line.append("  " + detail)
+        if detail:  # names, call ids and the hub's error messages: shown as data, whatever they hold
+            line.append("  " + printable(detail))
         self.set_class(not connected or closed, "-offline")
         self.update(line)
 
@@ -44,7 +45,7 @@ class LevelBanner(Static):
         set_level_class(self, level)
         line = Text(f" {text(lang, 'level', level=labels.LEVEL[lang][level.value])} ", style="bold")
         if reason and level is not Level.NONE:
-            line.append(" " + reason)
+            line.append(" " + printable(reason))
         self.update(line)
 
 
@@ -54,36 +55,37 @@ class CallTimer(Static):
     def show(self, lang: str, call: CallView | None, now: float, limits: CallConfig) -> None:
         if call is None:
             set_level_class(self, Level.NONE)
-            self.update(text(lang, "no_call"))
+            self.update(Text(text(lang, "no_call")))
             return
         elapsed = call.elapsed(now)
         set_level_class(self, duration_level(elapsed, limits))
         key = "call_ended" if call.ended else "timer"
-        self.update(text(lang, key, elapsed=format_duration(elapsed),
-                         limit=format_duration(limits.limit_minutes * 60.0)))
+        self.update(Text(text(lang, key, elapsed=format_duration(elapsed),
+                              limit=format_duration(limits.limit_minutes * 60.0))))
 
 
 def alert_text(lang: str, alert: Alert | None, acknowledged_by: str = "") -> Text:
     """The latest alert: level and category, the words it rests on, the criteria, what raised it, who has
-    seen it. Plain :class:`Text` throughout: nothing from the wire is read as Rich markup."""
+    seen it. Plain :class:`Text` throughout, control characters made visible: nothing from the wire is read as
+    Rich markup or reaches the terminal as an escape sequence."""
     if alert is None:
         return Text(text(lang, "alert.none"), style="dim")
     out = Text()
     out.append(f"[{labels.LEVEL[lang][alert.severity.value]}] ", style="bold")
-    out.append(labels.category(lang, alert.category), style="bold")
+    out.append(printable(labels.category(lang, alert.category)), style="bold")
     quote = "「{}」" if lang == "ja" else '"{}"'
     evidence = "".join(quote.format(e) for e in alert.evidence) if lang == "ja" else ", ".join(
         quote.format(e) for e in alert.evidence)
-    out.append("\n" + text(lang, "alert.evidence", evidence=evidence))
+    out.append("\n" + text(lang, "alert.evidence", evidence=printable(evidence)))
     if alert.criteria:
         names = "・".join(labels.CRITERION[lang].get(c, c) for c in alert.criteria) if lang == "ja" else ", ".join(
             labels.CRITERION[lang].get(c, c) for c in alert.criteria)
-        out.append("\n" + text(lang, "alert.criteria", criteria=names), style="dim")
+        out.append("\n" + text(lang, "alert.criteria", criteria=printable(names)), style="dim")
     if alert.source:
         out.append("\n")
-        out.append(text(lang, "alert.source", source=alert.source), style="dim")
+        out.append(text(lang, "alert.source", source=printable(alert.source)), style="dim")
     if acknowledged_by:
-        out.append("\n" + text(lang, "alert.acknowledged", actor=acknowledged_by), style="bold green")
+        out.append("\n" + text(lang, "alert.acknowledged", actor=printable(acknowledged_by)), style="bold green")
     return out
 
 
@@ -107,4 +109,4 @@ class ScriptPanel(Static):
         if alert is None or not alert.script:
             self.update(Text(text(lang, "script.none"), style="dim"))
         else:
-            self.update(Text(alert.script, style="bold"))
+            self.update(Text(printable(alert.script), style="bold"))

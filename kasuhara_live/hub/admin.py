@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+import os
 import sys
 from pathlib import Path
 
 from kasuhara_live.config import Config, HubConfig, resolve_config_file
-from kasuhara_live.errors import ConfigError
+from kasuhara_live.errors import ConfigError, KasuharaError
+from kasuhara_live.hub.lock import hub_lock
 from kasuhara_live.hub.server import Hub, serve_forever, tls_from_config
 from kasuhara_live.hub.users import Users, add_user, load_users
 
@@ -53,32 +56,61 @@ def serve(cfg: Config, *, host: str | None = None, port: int | None = None, stor
     """Run the hub until interrupted, logging connections (never transcript text) to stderr.
 
     Every accepted event is written to the call store before it is broadcast or acked (``store.path``,
-    or ``store_path``; "" keeps nothing).
+    or ``store_path``; "" keeps nothing); one hub per store (:func:`~kasuhara_live.hub.lock.hub_lock`).
     """
     from kasuhara_live.store.store import CallStore
 
     hub_cfg, users = hub_setup(cfg)
     path = cfg.store.path if store_path is None else store_path
-    store = CallStore(Path(path).expanduser()) if path else None
     hub_cfg = dataclasses.replace(hub_cfg, host=host or hub_cfg.host, port=hub_cfg.port if port is None else port)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.ExitStack() as held:
+        store: CallStore | None = None
+        if path:
+            store_file = Path(path).expanduser()
+            held.enter_context(hub_lock(store_file))  # before the store is opened: a second hub stops here
+            store = held.enter_context(CallStore(store_file))
 
-    def ready(hub: Hub) -> None:
-        kept = f"calls kept in {store.path}" if store else "calls not stored"
-        print(f"kasuhara-live hub listening on {hub.url} ({len(users)} users; {kept}); Ctrl-C stops it",
-              file=sys.stderr, flush=True)
+        def ready(hub: Hub) -> None:
+            kept = f"calls kept in {store.path}" if store else "calls not stored"
+            print(f"kasuhara-live hub listening on {hub.url} ({len(users)} users; {kept}); Ctrl-C stops it",
+                  file=sys.stderr, flush=True)
 
-    try:
-        asyncio.run(serve_forever(hub_cfg, users, sink=store, ready=ready))
-    finally:
-        if store is not None:
-            store.close()
+        asyncio.run(serve_forever(hub_cfg, users, sink=store, ready=ready, users_file=users_file(cfg, None)))
 
 
 def add_user_to_config(cfg: Config, name: str, role: str, agent: str, override: str | None,
-                       team: str = "") -> tuple[Path, str]:
-    """Add a user to the configured (or given) users file; returns the file and the new token."""
+                       team: str = "", token_file: Path | None = None) -> tuple[Path, str]:
+    """Add a user to the configured (or given) users file; returns the file and the new token.
+
+    With ``token_file`` the token is also written there, readable by its owner only (0600): a shell's
+    ``> FILE`` would create it readable by everyone. The file must not exist yet (a token is never written over
+    another file, nor through a link); it is created before the user is added, so a path that cannot be written
+    adds nobody, and removed again if adding fails.
+    """
     path = users_file(cfg, override)
-    return path, add_user(path, name, role, agent, team)
+    if token_file is None:
+        return path, add_user(path, name, role, agent, team)
+    fd = _create_token_file(token_file)
+    try:
+        token = add_user(path, name, role, agent, team)
+    except BaseException:
+        os.close(fd)
+        token_file.unlink(missing_ok=True)
+        raise
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token + "\n")
+    return path, token
+
+
+def _create_token_file(path: Path) -> int:
+    try:
+        # O_EXCL: never an existing file, and never through a symbolic link someone else planted there.
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KasuharaError(f"cannot write the token to {path}: it exists already (remove it, or choose "
+                            "another file)") from None
+    except OSError as exc:
+        raise KasuharaError(f"cannot write the token to {path}: {exc.strerror}") from None

@@ -13,7 +13,7 @@ import json
 import logging
 import random
 import ssl as ssl_module
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -29,6 +29,7 @@ from kasuhara_live.hub.protocol import PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
 
+MAX_REFUSALS_KEPT = 20  # refused events kept with their reason (all are counted)
 FIRST_RETRY_S = 0.1  # the first reconnect comes quickly: most drops are a hub restart or a network blip
 OPEN_TIMEOUT_S = 10.0
 
@@ -76,6 +77,16 @@ async def _open(url: str, token: str, ssl: ssl_module.SSLContext | None) -> tupl
 _UNREACHABLE = (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, ValueError)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An event the hub refused (it will never accept it): which, and the hub's error."""
+
+    call_id: str
+    seq: int
+    code: str
+    message: str
+
+
 @dataclass
 class _Pending:
     data: bytes  # the whole publish message, encoded once (UTF-8 JSON, sent as a text frame)
@@ -103,6 +114,10 @@ class Publisher:
     (and a final replaces it too); when more than ``buffer_events`` events are waiting, the oldest partials
     are dropped.  Finals, alerts, level changes and call start/end are never dropped, so the bound applies to
     partials only.
+
+    An event the hub refuses (an error naming its call and seq: another seat's call, a conflict, too many
+    calls…) is not sent again; :meth:`refused` counts them per call and :attr:`refusals` keeps the first few,
+    so the monitor can say that not everything was delivered.
     """
 
     def __init__(self, url: str, token: str, buffer_events: int = 10000, reconnect_max_s: float = 5.0, *,
@@ -115,6 +130,8 @@ class Publisher:
         self.dropped_partials = 0
         self.connects = 0  # successful connections so far: more than one means it reconnected
         self.failure: HubError | None = None
+        self.refusals: list[Refusal] = []  # the first MAX_REFUSALS_KEPT, in the order the hub refused them
+        self._refused: Counter[str] = Counter()
         self._buffer: OrderedDict[_Key, _Pending] = OrderedDict()
         # (call_id, utterance_id) -> key of its buffered partial; dict order is age, oldest first.
         self._partials: dict[tuple[str, str], _Key] = {}
@@ -147,6 +164,15 @@ class Publisher:
     def pending(self) -> int:
         """Events published but not acked yet."""
         return len(self._buffer)
+
+    def refused(self, call_id: str | None = None) -> int:
+        """How many events (of ``call_id``, or of every call) the hub refused."""
+        return self._refused[call_id] if call_id is not None else sum(self._refused.values())
+
+    def refusal(self, call_id: str) -> str:
+        """The hub's reason for the first kept refusal of an event of ``call_id`` ("code: message"), or ""."""
+        first = next((r for r in self.refusals if r.call_id == call_id), None)
+        return f"{first.code}: {first.message}" if first else ""
 
     def start(self) -> None:
         """Start connecting in the background (call from the event loop that will run the publisher)."""
@@ -293,15 +319,21 @@ class Publisher:
 
     def _on_message(self, message: dict[str, Any]) -> None:
         kind = message.get("kind")
-        key = (message.get("call_id"), message.get("seq"))
+        call_id, seq = message.get("call_id"), message.get("seq")
+        key = (call_id, seq) if isinstance(call_id, str) and isinstance(seq, int) else None
         if kind == "ack":
-            self._forget(key)  # type: ignore[arg-type]
+            if key is not None:
+                self._forget(key)
         elif kind == "error":
-            if "seq" in message and "call_id" in message:
+            if key is not None and key in self._buffer:
                 # The hub will never accept this event; keeping it would block drain() forever.
-                log.warning("hub refused event seq %s of call %s: %s (%s)", key[1], key[0], message.get("code"),
+                log.warning("hub refused event seq %s of call %s: %s (%s)", seq, call_id, message.get("code"),
                             message.get("message"))
-                self._forget(key)  # type: ignore[arg-type]
+                self._refused[key[0]] += 1
+                if len(self.refusals) < MAX_REFUSALS_KEPT:
+                    self.refusals.append(Refusal(key[0], key[1], str(message.get("code")),
+                                                 str(message.get("message"))))
+                self._forget(key)
             else:
                 log.warning("hub error: %s (%s)", message.get("code"), message.get("message"))
 

@@ -8,12 +8,17 @@ that connection, or :class:`Close` it.  The wall clock is injected.  The protoco
 
 Every broadcast message is serialised once and the same text is handed to every recipient: with hundreds
 of calls and tens of consoles, per-recipient encoding would dominate the hub's CPU time.
+
+Nothing is acked that was not recorded: a publish is checked (bounds, ranges, owner, seq, caps) and recorded
+by the sink first; whatever is refused gets an error reply, naming its ``call_id`` and ``seq``, and one log
+line, never an ack.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -23,7 +28,7 @@ from typing import Any, NamedTuple, Protocol
 
 from kasuhara_live import wire
 from kasuhara_live.config import HubConfig
-from kasuhara_live.errors import WireError
+from kasuhara_live.errors import ConflictError, WireError
 from kasuhara_live.events import (
     AGENT_ACTIONS,
     SUPERVISOR_ACTIONS,
@@ -33,10 +38,22 @@ from kasuhara_live.events import (
     UtteranceFinal,
     UtterancePartial,
 )
+from kasuhara_live.hub.sequence import SeqWindow, Verdict, fingerprint
 from kasuhara_live.hub.users import Role, User, Users
+
+log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 ConnId = int
+
+MAX_SEQ = 2**53  # the largest integer every JSON reader keeps exact
+# Per monitor (one seat takes one call at a time; a few more cover a call that was never ended properly):
+MAX_LIVE_CALLS_PER_MONITOR = 4  # calls not ended; a publish that would open another is refused
+MAX_ENDED_CALLS_PER_MONITOR = 16  # ended calls kept on the board; beyond it the oldest is forgotten early
+# The history the hub keeps for one monitor's calls, in bytes of event text; beyond it the oldest is dropped
+# (ended calls first), never the new event: the store has everything, the history only serves late consoles.
+HISTORY_BYTES_PER_MONITOR = 16 * 1024 * 1024
+LOGGED_REFUSALS_PER_CONNECTION = 20  # then they are only counted: a broken client must not flood the log
 
 # Close codes of the application range (4000-4999); websockets itself uses 1009 (too big) and 1011.
 CLOSE_UNAUTHORIZED = 4001
@@ -63,6 +80,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     TOO_LARGE = "too_large"
     UNKNOWN_CALL = "unknown_call"
+    CONFLICT = "conflict"
+    TOO_MANY_CALLS = "too_many_calls"
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,7 @@ class _Entry(NamedTuple):
     kind: str
     text: str  # the wire event as JSON, encoded once
     utterance_id: str  # of partials, so an evicted partial leaves the index too
+    size: int  # UTF-8 bytes of text: what counts against the monitor's history budget
 
 
 @dataclass
@@ -135,8 +155,9 @@ class _Call:
     team: str
     # '{"v":1,"kind":"event","agent":…,"monitor":…,"event":' — the envelope of every broadcast of this call.
     envelope: str
-    max_seq: int = 0
+    seqs: SeqWindow = field(default_factory=SeqWindow)
     history: OrderedDict[int, _Entry] = field(default_factory=OrderedDict)
+    history_bytes: int = 0
     # utterance_id -> history key of its latest partial: a newer partial or the final supersedes it.
     partials: dict[str, int] = field(default_factory=dict)
     next_key: int = 0
@@ -150,6 +171,7 @@ class _Conn:
     user: User | None = None
     closed: bool = False
     watching: set[str] = field(default_factory=set)
+    refusals: int = 0
 
 
 def _dumps(obj: Mapping[str, Any]) -> str:
@@ -178,9 +200,13 @@ class HubState:
         self.clock = clock
         self.sink: EventSink = sink if sink is not None else NullSink()
         self.duplicates = 0  # publishes received again after a reconnect (acked, not broadcast)
+        self.max_live_calls = MAX_LIVE_CALLS_PER_MONITOR
+        self.max_ended_calls = MAX_ENDED_CALLS_PER_MONITOR
+        self.history_bytes_per_monitor = HISTORY_BYTES_PER_MONITOR
         self._conns: dict[ConnId, _Conn] = {}
         self._next_conn = 0
         self._calls: dict[str, _Call] = {}
+        self._seats: dict[str, dict[str, _Call]] = {}  # monitor name -> its calls held now, oldest first
         self._agent_conns: dict[str, set[ConnId]] = {}
         self._supervisors: set[ConnId] = set()
         self._watchers: dict[str, set[ConnId]] = {}
@@ -232,10 +258,10 @@ class HubState:
             return self._error(conn, ErrorCode.TOO_LARGE, f"message larger than {self.max_message_bytes} bytes "
                                "(hub.max_message_bytes): send smaller messages", {})
         try:
-            obj = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return self._error(conn, ErrorCode.BAD_JSON, "message is not valid json: send one json object per "
-                               "websocket text message", {})
+            obj = wire.parse(data)
+        except WireError as exc:
+            return self._error(conn, ErrorCode.BAD_JSON, f"{str(exc).lower()} (send one json object per "
+                               "websocket text message)", {})
         if not isinstance(obj, dict):
             return self._error(conn, ErrorCode.BAD_MESSAGE, "message must be a json object with \"v\" and "
                                "\"kind\"", {})
@@ -276,17 +302,43 @@ class HubState:
                 if (c.ended_at is not None and now - c.ended_at >= self.linger_s)
                 or (c.ended_at is None and c.last_event_at and now - c.last_event_at >= self.silent_s)]
         for call in gone:
-            del self._calls[call.call_id]
-            for conn in list(self._watchers.get(call.call_id, ())):
-                self._unregister_watch(conn, call.call_id)
-            text = _dumps({"v": PROTOCOL_VERSION, "kind": "forget", "call_id": call.call_id})
-            out.extend(Send(c, text) for c in self._call_audience(call, summary=True))
+            out.extend(self._forget(call))
+        return out
+
+    def _forget(self, call: _Call) -> list[Output]:
+        del self._calls[call.call_id]
+        seat = self._seats.get(call.monitor, {})
+        seat.pop(call.call_id, None)
+        if not seat:
+            self._seats.pop(call.monitor, None)
+        for conn in list(self._watchers.get(call.call_id, ())):
+            self._unregister_watch(conn, call.call_id)
+        text = _dumps({"v": PROTOCOL_VERSION, "kind": "forget", "call_id": call.call_id})
+        return [Send(c, text) for c in self._call_audience(call, summary=True)]
+
+    def replace_users(self, users: Users) -> list[Output]:
+        """Use a reloaded users file from now on; connections whose user was removed, or whose token, role or
+        agent changed, are refused (``unauthorized``, close 4001) so a revoked token stops working at once."""
+        self.users = users
+        out: list[Output] = []
+        for conn, state in list(self._conns.items()):
+            user = state.user
+            if user is None or state.closed:
+                continue
+            current = users.by_name.get(user.name)
+            if current is None or (current.token_sha256, current.role, current.agent) != (
+                    user.token_sha256, user.role, user.agent):
+                out += self._refuse(conn, state, ErrorCode.UNAUTHORIZED, CLOSE_UNAUTHORIZED,
+                                    f"the token of {user.name!r} was revoked or changed in the users file: ask "
+                                    "the hub admin for a new one")
+                self.disconnect(conn)
         return out
 
     @property
     def calls(self) -> dict[str, CallInfo]:
         """The calls the hub holds now (live ones and ended ones still lingering)."""
-        return {c.call_id: CallInfo(c.call_id, c.agent, c.monitor, c.max_seq, len(c.history), c.ended_at is not None)
+        return {c.call_id: CallInfo(c.call_id, c.agent, c.monitor, c.seqs.newest, len(c.history),
+                                    c.ended_at is not None)
                 for c in self._calls.values()}
 
     # -- hello -------------------------------------------------------------------------------------------
@@ -295,8 +347,8 @@ class HubState:
         obj: Any = None
         if data is not None:
             try:
-                obj = json.loads(data)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                obj = wire.parse(data)
+            except WireError:
                 obj = None
         if not isinstance(obj, dict) or obj.get("kind") != "hello" or obj.get("v") != PROTOCOL_VERSION:
             return self._refuse(conn, state, ErrorCode.HELLO_REQUIRED, CLOSE_HELLO_REQUIRED,
@@ -337,37 +389,57 @@ class HubState:
             raise _Refused(ErrorCode.FORBIDDEN, f"a {user.role.value} cannot publish events: only monitors "
                            "publish; consoles send \"act\"")
         seq = obj.get("seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-            raise _Refused(ErrorCode.BAD_MESSAGE, "publish needs \"seq\": a positive integer, increasing per call")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+            raise _Refused(ErrorCode.BAD_MESSAGE, f"publish needs \"seq\": an integer from 1 to {MAX_SEQ}, "
+                           "increasing per call")
         event = _decode_event(obj.get("event"))
         if isinstance(event, Action):
             raise _Refused(ErrorCode.FORBIDDEN, "monitors cannot publish actions: actions come from consoles "
                            "(\"act\")")
         call = self._calls.get(event.call_id)
         if call is None:
-            call = self._new_call(event.call_id, user)
+            call = self._new_call(event.call_id, user)  # held only once its first event is recorded
         elif call.monitor != user.name:
             raise _Refused(ErrorCode.FORBIDDEN, f"call {event.call_id!r} is published by monitor "
                            f"{call.monitor!r}: use a call_id unique to this seat")
+        print_ = fingerprint(event)
+        verdict = call.seqs.classify(seq, print_)
         out: list[Output] = []
-        if seq > call.max_seq:
-            self.sink.record(event, call.agent, call.monitor, call.team)
-            call.max_seq = seq
-            out = self._broadcast(call, event)
-        else:
+        if verdict is Verdict.CONFLICT:
+            raise _Refused(ErrorCode.CONFLICT, f"seq {seq} of call {event.call_id!r} was already used for another "
+                           "event: give each event of a call its own seq")
+        if verdict is Verdict.RESENT:
             # A resend after a reconnect: acked again so the publisher forgets it, never broadcast twice.
             self.duplicates += 1
+        else:
+            try:
+                self.sink.record(event, call.agent, call.monitor, call.team)
+            except ConflictError as exc:
+                raise _Refused(ErrorCode.FORBIDDEN if exc.owned else ErrorCode.CONFLICT, str(exc)) from None
+            if call.call_id not in self._calls:
+                self._hold(call)
+            call.seqs.accept(seq, print_)
+            if verdict is Verdict.NEW:
+                out = self._broadcast(call, event)
         out.append(Send(conn, _dumps({"v": PROTOCOL_VERSION, "kind": "ack", "call_id": call.call_id, "seq": seq})))
         return out
 
     def _new_call(self, call_id: str, monitor: User) -> _Call:
+        seat = self._seats.get(monitor.name, {})
+        live = [c.call_id for c in seat.values() if c.ended_at is None]
+        if len(live) >= self.max_live_calls:
+            raise _Refused(ErrorCode.TOO_MANY_CALLS, f"monitor {monitor.name!r} already has {len(live)} live calls "
+                           f"({', '.join(live)}), the most a monitor may have: end one (call.ended) before "
+                           "starting another")
         envelope = (f'{{"v":{PROTOCOL_VERSION},"kind":"event","agent":{_dumps_str(monitor.agent)},'
                     f'"monitor":{_dumps_str(monitor.name)},"event":')
         agent = self.users.by_name.get(monitor.agent)
-        call = _Call(call_id=call_id, agent=monitor.agent, monitor=monitor.name, team=agent.team if agent else "",
+        return _Call(call_id=call_id, agent=monitor.agent, monitor=monitor.name, team=agent.team if agent else "",
                      envelope=envelope)
-        self._calls[call_id] = call
-        return call
+
+    def _hold(self, call: _Call) -> None:
+        self._calls[call.call_id] = call
+        self._seats.setdefault(call.monitor, {})[call.call_id] = call
 
     # -- act (consoles) ----------------------------------------------------------------------------------
 
@@ -450,7 +522,11 @@ class HubState:
         event_text = _dumps(wire.to_json(event))
         self._remember(call, kind, event, event_text)
         text = call.envelope + event_text + "}"
-        return [Send(c, text) for c in self._call_audience(call, summary=kind in SUMMARY_KINDS)]
+        out: list[Output] = [Send(c, text) for c in self._call_audience(call, summary=kind in SUMMARY_KINDS)]
+        seat = self._seats.get(call.monitor)
+        if seat is not None:
+            out += self._fit_seat(seat, call)
+        return out
 
     def _remember(self, call: _Call, kind: str, event: Event, text: str) -> None:
         utterance_id = ""
@@ -458,20 +534,44 @@ class HubState:
             # A newer partial or the final makes older partials of the utterance worthless to a late console.
             old = call.partials.pop(event.utterance_id, None)
             if old is not None:
-                del call.history[old]
+                call.history_bytes -= call.history.pop(old).size
             if isinstance(event, UtterancePartial):
                 utterance_id = event.utterance_id
                 call.partials[utterance_id] = call.next_key
         elif isinstance(event, CallEnded):
             call.ended_at = self.clock()
         call.last_event_at = self.clock()
-        call.history[call.next_key] = _Entry(kind, text, utterance_id)
+        entry = _Entry(kind, text, utterance_id, len(text.encode("utf-8", "surrogatepass")))
+        call.history[call.next_key] = entry
+        call.history_bytes += entry.size
         call.next_key += 1
         while len(call.history) > self.history_limit:
-            _, evicted = call.history.popitem(last=False)
-            call.truncated = True
-            if evicted.utterance_id:
-                call.partials.pop(evicted.utterance_id, None)
+            self._drop_oldest(call)
+
+    def _drop_oldest(self, call: _Call) -> None:
+        _, evicted = call.history.popitem(last=False)
+        call.history_bytes -= evicted.size
+        call.truncated = True
+        if evicted.utterance_id:
+            call.partials.pop(evicted.utterance_id, None)
+
+    def _fit_seat(self, seat: dict[str, _Call], current: _Call) -> list[Output]:
+        """Keep one monitor's calls within its caps: the oldest ended calls are forgotten first, then the oldest
+        history of its biggest call is dropped; the event just published always stays."""
+        out: list[Output] = []
+        while True:
+            others = [c for c in seat.values() if c.ended_at is not None and c is not current]
+            ended = len(others) + (current.ended_at is not None)
+            over = sum(c.history_bytes for c in seat.values()) > self.history_bytes_per_monitor
+            if others and (over or ended > self.max_ended_calls):
+                out += self._forget(others[0])
+                continue
+            if not over:
+                return out
+            biggest = max(seat.values(), key=lambda c: c.history_bytes)
+            if biggest is current and len(current.history) <= 1:
+                return out
+            self._drop_oldest(biggest)
 
     def _history_text(self, call: _Call, *, full: bool) -> str:
         entries: Iterable[_Entry] = call.history.values()
@@ -494,6 +594,14 @@ class HubState:
         return len(data.encode("utf-8", "surrogatepass"))
 
     def _error(self, conn: ConnId, code: ErrorCode, message: str, echo: dict[str, Any]) -> list[Output]:
+        state = self._conns.get(conn)
+        if state is not None and state.user is not None:  # before hello, the server logs the close instead
+            state.refusals += 1
+            if state.refusals <= LOGGED_REFUSALS_PER_CONNECTION:
+                # The message names fields and ids, never transcript text.
+                log.info("refused a message from %s (connection %d): %s: %.300s%s", state.user.name, conn,
+                         code.value, message, "; further refusals on this connection are not logged"
+                         if state.refusals == LOGGED_REFUSALS_PER_CONNECTION else "")
         return [Send(conn, _dumps({"v": PROTOCOL_VERSION, "kind": "error", "code": code.value, "message": message,
                                    **echo}))]
 

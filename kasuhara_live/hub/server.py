@@ -3,6 +3,9 @@
 The broadcast path never awaits a socket: it appends the (shared) message text to each recipient's bounded
 queue, and that connection's own writer task sends it.  A console that stops reading fills its queue and
 is disconnected (close code 4008) instead of slowing everyone else.
+
+The users file is read again on SIGHUP and whenever its modification time changes (checked every second), so
+a revoked token stops working without a restart; a file that no longer validates is logged and ignored.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from kasuhara_live.hub.protocol import (
     Output,
     Send,
 )
-from kasuhara_live.hub.users import User, Users
+from kasuhara_live.hub.users import User, Users, load_users
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +139,12 @@ class Hub:
     """A running hub: the websockets server plus its :class:`HubState`.  Start it with :func:`run_hub`."""
 
     def __init__(self, cfg: HubConfig, users: Users, *, sink: EventSink | None = None,
-                 clock: Callable[[], float] = time.time, ssl_context: ssl.SSLContext | None = None) -> None:
+                 clock: Callable[[], float] = time.time, ssl_context: ssl.SSLContext | None = None,
+                 users_file: Path | None = None) -> None:
         self.cfg = cfg
         self.state = HubState(cfg, users, clock=clock, sink=sink)
+        self.users_file = users_file
+        self._users_stamp = _stamp(users_file)
         self.ssl_context = ssl_context
         self._clients: dict[ConnId, _Client] = {}
         self._server: Server | None = None
@@ -192,6 +198,26 @@ class Hub:
         while True:
             await asyncio.sleep(EXPIRE_INTERVAL_S)
             self._dispatch(self.state.expire())
+            if self.users_file is not None and _stamp(self.users_file) != self._users_stamp:
+                self.reload_users()
+
+    def reload_users(self) -> bool:
+        """Read the users file again (SIGHUP, or it changed); connections of revoked users are closed (4001).
+
+        A file that does not validate is logged in one line and the users loaded before stay; returns whether
+        the new file was taken.
+        """
+        if self.users_file is None:
+            return False
+        self._users_stamp = _stamp(self.users_file)
+        try:
+            users = load_users(self.users_file)
+        except ConfigError as exc:
+            log.warning("users file not reloaded, the previous users stay: %s", exc)
+            return False
+        self._dispatch(self.state.replace_users(users))
+        log.info("users file %s reloaded (%d users)", self.users_file, len(users))
+        return True
 
     async def _handle(self, ws: ServerConnection) -> None:
         conn = self.state.connect()
@@ -231,7 +257,8 @@ class Hub:
             client.writer.cancel()
             code = ws.close_code if ws.close_code is not None else 1006
             who = f"{user.name} ({user.role.value})" if user else "unauthenticated"
-            log.info("connection %d from %s closed: %s, code %d", conn, peer, who, code)
+            reason = f" ({ws.close_reason})" if ws.close_reason else ""
+            log.info("connection %d from %s closed: %s, code %d%s", conn, peer, who, code, reason)
 
     def _dispatch(self, outputs: list[Output], requester: ConnId | None = None) -> None:
         text, data = "", b""
@@ -265,6 +292,17 @@ class Hub:
         self._dispatch(self.state.hello_timeout(conn, self.hello_timeout_s))
 
 
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What tells that a file changed: inode, size and modification time (None when it cannot be read)."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def _peer(ws: ServerConnection) -> str:
     address = ws.remote_address
     if isinstance(address, tuple) and len(address) >= 2:
@@ -275,14 +313,15 @@ def _peer(ws: ServerConnection) -> str:
 @contextlib.asynccontextmanager
 async def run_hub(cfg: HubConfig, users: Users, *, sink: EventSink | None = None, host: str | None = None,
                   port: int | None = None, ssl_context: ssl.SSLContext | None = None,
-                  clock: Callable[[], float] = time.time) -> AsyncIterator[Hub]:
+                  clock: Callable[[], float] = time.time, users_file: Path | None = None) -> AsyncIterator[Hub]:
     """Run a hub for the duration of the ``async with`` block; ``hub.port`` is the port it got.
 
     ``host``/``port`` default to hub.host/hub.port; TLS comes from ``ssl_context`` or else from
-    hub.tls_cert/hub.tls_key.
+    hub.tls_cert/hub.tls_key.  With ``users_file`` (where ``users`` came from) the hub reloads it when it
+    changes.
     """
     hub = Hub(cfg, users, sink=sink, clock=clock,
-              ssl_context=ssl_context if ssl_context is not None else tls_from_config(cfg))
+              ssl_context=ssl_context if ssl_context is not None else tls_from_config(cfg), users_file=users_file)
     await hub.start(cfg.host if host is None else host, cfg.port if port is None else port)
     try:
         yield hub
@@ -291,14 +330,18 @@ async def run_hub(cfg: HubConfig, users: Users, *, sink: EventSink | None = None
 
 
 async def serve_forever(cfg: HubConfig, users: Users, *, sink: EventSink | None = None,
-                        ready: Callable[[Hub], None] | None = None) -> None:
-    """Run the hub until SIGINT or SIGTERM (the ``kasuhara-live hub`` command); ``ready`` is told its URL."""
+                        ready: Callable[[Hub], None] | None = None, users_file: Path | None = None) -> None:
+    """Run the hub until SIGINT or SIGTERM (the ``kasuhara-live hub`` command); ``ready`` is told its URL.
+
+    SIGHUP reloads ``users_file`` (it is also reloaded when it changes)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with run_hub(cfg, users, sink=sink) as hub:
+    async with run_hub(cfg, users, sink=sink, users_file=users_file) as hub:
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):  # no SIGHUP on Windows
+            loop.add_signal_handler(signal.SIGHUP, hub.reload_users)
         if ready is not None:
             ready(hub)
         await stop.wait()

@@ -68,13 +68,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parse_day(value: str, option: str) -> dt.date:
-    """A ``YYYY-MM-DD`` date, or a :class:`KasuharaError` naming the option."""
+    """A ``YYYY-MM-DD`` date from 1970-01-01 to 9999-12-30, or a :class:`KasuharaError` naming the option."""
+    from kasuhara_live.review.filters import check_day
+
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise KasuharaError(f"{option} {value!r} is not a date: expected YYYY-MM-DD, e.g. 2025-01-31") from None
+    check_day(day, f"{option} {value}")  # year 1 has no Unix time, and the day after 9999-12-31 no date
+    return day
 
 
 def cmd_trends(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """The privacy export of one call (a data-subject request, a hand-over to legal): JSON or Markdown.
 
-JSON holds the record as stored (transcript, alerts, level changes, actions, review) with stable field names;
+JSON holds the record as stored (transcript, alerts, level changes, actions, reviews) with stable field names;
 Markdown is the readable part of the incident report: header, transcript with alerts, actions, judgement.
 """
 
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
+from kasuhara_live.printable import json_printable
 from kasuhara_live.reports.document import Document, Section
-from kasuhara_live.reports.formatting import local_time
+from kasuhara_live.reports.formatting import local_time_or_none
 from kasuhara_live.reports.incident import IncidentReport
 from kasuhara_live.reports.render_md import render_markdown
 from kasuhara_live.store.store import CallRecord
@@ -27,7 +29,8 @@ def _plain(items: list[Any]) -> list[dict[str, Any]]:
 def export_json(record: CallRecord, redacted: bool) -> str:
     """The whole record as indented JSON (UTF-8 text, Japanese unescaped)."""
     summary = dataclasses.asdict(record.summary)
-    summary["started_at_local"] = local_time(record.summary.started_at).isoformat(timespec="seconds")
+    moment = local_time_or_none(record.summary.started_at)  # None: a start time no calendar holds (damaged store)
+    summary["started_at_local"] = moment.isoformat(timespec="seconds") if moment else None
     data = {
         "v": EXPORT_VERSION,
         "kind": "call_export",
@@ -40,9 +43,24 @@ def export_json(record: CallRecord, redacted: bool) -> str:
         "actions": _plain(record.actions),
         "labels": [dataclasses.asdict(label) for label in record.labels.values()],
         "missed": [dataclasses.asdict(m) for m in record.missed],
+        # ``review``: the latest (as before reviews were kept per reviewer); ``reviews``: every reviewer's own.
         "review": dataclasses.asdict(record.review) if record.review else None,
+        "reviews": [dataclasses.asdict(review) for review in record.reviews],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    # C0 controls are escaped by json itself; DEL and C1 (CSI) too, as this often goes straight to a terminal.
+    return json_printable(json.dumps(_finite(data), ensure_ascii=False, indent=2)) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that is no number (Infinity in a store older than the wire's checks) as None:
+    JSON has no Infinity, and a strict reader would refuse the whole export for it."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def export_markdown(record: CallRecord, lang: str, redacted: bool, footer: str) -> str:

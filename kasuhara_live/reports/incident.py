@@ -17,7 +17,7 @@ from kasuhara_live.reports import texts
 from kasuhara_live.reports.document import AxisGrid, Cell, Document, Facts, Paragraph, Row, Section, Table
 from kasuhara_live.reports.formatting import clock, clock_range, duration, local_datetime
 from kasuhara_live.reports.texts import category_name, criterion_name, level_name
-from kasuhara_live.store.store import CallRecord
+from kasuhara_live.store.store import CallRecord, CallReview
 
 # Alerts about *what* is asked rather than how: the demand axis of the 2-axis picture, a repeated demand,
 # and the complaint itself (the demand whose validity criterion 1 weighs).
@@ -152,10 +152,9 @@ class IncidentReport:
             lines.append(self.t("summary.ended", reason=self._end_reason(s.end_reason)))
         else:
             lines.append(self.t("summary.ended_unknown"))
-        review = record.review
-        if review is None:
+        if not record.reviews:
             lines.append(self.t("summary.not_reviewed"))
-        else:
+        for review in record.reviews:  # every reviewer's verdict: where they differ, the report shows it
             lines.append(self.t("summary.reviewed_yes" if review.harassment else "summary.reviewed_no",
                                 reviewer=review.reviewer))
         # One sentence a line: the summary is what a manager reads, and it reads as a list of facts.
@@ -285,9 +284,14 @@ class IncidentReport:
                 Section(self.t("sub.missed"), (self._missed(),), depth=3)]
 
     def _two_axis(self) -> tuple[Facts | Paragraph | AxisGrid, ...]:
-        review = self.record.review
-        if review is None:
+        if not self.record.reviews:
             return (Paragraph(self.t("review.none"), tone="muted"),)
+        blocks: tuple[Facts | Paragraph | AxisGrid, ...] = ()
+        for review in self.record.reviews:  # one judgement and one picture per reviewer
+            blocks += self._one_review(review)
+        return blocks
+
+    def _one_review(self, review: CallReview) -> tuple[Facts, AxisGrid]:
         facts = Facts((
             (self.t("axis.conduct"), self.t(f"conduct.{review.conduct}")),
             (self.t("axis.demand"), self.t(f"demand.{review.demand}")),
@@ -323,13 +327,15 @@ class IncidentReport:
         return Section(self.t("sec.effect"), blocks)
 
     def review_notes(self) -> Section:
-        review = self.record.review
-        if review is None:
+        reviews = self.record.reviews
+        if not reviews:
             return Section(self.t("sec.review"), (Paragraph(self.t("review.none"), tone="muted"),))
-        return Section(self.t("sec.review"), (Facts((
+        # The reviewer is named where several reviewed the call: whose notes are whose matters then.
+        return Section(self.t("sec.review"), tuple(Facts((
+            *([(self.t("col.reviewer"), review.reviewer)] if len(reviews) > 1 else []),
             (self.t("review.notes"), review.notes or self.t("none_written")),
             (self.t("review.lessons"), review.lessons or self.t("none_written")),
-        )),))
+        )) for review in reviews))
 
 
 def two_axis_position(conduct: str, demand: str) -> str:

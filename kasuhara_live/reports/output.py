@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from kasuhara_live.errors import KasuharaError
@@ -33,8 +34,10 @@ def write_private(path: Path, content: str, encoding: str = "utf-8") -> Path:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise KasuharaError(f"cannot write {path}: {exc.strerror}") from None
-    # O_CREAT's mode only applies to a new file: an existing report keeps its old mode unless it is set here.
-    os.fchmod(fd, 0o600)
+    # O_CREAT's mode only applies to a new file: an existing report keeps its old mode unless it is set here
+    # (a regular file only: `--out /dev/stdout` must not change the terminal's mode).
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
         fh.write(content)
     return path

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from kasuhara_live.events import ActionKind
 from kasuhara_live.store.store import CallRecord
 
 MASK = "＊＊＊"
@@ -115,21 +114,23 @@ def redact(text: str, tokens: TokenFinder | None = None) -> str:
 def redact_record(record: CallRecord, mask: Callable[[str], str]) -> CallRecord:
     """A copy of ``record`` with every free text that may hold what a caller said passed through ``mask``.
 
-    Transcript, evidence, alert and level reasons, supervisors' messages, reviewers' notes and the audio
+    Transcript, evidence, alert and level reasons, the detail of every action (a supervisor's message, but any
+    action's detail is free text on the wire: a structured one, such as a script step or post-call answers,
+    holds no name or number and passes unchanged), reviewers' notes, the call's end reason and the audio
     reference (a file name can hold a phone number). Ids, levels, categories, times and the scripts (the
     organisation's own wording) are kept: they are what the record is for.
     """
-    summary = replace(record.summary, source=mask(record.summary.source))
+    summary = replace(record.summary, source=mask(record.summary.source),
+                      end_reason=mask(record.summary.end_reason) if record.summary.end_reason else
+                      record.summary.end_reason)
     out = CallRecord(summary, record.speakers)
     out.utterances = [replace(u, text=mask(u.text), alternatives=tuple(mask(a) for a in u.alternatives))
                       for u in record.utterances]
     out.alerts = [replace(a, evidence=tuple(mask(e) for e in a.evidence), reason=mask(a.reason))
                   for a in record.alerts]
     out.levels = [replace(c, reason=mask(c.reason)) for c in record.levels]
-    out.actions = [replace(a, detail=mask(a.detail)) if a.action is ActionKind.MESSAGE else a
-                   for a in record.actions]
+    out.actions = [replace(a, detail=mask(a.detail)) for a in record.actions]
     out.labels = {k: replace(v, note=mask(v.note)) for k, v in record.labels.items()}
     out.missed = [replace(m, note=mask(m.note)) for m in record.missed]
-    out.review = replace(record.review, notes=mask(record.review.notes), lessons=mask(record.review.lessons)) \
-        if record.review else None
+    out.reviews = [replace(r, notes=mask(r.notes), lessons=mask(r.lessons)) for r in record.reviews]
     return out

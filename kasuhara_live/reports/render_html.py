@@ -1,16 +1,23 @@
 """A :class:`~kasuhara_live.reports.document.Document` as one self-contained HTML file.
 
-Everything from the call (words, names, notes) is escaped here with :func:`html.escape`; the only markup is
-what this module writes. No scripts, no external fonts, images or stylesheets.
+Everything from the call (words, names, notes) is escaped here with :func:`html.escape`, its control characters
+made visible (``\x1b``: the file may be printed on a terminal); the only markup is what this module writes. No
+scripts, no external fonts, images or stylesheets.
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 
+from kasuhara_live.printable import printable
 from kasuhara_live.reports.document import AxisGrid, Block, Cell, Chart, Document, Facts, Paragraph, Row, Table
 from kasuhara_live.reports.style import CSS
 from kasuhara_live.reports.svg import axis_grid_svg, chart_svg
+
+
+def escape(value: str) -> str:
+    """``value`` as HTML text (quotes too: it may sit in an attribute), control characters made visible."""
+    return html.escape(printable(value, newlines=True))
 
 
 def _text(value: str) -> str:

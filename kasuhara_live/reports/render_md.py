@@ -1,7 +1,8 @@
 """A :class:`~kasuhara_live.reports.document.Document` as Markdown with the same content as the HTML.
 
-Call text is escaped twice over: HTML special characters (Markdown viewers render inline HTML, and a caller's
-words must never become markup) and the Markdown characters that would change the layout (``| * _``…).
+Call text is escaped three times over: HTML special characters (Markdown viewers render inline HTML, and a
+caller's words must never become markup), the Markdown characters that would change the layout (``| * _``…)
+and control characters, made visible (``\x1b``): a Markdown file is often read with ``cat`` on a terminal.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from kasuhara_live.printable import printable
 from kasuhara_live.reports.document import AxisGrid, Block, Cell, Chart, Document, Facts, Paragraph, Table
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|#])")
@@ -18,7 +20,7 @@ _LIST_BREAK = "  \n  "
 def md_escape(value: str, newline: str = "<br>") -> str:
     """Text safe inside a Markdown table cell (line breaks become ``<br>``) or, with ``newline``, elsewhere."""
     escaped = _MARKDOWN.sub(r"\\\1", escape(value, quote=False))
-    return escaped.replace("\r", "").replace("\n", newline)
+    return printable(escaped.replace("\r", ""), newlines=True).replace("\n", newline)
 
 
 def _cell(cell: str | Cell) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from kasuhara_live.events import ActionKind, Level
 from kasuhara_live.judge.scripts import Step
-from kasuhara_live.reports.formatting import local_time
+from kasuhara_live.reports.formatting import local_time, local_time_or_none
 from kasuhara_live.store.store import ActionFact, AlertFact, CallSummary
 
 HARASSMENT = Level.WARNING
@@ -131,7 +132,8 @@ class Trends:
 
 
 def _handling(group: str, calls: Sequence[CallSummary]) -> Handling:
-    durations = sorted(c.duration for c in calls if c.duration is not None)
+    # A length that is no number (Infinity from a store older than the wire's checks) is as unknown as none.
+    durations = sorted(c.duration for c in calls if c.duration is not None and math.isfinite(c.duration))
     if not durations:
         return Handling(group, 0, None, None, None)
     p90 = durations[0] if len(durations) == 1 else statistics.quantiles(durations, n=10, method="inclusive")[-1]
@@ -225,7 +227,9 @@ def compute_trends(period: Period, calls: Sequence[CallSummary], alerts: Sequenc
 
     hour_of = {c.call_id: f"{local_time(c.started_at).hour:02d}" for c in calls}
     hours = _grouped(calls, hour_of, Counter(), red_per_call)
-    alert_hours = Counter(f"{local_time(started[a.call_id] + a.time).hour:02d}" for a in alerts)
+    # (an alert time no clock can show, Infinity in a store written before the wire checked numbers, is left out)
+    alert_hours = Counter(f"{moment.hour:02d}" for a in alerts
+                          if (moment := local_time_or_none(started[a.call_id] + a.time)) is not None)
     by_hour = []
     for hour in range(24):
         key = f"{hour:02d}"

@@ -6,7 +6,9 @@ all in the grey zone, so the figures are tracked week by week):
 * per category, how many of the detector's alerts reviewers found correct (precision over labelled
   alerts) and how much harassment it missed;
 * per call, whether the field's flag agrees with the reviewer's verdict beyond chance (Cohen's kappa on a
-  2×2 table), for the field flag as a whole and for the agents' own flags alone.
+  2×2 table), for the field flag as a whole and for the agents' own flags alone;
+* between two reviewers, over the calls both judged: the same kappa on their verdicts, and how often they put
+  the call in the same place on each axis (reviewers drift apart too, and calibration sessions need the figure).
 """
 
 from __future__ import annotations
@@ -143,3 +145,43 @@ def call_agreement(calls: Iterable[CallVerdict]) -> CallAgreement:
     verdicts = list(calls)
     return CallAgreement(cross_table((c.field_flag, c.harassment) for c in verdicts),
                          cross_table((c.agent_flag, c.harassment) for c in verdicts))
+
+
+@dataclass(frozen=True)
+class ReviewerVerdict:
+    """One reviewer's judgement of one call: the two axes and the verdict."""
+
+    call_id: str
+    reviewer: str
+    conduct: str
+    demand: str
+    harassment: bool
+
+
+@dataclass(frozen=True)
+class ReviewerAgreement:
+    """Two reviewers over the calls both judged: their verdicts (first reviewer down, second across), how often
+    they chose the same conduct and the same demand, and how many calls only one of them judged."""
+
+    first: str
+    second: str
+    verdicts: Table2x2
+    conduct_agreed: int
+    demand_agreed: int
+    only_first: int
+    only_second: int
+
+
+def reviewer_agreement(reviews: Iterable[ReviewerVerdict], first: str, second: str) -> ReviewerAgreement:
+    """Compare ``first``'s and ``second``'s judgements of the same calls (a call one of them skipped is counted
+    aside, not in the table)."""
+    by_reviewer: dict[str, dict[str, ReviewerVerdict]] = {first: {}, second: {}}
+    for review in reviews:
+        if review.reviewer in by_reviewer:
+            by_reviewer[review.reviewer][review.call_id] = review
+    mine, theirs = by_reviewer[first], by_reviewer[second]
+    both = [(mine[c], theirs[c]) for c in mine if c in theirs]
+    return ReviewerAgreement(
+        first, second, cross_table((a.harassment, b.harassment) for a, b in both),
+        sum(a.conduct == b.conduct for a, b in both), sum(a.demand == b.demand for a, b in both),
+        sum(c not in theirs for c in mine), sum(c not in mine for c in theirs))

@@ -1,8 +1,9 @@
 """One call under review: the transcript with its alerts in place, labelled and judged from the keyboard.
 
 ``c`` / ``f`` label the selected alert correct or a false alarm, ``m`` adds a missed range (prefilled from the
-selected line), ``j`` records the two-axis judgement, ``space`` plays the selected line's audio, ``s`` stops it.
-Every change is written to the store at once and the screen is redrawn from what the store then holds.
+selected line), ``j`` records the two-axis judgement (the reviewer's own: each reviewer keeps one per call),
+``space`` plays the selected line's audio, ``s`` stops it. Every change is written to the store at once and the
+screen is redrawn from what the store then holds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 from kasuhara_live.review.filters import format_time
 from kasuhara_live.review.keys import localize_bindings
 from kasuhara_live.review.modals import JudgeDialog, Judgement, MissedDialog, MissedRange
@@ -51,7 +53,7 @@ def entry_renderable(lang: str, entry: Entry) -> RenderableType:
         grid.add_column(ratio=1)
         style = "bold #ffaf5f" if utterance.speaker == "customer" else "bold #5fafff"
         grid.add_row(Text(format_time(utterance.start), style="dim"), Text(speaker_name(lang, utterance.speaker),
-                     style=style), Text(utterance.text, overflow="fold"))
+                     style=style), Text(printable(utterance.text), overflow="fold"))
         return grid
     grid.add_column(width=TIME_WIDTH, no_wrap=True)
     grid.add_column(ratio=1)
@@ -112,12 +114,17 @@ class CallReviewScreen(Screen[None]):
         """Read the call again and draw it, keeping the selected line."""
         self.record = self.store.call(self.call_id)
         lang = self.lang
-        call, review = self.record.summary, self.record.review
-        first = Text(text(lang, "call.compact", call_id=call.call_id, start=started(call), agent=call.agent or "-",
+        # The reviewer's own judgement; others' are only counted, so a second opinion is formed independently.
+        call, review = self.record.summary, self.record.review_by(self.reviewer)
+        others = sum(r.reviewer != self.reviewer for r in self.record.reviews)
+        first = Text(text(lang, "call.compact", call_id=printable(call.call_id), start=started(call),
+                          agent=printable(call.agent) or "-",
                           duration=format_time(call.duration or 0.0, tenths=False),
                           level=labels.LEVEL[lang][call.max_level.value], alerts=len(self.record.alerts),
                           labelled=len(self.record.labels)), style="bold")
-        second = Text(text(lang, "review.title") + ": ", style="bold")
+        # Others' judgements only counted, up front where a narrow screen does not cut it off.
+        title = text(lang, "review.title_others", n=others) if others else text(lang, "review.title")
+        second = Text(title + ": ", style="bold")
         second.append(judgement(lang, review) if review else text(lang, "review.none"),
                       style="bold red" if review and review.harassment else "")
         # Two lines at any width (review.tcss does not wrap them): the transcript gets the rest of the screen.
@@ -137,7 +144,8 @@ class CallReviewScreen(Screen[None]):
         """A word on the status line; errors stand out."""
         status = self.query_one(".status", Static)
         status.set_class(error, "-error")
-        status.update(text(self.lang, "error", error=message) if error else message)
+        # Text, not a markup string: an error names the call, and its id is whatever the wire gave.
+        status.update(Text(printable(text(self.lang, "error", error=message) if error else message)))
 
     @property
     def selected(self) -> Entry | None:
@@ -183,7 +191,8 @@ class CallReviewScreen(Screen[None]):
             self.redraw()
             self.say(text(self.lang, "judged"))
 
-        self.app.push_screen(JudgeDialog(self.lang, self.record.review), judged)
+        # Prefilled from this reviewer's own earlier review only: saving never replaces another reviewer's.
+        self.app.push_screen(JudgeDialog(self.lang, self.record.review_by(self.reviewer)), judged)
 
     def action_play(self) -> None:
         entry = self.selected

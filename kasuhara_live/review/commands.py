@@ -17,6 +17,7 @@ from pathlib import Path
 from kasuhara_live.config import Config, load_config
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import json_printable, printable
 from kasuhara_live.review import figures, listing
 from kasuhara_live.review.filters import (
     CATEGORIES,
@@ -81,9 +82,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = listing.list_rows(store, query)
     if args.json:
         for row in rows:
-            print(json.dumps(listing.row_json(row), ensure_ascii=False))
+            print(json_printable(json.dumps(listing.row_json(row), ensure_ascii=False)))
     else:
-        print("\n".join(listing.table_lines(cfg.ui.language, rows)))
+        print("\n".join(printable(line) for line in listing.table_lines(cfg.ui.language, rows)))
     return 0
 
 
@@ -91,7 +92,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     cfg = _config(args)
     with _store(args, cfg) as store:
         record = store.call(args.call)
-    print("\n".join(plain_lines(cfg.ui.language, record)))
+    # Every line made printable at the edge too: a stored call's words are a peer's, never terminal commands.
+    print("\n".join(printable(line) for line in plain_lines(cfg.ui.language, record)))
     return 0
 
 
@@ -104,7 +106,7 @@ def cmd_label(args: argparse.Namespace) -> int:
         alert_id = resolve_alert(record, args.alert_id)
         store.label_alert(args.call, alert_id, args.label, _reviewer(args), args.note or "")
     lang = cfg.ui.language
-    print(text(lang, "done.label", alert_id=alert_id, label=text(lang, f"label.{args.label}")))
+    print(text(lang, "done.label", alert_id=printable(alert_id), label=text(lang, f"label.{args.label}")))
     return 0
 
 
@@ -136,9 +138,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if args.harassment not in ("yes", "no"):
         raise KasuharaError(f"--harassment must be yes or no, not {args.harassment!r}")
     with _store(args, cfg) as store:
-        store.review_call(args.call, _reviewer(args), args.conduct, args.demand, args.harassment == "yes",
+        reviewer = _reviewer(args)
+        store.review_call(args.call, reviewer, args.conduct, args.demand, args.harassment == "yes",
                           args.notes or "", args.lessons or "")
-        review = store.call(args.call).review
+        review = store.call(args.call).review_by(reviewer)
     assert review is not None  # just written
     print(text(cfg.ui.language, "done.judge", call_id=args.call, summary=judgement(cfg.ui.language, review)))
     return 0
@@ -147,8 +150,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     cfg = _config(args)
     query = _filter(args)
+    between = None
+    if args.between:
+        first, second = (name.strip() for name in args.between)
+        if not first or not second or first == second:
+            raise KasuharaError(f"--between needs two different reviewer names, got {first!r} and {second!r}")
+        between = (first, second)
     with _store(args, cfg) as store:
-        found = figures.gather(store, query)
+        found = figures.gather(store, query, between)
     if args.json:
         print(json.dumps(figures.as_json(found, query), ensure_ascii=False))
     else:
@@ -157,6 +166,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from kasuhara_live.reports.output import write_private
     from kasuhara_live.review.export import HEADER, labelled_rows
 
     cfg = _config(args)
@@ -164,11 +174,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _store(args, cfg) as store:
         records = [store.call(c.call_id) for c in reversed(store.calls(since=since, until=until, limit=1_000_000))]
     rows = labelled_rows(records, cfg.judge.speakers)
-    try:
-        with open(args.out, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write("\t".join(HEADER) + "\n" + "".join(row.tsv() + "\n" for row in rows))
-    except OSError as exc:
-        raise KasuharaError(f"cannot write {args.out}: {exc.strerror}") from None
+    # The callers' words: readable by the owner only, like every other file that holds transcripts.
+    write_private(Path(args.out), "\t".join(HEADER) + "\n" + "".join(row.tsv() + "\n" for row in rows))
     print(text(cfg.ui.language, "done.export", rows=len(rows), calls=len(records), path=args.out))
     return 0
 
@@ -230,7 +237,8 @@ def add_commands(sub: argparse._SubParsersAction,  # type: ignore[type-arg]  # a
     missed.add_argument("category", help=f"one of {', '.join(HARASSMENT_CATEGORIES)}")
     missed.add_argument("--note", help="what was said, or why it counts")
 
-    judge = command("judge", cmd_judge, "record the reviewer's judgement of a call on the two axes")
+    judge = command("judge", cmd_judge, "record the reviewer's judgement of a call on the two axes (one per "
+                    "reviewer: a second judgement replaces only the same reviewer's first)")
     judge.add_argument("call", help="call id")
     # No argparse choices: a bad value is a KasuharaError naming what is allowed, like every other review error.
     judge.add_argument("--conduct", required=True, help=f"how it was said: {', '.join(CONDUCT)}")
@@ -239,8 +247,11 @@ def add_commands(sub: argparse._SubParsersAction,  # type: ignore[type-arg]  # a
     judge.add_argument("--notes", help="the judgement and why")
     judge.add_argument("--lessons", help="what the process should learn (no blame on a person)")
 
-    agreement = command("agreement", cmd_agreement, "agreement of field flags and alerts with reviewers' labels")
+    agreement = command("agreement", cmd_agreement, "agreement of field flags and alerts with reviewers' labels "
+                        "(and between two reviewers with --between)")
     _date_options(agreement)
+    agreement.add_argument("--between", nargs=2, metavar=("REVIEWER", "OTHER"),
+                           help="also compare these two reviewers' verdicts on the calls both judged")
     agreement.add_argument("--json", action="store_true", help="one JSON object instead of tables")
 
     export = command("export", cmd_export, "reviewers' decisions as a labelled TSV for `eval` and `train-model`")

@@ -1,6 +1,8 @@
 """``review agreement``: the store's labels and reviews turned into the figures of :mod:`.agreement`, and printed.
 
 Run it over successive weeks (``--from``/``--to``) and a falling precision or kappa is the criteria drifting.
+A call judged by several reviewers counts once against the field's flags, with its latest review;
+``--between A B`` compares two reviewers' own reviews of the same calls.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from kasuhara_live.review.agreement import (
     CallAgreement,
     CallVerdict,
     CategoryFigures,
+    ReviewerAgreement,
+    ReviewerVerdict,
     Table2x2,
     call_agreement,
     category_figures,
     field_flag,
+    reviewer_agreement,
 )
 from kasuhara_live.review.filters import CallFilter
 from kasuhara_live.review.render import pad
@@ -34,22 +39,36 @@ class Figures:
 
     categories: list[CategoryFigures]
     calls: CallAgreement
+    reviewers: ReviewerAgreement | None = None  # with ``--between A B``
 
 
-def gather(store: CallStore, query: CallFilter) -> Figures:
-    """Read the period's alerts, labels, missed ranges and reviews, and compute the figures."""
+def gather(store: CallStore, query: CallFilter, between: tuple[str, str] | None = None) -> Figures:
+    """Read the period's alerts, labels, missed ranges and reviews, and compute the figures (and, given
+    ``between``, the two reviewers' agreement)."""
     since, until = query.bounds()
     alerts = [AlertOutcome(v.category, v.label) for v in store.alert_verdicts(since=since, until=until)]
+    reviews = store.reviewed_calls(since=since, until=until)
+    latest = {c.call_id: c for c in reviews}  # oldest review first per call: the last one stays
     verdicts = [CallVerdict(field_flag(c.max_level, c.red_card), c.red_card or c.join_requested, c.harassment)
-                for c in store.reviewed_calls(since=since, until=until)]
+                for c in latest.values()]
+    pair = None
+    if between is not None:
+        pair = reviewer_agreement((ReviewerVerdict(c.call_id, c.reviewer, c.conduct, c.demand, c.harassment)
+                                   for c in reviews), *between)
     return Figures(category_figures(alerts, store.missed_counts(since=since, until=until)),
-                   call_agreement(verdicts))
+                   call_agreement(verdicts), pair)
 
 
-def _table_json(table: Table2x2) -> dict[str, Any]:
-    return {"n": table.n, "flag_yes_reviewer_yes": table.yes_yes, "flag_yes_reviewer_no": table.yes_no,
-            "flag_no_reviewer_yes": table.no_yes, "flag_no_reviewer_no": table.no_no,
+def _table_json(table: Table2x2, first: str = "flag", second: str = "reviewer") -> dict[str, Any]:
+    return {"n": table.n, f"{first}_yes_{second}_yes": table.yes_yes, f"{first}_yes_{second}_no": table.yes_no,
+            f"{first}_no_{second}_yes": table.no_yes, f"{first}_no_{second}_no": table.no_no,
             "observed": table.observed, "expected": table.expected, "kappa": table.kappa}
+
+
+def _reviewers_json(pair: ReviewerAgreement) -> dict[str, Any]:
+    return {"first": pair.first, "second": pair.second, **_table_json(pair.verdicts, "first", "second"),
+            "conduct_agreed": pair.conduct_agreed, "demand_agreed": pair.demand_agreed,
+            "only_first": pair.only_first, "only_second": pair.only_second}
 
 
 def as_json(figures: Figures, query: CallFilter) -> dict[str, Any]:
@@ -62,6 +81,7 @@ def as_json(figures: Figures, query: CallFilter) -> dict[str, Any]:
                        for f in figures.categories],
         "field_vs_reviewer": _table_json(figures.calls.field),
         "agents_vs_reviewer": _table_json(figures.calls.agents),
+        "between_reviewers": _reviewers_json(figures.reviewers) if figures.reviewers else None,
     }
 
 
@@ -84,10 +104,12 @@ def _category_lines(lang: str, rows: list[CategoryFigures]) -> list[str]:
     return out
 
 
-def _table_lines(lang: str, title: str, table: Table2x2) -> list[str]:
-    """The 2×2 table: flagged or not down the side, the reviewer's verdict across; columns by terminal cells."""
-    side = [text(lang, "agreement.flagged"), text(lang, "agreement.not_flagged")]
-    head = [text(lang, "agreement.reviewer_yes"), text(lang, "agreement.reviewer_no")]
+def _table_lines(lang: str, title: str, table: Table2x2, side: list[str] | None = None,
+                 head: list[str] | None = None) -> list[str]:
+    """The 2×2 table: flagged or not down the side, the reviewer's verdict across (unless ``side`` and ``head``
+    name other raters' answers); columns by terminal cells."""
+    side = side or [text(lang, "agreement.flagged"), text(lang, "agreement.not_flagged")]
+    head = head or [text(lang, "agreement.reviewer_yes"), text(lang, "agreement.reviewer_no")]
     indent = 2 + max(cell_len(s) for s in side) + 2
     cells = [[table.yes_yes, table.yes_no], [table.no_yes, table.no_no]]
     rows = [" " * indent + "  ".join(head)]
@@ -98,16 +120,33 @@ def _table_lines(lang: str, title: str, table: Table2x2) -> list[str]:
                                n=table.n)]
 
 
+def _reviewer_lines(lang: str, pair: ReviewerAgreement) -> list[str]:
+    """Two reviewers' verdicts on the calls both judged, their kappa, and how often the axes matched."""
+    names = {"first": pair.first, "second": pair.second}
+    table = pair.verdicts
+    out = [text(lang, "agreement.between", **names),
+           text(lang, "agreement.between_calls", n=table.n, only_first=pair.only_first,
+                only_second=pair.only_second, **names)]
+    if not table.n:
+        return [*out, text(lang, "agreement.no_common", **names)]
+    side = [text(lang, "agreement.says_yes", name=pair.first), text(lang, "agreement.says_no", name=pair.first)]
+    head = [text(lang, "agreement.says_yes", name=pair.second), text(lang, "agreement.says_no_short")]
+    out += ["", *_table_lines(lang, "", table, side, head)[1:]]
+    return [*out, text(lang, "agreement.axes", conduct=pair.conduct_agreed, demand=pair.demand_agreed, n=table.n)]
+
+
 def lines(lang: str, figures: Figures, query: CallFilter) -> list[str]:
-    """The figures as text: the per-category table, then the two 2×2 tables with their kappa."""
+    """The figures as text: the per-category table, the two 2×2 tables with their kappa, then the two reviewers'
+    table when asked for."""
     any_day = text(lang, "agreement.any")
     period = text(lang, "agreement.range", since=query.first_day or any_day, until=query.last_day or any_day) if (
         query.first_day or query.last_day) else text(lang, "agreement.all_time")
     out = [text(lang, "agreement.title"), period, ""]
     out += [*_category_lines(lang, figures.categories), ""]
     field = figures.calls.field
+    between = ["", *_reviewer_lines(lang, figures.reviewers)] if figures.reviewers else []
     if not field.n:
-        return [*out, text(lang, "agreement.no_reviews")]
+        return [*out, text(lang, "agreement.no_reviews"), *between]
     out += [text(lang, "agreement.calls", n=field.n), ""]
     out += [*_table_lines(lang, text(lang, "agreement.field"), field), ""]
-    return out + _table_lines(lang, text(lang, "agreement.agents"), figures.calls.agents)
+    return out + _table_lines(lang, text(lang, "agreement.agents"), figures.calls.agents) + between

@@ -6,6 +6,7 @@ line and the app shows it on its status line.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,12 +23,24 @@ LEVELS = tuple(level.value for level in Level if level is not Level.NONE)
 _TIME = re.compile(r"^(?:(?:(\d+):)?(\d{1,2}):)?(\d+(?:\.\d+)?)$")
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
+"""The days a date option accepts: each must be a local day whose start and end are Unix times."""
+
+
 def parse_date(value: str) -> date:
-    """A ``YYYY-MM-DD`` day."""
+    """A ``YYYY-MM-DD`` day from :data:`FIRST_DAY` to :data:`LAST_DAY`."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise KasuharaError(f"bad date {value!r}: expected YYYY-MM-DD, e.g. 2025-05-01") from None
+    check_day(day, repr(value))
+    return day
+
+
+def check_day(day: date, shown: str) -> None:
+    """A :class:`KasuharaError` naming ``shown`` when ``day`` is outside :data:`FIRST_DAY`..:data:`LAST_DAY`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise KasuharaError(f"date {shown} is out of range: expected a day from {FIRST_DAY} to {LAST_DAY}")
 
 
 def day_bounds(first: date | None, last: date | None) -> tuple[float | None, float | None]:
@@ -49,8 +62,14 @@ def parse_time(value: str) -> float:
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
 
 
+MAX_SHOWN_SECONDS = 100 * 3600.0  # from here on (or for no number at all) a time is shown as --:--
+
+
 def format_time(seconds: float, tenths: bool = True) -> str:
-    """``mm:ss.s`` (``h:mm:ss.s`` from an hour on); whole seconds when ``tenths`` is false."""
+    """``mm:ss.s`` (``h:mm:ss.s`` from an hour on); whole seconds when ``tenths`` is false; ``--:--`` for a value
+    no call can have (a store written before the wire checked its numbers may hold ``Infinity``)."""
+    if not math.isfinite(seconds) or seconds >= MAX_SHOWN_SECONDS:
+        return "--:--.-" if tenths else "--:--"
     whole, tenth = divmod(round(max(0.0, seconds) * 10), 10)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

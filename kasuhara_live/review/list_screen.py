@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 from kasuhara_live.review.call_screen import CallReviewScreen
 from kasuhara_live.review.filters import CallFilter, format_time, parse_filter
 from kasuhara_live.review.keys import localize_bindings
@@ -103,11 +104,14 @@ class CallListScreen(Screen[None]):
             level = Text(labels.LEVEL[lang][summary.max_level.value],
                          style=SEVERITY_STYLE.get(summary.max_level.value, ""))
             labelled = f"{state.labelled}/{summary.alerts}" if summary.alerts else "-"
-            verdict = "" if state.harassment is None else text(lang, f"verdict.{'yes' if state.harassment else 'no'}")
-            table.add_row(summary.call_id, started(summary, with_year=False), summary.agent or "-",
-                          format_time(summary.duration or 0.0, tenths=False), level, labelled,
-                          Text(verdict, style="bold red" if state.harassment else ""),
-                          categories(lang, summary.categories), key=summary.call_id)
+            # The reviewer's own verdict, as on the call's screen (how many others judged it: the line below).
+            own = dict(state.verdicts).get(self.reviewer)
+            verdict = "" if own is None else text(lang, f"verdict.{'yes' if own else 'no'}")
+            # Text cells: a DataTable reads a string as Rich markup, and ids and names are the wire's.
+            table.add_row(Text(printable(summary.call_id)), started(summary, with_year=False),
+                          Text(printable(summary.agent) or "-"), format_time(summary.duration or 0.0, tenths=False),
+                          level, labelled, Text(verdict, style="bold red" if own else ""),
+                          Text(categories(lang, summary.categories)), key=summary.call_id)
         if selected in self.rows:
             table.move_cursor(row=table.get_row_index(selected))
         self._status()
@@ -131,7 +135,7 @@ class CallListScreen(Screen[None]):
             detail.update(Text(text(self.lang, "list.empty") if not self.rows else "", style="italic"))
             return
         summary = row.summary
-        first = f"{summary.call_id}  {started(summary)}  {state_text(self.lang, row)}"
+        first = f"{printable(summary.call_id)}  {started(summary)}  {state_text(self.lang, row)}"
         detail.update(Text(first + "\n" + (categories(self.lang, summary.categories) or "-"), no_wrap=True,
                            overflow="ellipsis"))
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from rich.cells import cell_len
 
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 from kasuhara_live.review.filters import CallFilter, format_time
-from kasuhara_live.review.render import categories, pad, started
+from kasuhara_live.review.render import categories, local_start, pad, started
 from kasuhara_live.review.texts import text
 from kasuhara_live.store.store import CallStore, CallSummary, ReviewState
 
@@ -33,14 +34,17 @@ def list_rows(store: CallStore, query: CallFilter) -> list[ListRow]:
 
 
 def row_json(row: ListRow) -> dict[str, Any]:
-    """A call as one JSON object: keys and values in English, times as ISO-8601 local time and seconds."""
+    """A call as one JSON object: keys and values in English, times as ISO-8601 local time and seconds (``null``
+    for a start no calendar holds or a length that is not a finite number: JSON has no ``Infinity``)."""
     summary, state = row.summary, row.state
+    moment = local_start(summary.started_at)
+    duration = summary.duration if summary.duration is not None and math.isfinite(summary.duration) else None
     return {
-        "call_id": summary.call_id, "started": datetime.fromtimestamp(summary.started_at).isoformat(timespec="seconds"),
-        "agent": summary.agent, "duration": summary.duration, "max_level": summary.max_level.value,
+        "call_id": summary.call_id, "started": moment.isoformat(timespec="seconds") if moment else None,
+        "agent": summary.agent, "duration": duration, "max_level": summary.max_level.value,
         "categories": list(summary.categories), "alerts": summary.alerts, "labelled": state.labelled,
         "missed": state.missed, "reviewed": state.harassment is not None, "harassment": state.harassment,
-        "purged": summary.purged,
+        "reviews": dict(state.verdicts), "purged": summary.purged,
     }
 
 
@@ -51,7 +55,9 @@ def state_text(lang: str, row: ListRow) -> str:
         parts.append(text(lang, "state.labelled", labelled=row.state.labelled, alerts=row.summary.alerts))
     if row.state.missed:
         parts.append(text(lang, "state.missed", missed=row.state.missed))
-    parts.append(text(lang, "state.reviewed" if row.state.harassment is not None else "state.unreviewed"))
+    judged = len(row.state.verdicts)
+    parts.append(text(lang, "state.reviewed_by", n=judged) if judged > 1 else
+                 text(lang, "state.reviewed" if row.state.harassment is not None else "state.unreviewed"))
     return ("・" if lang == "ja" else ", ").join(parts)
 
 
@@ -61,7 +67,7 @@ def table_lines(lang: str, rows: list[ListRow]) -> list[str]:
         return [text(lang, "list.empty")]
     head = [text(lang, f"col.{key}") for key in ("call", "start", "agent", "duration", "level", "alerts")]
     head += [text(lang, "col.state"), text(lang, "col.categories")]
-    body = [[row.summary.call_id, started(row.summary), row.summary.agent or "-",
+    body = [[printable(row.summary.call_id), started(row.summary), printable(row.summary.agent) or "-",
              format_time(row.summary.duration or 0.0, tenths=False), labels.LEVEL[lang][row.summary.max_level.value],
              str(row.summary.alerts), state_text(lang, row), categories(lang, row.summary.categories) or "-"]
             for row in rows]

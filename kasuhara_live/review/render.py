@@ -2,10 +2,13 @@
 
 Markers are ASCII or Japanese words, never the "ambiguous width" symbols (●, ▲, ※) that some terminals draw
 two cells wide and others one: the app's columns of Japanese text must stay aligned on every terminal.
+Everything the store holds as text (ids, names, words, reasons, notes) goes through
+:func:`~kasuhara_live.printable.printable`: an escape sequence a peer put in a call must not reach a terminal.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from rich.cells import cell_len
@@ -13,6 +16,7 @@ from rich.text import Text
 
 from kasuhara_live.console.texts import text as console_text
 from kasuhara_live.judge import labels
+from kasuhara_live.printable import printable
 from kasuhara_live.review.filters import format_time
 from kasuhara_live.review.texts import text
 from kasuhara_live.review.timeline import (
@@ -34,7 +38,7 @@ SPEAKERS = ("agent", "customer", "mixed")
 def speaker_name(lang: str, speaker: str) -> str:
     """``agent`` → 担当者 (the consoles' words); an unknown channel name is shown as it is."""
     name = console_text(lang, f"speaker.{speaker}")
-    return speaker if name == f"speaker.{speaker}" else name
+    return printable(speaker) if name == f"speaker.{speaker}" else name
 
 
 def speaker_width(lang: str) -> int:
@@ -47,26 +51,45 @@ def pad(value: str, width: int) -> str:
     return value + " " * max(0, width - cell_len(value))
 
 
+NO_START = "-"
+
+
+def local_start(started_at: float) -> datetime | None:
+    """The local time of a Unix time; ``None`` for one no clock can show (a damaged or forged record: 1e300)."""
+    if not math.isfinite(started_at):
+        return None
+    try:
+        return datetime.fromtimestamp(started_at)
+    except (OverflowError, OSError, ValueError):  # beyond the year 9999, or what the C library can convert
+        return None
+
+
 def started(summary: CallSummary, with_year: bool = True) -> str:
-    """The call's local start time: ``2025-05-01 10:02`` (``05-01 10:02`` without the year)."""
-    return datetime.fromtimestamp(summary.started_at).strftime("%Y-%m-%d %H:%M" if with_year else "%m-%d %H:%M")
+    """The call's local start time: ``2025-05-01 10:02`` (``05-01 10:02`` without the year); ``-`` for a start
+    time no calendar holds, so one bad row never hides the others."""
+    moment = local_start(summary.started_at)
+    if moment is None:
+        return NO_START
+    return moment.strftime("%Y-%m-%d %H:%M" if with_year else "%m-%d %H:%M")
 
 
 def categories(lang: str, keys: tuple[str, ...]) -> str:
-    return ("、" if lang == "ja" else ", ").join(labels.category(lang, k) for k in keys)
+    return printable(("、" if lang == "ja" else ", ").join(labels.category(lang, k) for k in keys))
 
 
 def evidence(lang: str, words: tuple[str, ...]) -> str:
     if not words:
         return ""
-    return "".join(f"「{w}」" for w in words) if lang == "ja" else " " + ", ".join(f'"{w}"' for w in words)
+    return printable("".join(f"「{w}」" for w in words) if lang == "ja" else " " + ", ".join(
+        f'"{w}"' for w in words))
 
 
 def header(lang: str, record: CallRecord) -> list[Text]:
     """The lines above the transcript: who, when, how long, how bad, what was recorded about it."""
     summary = record.summary
-    lines = [Text(text(lang, "call.header", call_id=summary.call_id, start=started(summary),
-                       agent=summary.agent or "-", duration=format_time(summary.duration or 0.0, tenths=False),
+    lines = [Text(text(lang, "call.header", call_id=printable(summary.call_id), start=started(summary),
+                       agent=printable(summary.agent) or "-",
+                       duration=format_time(summary.duration or 0.0, tenths=False),
                        level=labels.LEVEL[lang][summary.max_level.value]), style="bold")]
     detail = text(lang, "call.alerts", alerts=len(record.alerts), labelled=len(record.labels))
     if summary.categories:
@@ -75,7 +98,7 @@ def header(lang: str, record: CallRecord) -> list[Text]:
     if summary.purged:
         lines.append(Text(text(lang, "call.purged"), style="italic"))
     elif summary.source:
-        lines.append(Text(text(lang, "call.source", source=summary.source), style="dim"))
+        lines.append(Text(text(lang, "call.source", source=printable(summary.source)), style="dim"))
     return lines
 
 
@@ -96,22 +119,22 @@ def alert_text(lang: str, entry: AlertEntry, badge: bool = True) -> Text:
     out = Text()
     level = labels.LEVEL[lang][alert.severity.value]
     out.append(f" {level} " if badge else f"[{level}]", style=SEVERITY_STYLE.get(alert.severity.value, "bold"))
-    out.append(" " + labels.category(lang, alert.category) + evidence(lang, alert.evidence), style="bold")
-    out.append(f"\n{alert.alert_id} {format_time(alert.start)}-{format_time(alert.end)}", style="dim")
+    out.append(" " + printable(labels.category(lang, alert.category)) + evidence(lang, alert.evidence), style="bold")
+    out.append(f"\n{printable(alert.alert_id)} {format_time(alert.start)}-{format_time(alert.end)}", style="dim")
     if alert.criteria:
         names = ("、" if lang == "ja" else ", ").join(labels.CRITERION[lang].get(c, c) for c in alert.criteria)
-        out.append("  " + text(lang, "alert.criteria", criteria=names), style="dim")
+        out.append("  " + text(lang, "alert.criteria", criteria=printable(names)), style="dim")
     if alert.source:
-        out.append("  " + text(lang, "alert.source", source=alert.source), style="dim")
+        out.append("  " + text(lang, "alert.source", source=printable(alert.source)), style="dim")
     out.append("\n")
     if entry.label is None:
         out.append(text(lang, "alert.unlabelled"), style="italic")
     else:
         label = text(lang, f"label.{entry.label.label}")
-        out.append(text(lang, "alert.label", label=label, reviewer=entry.label.reviewer),
+        out.append(text(lang, "alert.label", label=label, reviewer=printable(entry.label.reviewer)),
                    style=LABEL_STYLE.get(entry.label.label, ""))
         if entry.label.note:
-            out.append("  " + entry.label.note)
+            out.append("  " + printable(entry.label.note))
     return out
 
 
@@ -129,19 +152,21 @@ def event_text(lang: str, entry: LevelEntry | ActionEntry | MissedEntry) -> Text
     if isinstance(entry, LevelEntry):
         change = entry.change
         return Text(text(lang, "level.line", previous=labels.LEVEL[lang][change.previous.value],
-                         level=labels.LEVEL[lang][change.level.value], reason=change.reason or "-"), style="yellow")
+                         level=labels.LEVEL[lang][change.level.value], reason=printable(change.reason) or "-"),
+                    style="yellow")
     if isinstance(entry, ActionEntry):
         action = entry.action
         body = Text(text(lang, "action.line", action=text(lang, f"action.{action.action.value}"),
-                         actor=action.actor or action.role or "-"), style="bold magenta")
+                         actor=printable(action.actor or action.role) or "-"), style="bold magenta")
         if action.detail:
-            body.append("  " + labels.category(lang, action.detail))
+            body.append("  " + printable(labels.category(lang, action.detail)))
         return body
     missed = entry.missed
     body = Text(text(lang, "missed.line", start=format_time(missed.start), end=format_time(missed.end),
-                     category=labels.category(lang, missed.category), reviewer=missed.reviewer), style="bold cyan")
+                     category=printable(labels.category(lang, missed.category)),
+                     reviewer=printable(missed.reviewer)), style="bold cyan")
     if missed.note:
-        body.append("  " + missed.note)
+        body.append("  " + printable(missed.note))
     return body
 
 
@@ -149,20 +174,21 @@ def judgement(lang: str, review: CallReview) -> str:
     """conduct × demand and the verdict, in one line."""
     return text(lang, "review.line", conduct=text(lang, f"conduct.{review.conduct}"),
                 demand=text(lang, f"demand.{review.demand}"),
-                harassment=text(lang, f"harassment.{'yes' if review.harassment else 'no'}"), reviewer=review.reviewer)
+                harassment=text(lang, f"harassment.{'yes' if review.harassment else 'no'}"),
+                reviewer=printable(review.reviewer))
 
 
 def review_text(lang: str, review: CallReview | None) -> Text:
-    """The reviewer's judgement of the call, with notes and lessons."""
+    """One reviewer's judgement of the call, with notes and lessons (``None``: not judged yet)."""
     out = Text(text(lang, "review.title") + ": ", style="bold")
     if review is None:
         out.append(text(lang, "review.none"), style="italic")
         return out
     out.append(judgement(lang, review), style="bold red" if review.harassment else "bold")
     if review.notes:
-        out.append("\n" + text(lang, "review.notes", notes=review.notes))
+        out.append("\n" + text(lang, "review.notes", notes=printable(review.notes, newlines=True)))
     if review.lessons:
-        out.append("\n" + text(lang, "review.lessons", lessons=review.lessons))
+        out.append("\n" + text(lang, "review.lessons", lessons=printable(review.lessons, newlines=True)))
     return out
 
 
@@ -175,10 +201,13 @@ def plain_lines(lang: str, record: CallRecord) -> list[str]:
     indent = " " * (len(format_time(0.0)) + 1)  # alerts sit under the words, past the time column
     for entry in entries:
         if isinstance(entry, UtteranceEntry):
-            lines.append(f"{utterance_head(lang, entry).plain}  {entry.utterance.text}")
+            lines.append(f"{utterance_head(lang, entry).plain}  {printable(entry.utterance.text)}")
         elif isinstance(entry, AlertEntry):
             lines += [indent + "  " + row for row in alert_text(lang, entry, badge=False).plain.splitlines()]
         else:
             lines.append(f"{format_time(event_time(entry))} {event_text(lang, entry).plain}")
-    lines += ["", *review_text(lang, record.review).plain.splitlines()]
+    lines.append("")
+    reviews: list[CallReview | None] = [*record.reviews] or [None]  # every reviewer's judgement, oldest first
+    for review in reviews:
+        lines += review_text(lang, review).plain.splitlines()
     return lines

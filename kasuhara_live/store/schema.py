@@ -115,6 +115,27 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE alerts ADD COLUMN source TEXT NOT NULL DEFAULT '';
     """,
+    # 4: one review per reviewer and call (a second reviewer no longer replaces the first one's judgement);
+    # SQLite cannot change a primary key in place, so the table is rebuilt and the reviews copied over.
+    """
+    CREATE TABLE call_reviews_per_reviewer (
+        call_id TEXT NOT NULL REFERENCES calls (call_id) ON DELETE CASCADE,
+        reviewer TEXT NOT NULL,
+        conduct TEXT NOT NULL CHECK (conduct IN ('acceptable', 'grey', 'unacceptable')),
+        demand TEXT NOT NULL CHECK (demand IN ('valid', 'grey', 'invalid')),
+        harassment INTEGER NOT NULL,
+        notes TEXT NOT NULL DEFAULT '',
+        lessons TEXT NOT NULL DEFAULT '',
+        reviewed_at REAL NOT NULL,
+        PRIMARY KEY (call_id, reviewer)
+    );
+    INSERT INTO call_reviews_per_reviewer (call_id, reviewer, conduct, demand, harassment, notes, lessons,
+                                           reviewed_at)
+        SELECT call_id, reviewer, conduct, demand, harassment, notes, lessons, reviewed_at FROM call_reviews;
+    DROP TABLE call_reviews;
+    ALTER TABLE call_reviews_per_reviewer RENAME TO call_reviews;
+    CREATE INDEX call_reviews_reviewer ON call_reviews (reviewer, call_id);
+    """,
 )
 
 

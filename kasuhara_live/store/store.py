@@ -7,7 +7,8 @@ WAL with ``synchronous = NORMAL`` keeps committed transactions through a process
 hypotheses are not stored: they are provisional and their final follows.
 
 Reading: :meth:`calls` lists calls by date, level, category and agent; :meth:`call` returns one call
-with everything recorded about it. QA labels and reviews are written here too.
+with everything recorded about it. QA labels and reviews are written here too; a call keeps one review per
+reviewer, so two reviewers' judgements of the same call can be compared.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ from kasuhara_live.events import (
     Action,
     ActionKind,
     Alert,
-    CallEnded,
-    CallStarted,
     Event,
     Level,
     LevelChanged,
     UtteranceFinal,
     UtterancePartial,
 )
+from kasuhara_live.store.recording import check_owner, record_event
 from kasuhara_live.store.schema import migrate
 
 ALERT_LABELS = ("correct", "false_alarm")
@@ -100,11 +100,12 @@ class CallReview:
 
 @dataclass(frozen=True)
 class ReviewState:
-    """How far QA has got with one call: alerts labelled, missed ranges added, the judgement if any."""
+    """How far QA has got with one call: alerts labelled, missed ranges added, the judgements if any."""
 
     labelled: int
     missed: int
-    harassment: bool | None  # the reviewer's verdict; None while the call is not judged
+    harassment: bool | None  # the latest reviewer's verdict; None while the call is not judged
+    verdicts: tuple[tuple[str, bool], ...] = ()  # (reviewer, verdict) for every review, oldest first
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class AlertVerdict:
 
 @dataclass(frozen=True)
 class ReviewedCall:
-    """A judged call beside what the field flagged on it: the detector's level and the agent's own actions."""
+    """One reviewer's judgement of a call beside what the field flagged on it: the detector's level and the
+    agent's own actions (a call judged by two reviewers comes twice)."""
 
     call_id: str
     agent: str
@@ -146,7 +148,16 @@ class CallRecord:
     actions: list[Action] = field(default_factory=list)
     labels: dict[str, AlertLabel] = field(default_factory=dict)
     missed: list[Missed] = field(default_factory=list)
-    review: CallReview | None = None
+    reviews: list[CallReview] = field(default_factory=list)  # one per reviewer, oldest first
+
+    @property
+    def review(self) -> CallReview | None:
+        """The latest review of the call (``None`` while nobody has judged it)."""
+        return self.reviews[-1] if self.reviews else None
+
+    def review_by(self, reviewer: str) -> CallReview | None:
+        """``reviewer``'s own review of the call, if they have judged it."""
+        return next((r for r in self.reviews if r.reviewer == reviewer), None)
 
 
 
@@ -179,6 +190,15 @@ _SUMMARY_SELECT = (
     " (SELECT count(*) FROM alerts a WHERE a.call_id = c.call_id)"
     " FROM calls c"
 )
+
+
+def unusable(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The one-line error for a store SQLite cannot read: damaged pages (a bad disk, a copy taken mid-write)
+    say how to recover; anything else (locked, read-only) says what SQLite said."""
+    if any(sign in str(exc) for sign in ("malformed", "not a database", "disk I/O error", "decode")):
+        return StoreError(f"the call store {path} is damaged ({exc}): restore it from a backup, or save what is "
+                          f"still readable with `sqlite3 {path} .recover`")
+    return StoreError(f"cannot use the call store {path}: {exc}")
 
 
 def _create_private(path: Path) -> None:
@@ -229,8 +249,11 @@ class CallStore:
     def __enter__(self) -> CallStore:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            # SQLite finds a damaged page only when a query reads it, anywhere in a command: one line for all.
+            raise unusable(self.path, exc) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -245,63 +268,19 @@ class CallStore:
     # -- writing events ----------------------------------------------------------------------------------
 
     def record(self, event: Event, agent: str = "", monitor: str = "", team: str = "") -> None:
-        """Keep one event of a call (idempotent: the same event twice is kept once). Commits before returning."""
-        if isinstance(event, UtterancePartial):
-            return
+        """Keep one event of a call taken by ``agent`` at the seat ``monitor``. Commits before returning.
+
+        Idempotent: the same event twice is kept once. Never rewrites: a :class:`ConflictError` when the call
+        is another seat's or purged, or a different event holds this event's key (see :mod:`.recording`).
+        """
         try:
+            if isinstance(event, UtterancePartial):
+                check_owner(self._db, event.call_id, monitor)  # not kept, yet never in another seat's name
+                return
             with self._transaction() as db:
-                self._ensure_call(db, event, agent, monitor, team)
-                self._write(db, event)
+                record_event(db, event, agent, monitor, team)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the call store {self.path}: {exc}") from None
-
-    def _ensure_call(self, db: sqlite3.Connection, event: Event, agent: str, monitor: str, team: str) -> None:
-        if isinstance(event, CallStarted):
-            db.execute(
-                "INSERT INTO calls (call_id, agent, seat, team, source, speakers, caller, config_version, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET agent = excluded.agent,"
-                " seat = excluded.seat, team = excluded.team, source = excluded.source,"
-                " speakers = excluded.speakers, caller = excluded.caller,"
-                " config_version = excluded.config_version, started_at = excluded.started_at",
-                (event.call_id, agent, monitor, team, event.source, json.dumps(list(event.speakers)), event.caller,
-                 event.config_version, event.started_at or time.time()))
-        else:
-            # An event of a call whose start was never seen (a hub restarted mid-call) still has a home.
-            db.execute("INSERT OR IGNORE INTO calls (call_id, agent, seat, team, started_at) VALUES (?, ?, ?, ?, ?)",
-                       (event.call_id, agent, monitor, team, time.time() - event.time))
-
-    def _write(self, db: sqlite3.Connection, event: Event) -> None:
-        if isinstance(event, UtteranceFinal):
-            db.execute("INSERT OR IGNORE INTO utterances VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (event.call_id, event.utterance_id, event.speaker, event.start, event.end, event.text,
-                        event.loudness_db, json.dumps(list(event.alternatives), ensure_ascii=False)))
-        elif isinstance(event, Alert):
-            db.execute("INSERT OR IGNORE INTO alerts (call_id, alert_id, time, category, severity, start, end,"
-                       " evidence, criteria, script, reason, utterance_id, source)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (event.call_id, event.alert_id, event.time, event.category, event.severity.value,
-                        event.start, event.end, json.dumps(list(event.evidence), ensure_ascii=False),
-                        json.dumps(list(event.criteria)), event.script, event.reason, event.utterance_id,
-                        event.source))
-            self._raise_level(db, event.call_id, event.severity)
-        elif isinstance(event, LevelChanged):
-            db.execute("INSERT OR IGNORE INTO level_changes (call_id, time, level, previous, reason)"
-                       " VALUES (?, ?, ?, ?, ?)",
-                       (event.call_id, event.time, event.level.value, event.previous.value, event.reason))
-            self._raise_level(db, event.call_id, event.level)
-        elif isinstance(event, Action):
-            db.execute("INSERT OR IGNORE INTO actions (call_id, time, action, actor, role, detail, alert_id, wall)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (event.call_id, event.time, event.action.value, event.actor, event.role, event.detail,
-                        event.alert_id, event.wall))
-        elif isinstance(event, CallEnded):
-            db.execute("UPDATE calls SET duration = ?, end_reason = ? WHERE call_id = ?",
-                       (event.time, event.reason, event.call_id))
-
-    def _raise_level(self, db: sqlite3.Connection, call_id: str, level: Level) -> None:
-        row = db.execute("SELECT max_level FROM calls WHERE call_id = ?", (call_id,)).fetchone()
-        if row is not None and level > Level(row[0]):
-            db.execute("UPDATE calls SET max_level = ? WHERE call_id = ?", (level.value, call_id))
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -361,9 +340,9 @@ class CallStore:
         record.missed = [Missed(*r) for r in db.execute(
             "SELECT start, end, category, reviewer, note, labelled_at FROM missed WHERE call_id = ? ORDER BY start",
             (call_id,))]
-        row = db.execute("SELECT reviewer, conduct, demand, harassment, notes, lessons, reviewed_at FROM call_reviews"
-                         " WHERE call_id = ?", (call_id,)).fetchone()
-        record.review = CallReview(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6]) if row else None
+        record.reviews = [CallReview(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in db.execute(
+            "SELECT reviewer, conduct, demand, harassment, notes, lessons, reviewed_at FROM call_reviews"
+            " WHERE call_id = ? ORDER BY reviewed_at, reviewer", (call_id,))]
         return record
 
     def calls_by_id(self, call_ids: Sequence[str]) -> list[CallSummary]:
@@ -394,14 +373,20 @@ class CallStore:
 
     def review_call(self, call_id: str, reviewer: str, conduct: str, demand: str, harassment: bool,
                     notes: str = "", lessons: str = "") -> None:
-        """The reviewer's judgement of the whole call on the two axes (a later review replaces it)."""
+        """The reviewer's judgement of the whole call on the two axes.
+
+        One review per reviewer: a reviewer's later review replaces their own earlier one, never another's.
+        """
         self._require_call(call_id)
         if conduct not in CONDUCT:
             raise StoreError(f"conduct {conduct!r} is not one of {', '.join(CONDUCT)}")
         if demand not in DEMAND:
             raise StoreError(f"demand {demand!r} is not one of {', '.join(DEMAND)}")
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO call_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO call_reviews (call_id, reviewer, conduct, demand, harassment, notes, lessons,"
+                       " reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, reviewer) DO UPDATE SET"
+                       " conduct = excluded.conduct, demand = excluded.demand, harassment = excluded.harassment,"
+                       " notes = excluded.notes, lessons = excluded.lessons, reviewed_at = excluded.reviewed_at",
                        (call_id, reviewer, conduct, demand, int(harassment), notes, lessons, time.time()))
 
     # -- QA figures ----------------------------------------------------------------------------------------
@@ -409,12 +394,20 @@ class CallStore:
     def review_states(self, call_ids: Sequence[str]) -> dict[str, ReviewState]:
         """How far each listed call has been reviewed (every call named gets a state, unreviewed ones too)."""
         marks = ",".join("?" * len(call_ids))
+        verdicts: dict[str, list[tuple[str, bool]]] = {}
+        for call_id, reviewer, harassment in self._db.execute(
+                f"SELECT call_id, reviewer, harassment FROM call_reviews WHERE call_id IN ({marks})"
+                " ORDER BY reviewed_at, reviewer", tuple(call_ids)):
+            verdicts.setdefault(call_id, []).append((reviewer, bool(harassment)))
         rows = self._db.execute(
             "SELECT c.call_id, (SELECT count(*) FROM alert_labels l WHERE l.call_id = c.call_id),"
-            " (SELECT count(*) FROM missed m WHERE m.call_id = c.call_id), r.harassment"
-            f" FROM calls c LEFT JOIN call_reviews r ON r.call_id = c.call_id WHERE c.call_id IN ({marks})",
-            tuple(call_ids)).fetchall()
-        return {r[0]: ReviewState(r[1], r[2], None if r[3] is None else bool(r[3])) for r in rows}
+            " (SELECT count(*) FROM missed m WHERE m.call_id = c.call_id)"
+            f" FROM calls c WHERE c.call_id IN ({marks})", tuple(call_ids)).fetchall()
+        states = {}
+        for call_id, labelled, missed in rows:
+            judged = tuple(verdicts.get(call_id, ()))
+            states[call_id] = ReviewState(labelled, missed, judged[-1][1] if judged else None, judged)
+        return states
 
     @staticmethod
     def _started(since: float | None, until: float | None, column: str = "c.started_at") -> tuple[str, list[Any]]:
@@ -444,7 +437,8 @@ class CallStore:
             f" WHERE {where} GROUP BY m.category ORDER BY m.category", args)}
 
     def reviewed_calls(self, *, since: float | None = None, until: float | None = None) -> list[ReviewedCall]:
-        """The judged calls started in [since, until), oldest first, with the flags the field raised on them."""
+        """Every review of the calls started in [since, until), oldest call first and, within a call, oldest
+        review first, with the flags the field raised on the call."""
         where, args = self._started(since, until)
         return [ReviewedCall(r[0], r[1], r[2], Level(r[3]), bool(r[4]), bool(r[5]), r[6], r[7], bool(r[8]), r[9])
                 for r in self._db.execute(
@@ -453,7 +447,11 @@ class CallStore:
             " EXISTS (SELECT 1 FROM actions x WHERE x.call_id = c.call_id AND x.action = 'join_requested'),"
             " r.conduct, r.demand, r.harassment, r.reviewer"
             f" FROM calls c JOIN call_reviews r ON r.call_id = c.call_id WHERE {where}"
-            " ORDER BY c.started_at, c.call_id", args)]
+            " ORDER BY c.started_at, c.call_id, r.reviewed_at, r.reviewer", args)]
+
+    def has_call(self, call_id: str) -> bool:
+        """Whether the store holds a call with this id (purged calls too: their id stays taken)."""
+        return self._db.execute("SELECT 1 FROM calls WHERE call_id = ?", (call_id,)).fetchone() is not None
 
     def _require_call(self, call_id: str) -> None:
         if self._db.execute("SELECT 1 FROM calls WHERE call_id = ?", (call_id,)).fetchone() is None:
