@@ -664,3 +664,13 @@ def test_nothing_but_is_no_denial_and_a_group_of_people_is_a_target(rules: Detec
     assert judge._addressed(judge.analyzer.analyze("女の話はまじめに聞いてそう"), rules.judge_text(""))
     assert not judge._addressed(judge.analyzer.analyze("連絡取ってた女が急に音信不通になった"), rules.judge_text(""))
     assert not judge._addressed(judge.analyzer.analyze("今日は寒いしね、鍋にしようか"), rules.judge_text(""))
+
+
+@pytest.mark.parametrize(("text", "addressed"), [
+    ("もう一回謝って", True), ("最初から全部説明し直して", True), ("東京の基準で対応してよ", True),
+    ("昨日は家で映画を見て、それから寝た", False), ("駅まで歩いて疲れちゃった", False)])
+def test_a_plain_request_is_aimed_at_the_listener(detector: Detector, text: str, addressed: bool) -> None:
+    # 〜て, 〜てよ, 〜てね asks the listener for something (the model may judge it at judge.model_threshold); a て
+    # that only joins two clauses of a story does not
+    judge = detector.judge
+    assert judge._addressed(judge.analyzer.analyze(text), judge.judge("", whole=False)) is addressed

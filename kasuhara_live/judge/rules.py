@@ -637,8 +637,8 @@ class UtteranceJudge:
         evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
         story about the caller's day), and the rules see that such an utterance names no one.
         """
-        if any(c.axis in ("conduct", "demand") for c in judgement.cues):
-            return True
+        if any(c.axis in ("conduct", "demand") for c in judgement.cues) or _asks_for_it(analysis):
+            return True  # 返して, 謝って, 対応してよ: asked of the listener, plainly (not ください: jmultiwoz)
         tokens = analysis.tokens
         for i, token in enumerate(tokens):
             if _is_listener(token) or token.lemma in self.addressees or token.surface in self.addressees \
@@ -1694,8 +1694,10 @@ def _asks_for_it(analysis: Analysis) -> bool:
     tokens = analysis.tokens
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if token.lemma in ("て", "で") and token.pos == "助詞" and (after is None or after.is_break or (
-                after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい", "って") and after.pos != "助動詞")):
+        # (before 、 a て only joins two clauses: 映画を見て、それから寝た)
+        if token.lemma in ("て", "で") and token.pos == "助詞" and (
+                after is None or after.surface in _SENTENCE_ENDS
+                or (after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい", "って") and after.pos != "助動詞")):
             return True
         if analysis.is_command(i) or token.lemma in ("頂戴", "ちょうだい", "欲しい", "ほしい"):
             return True
