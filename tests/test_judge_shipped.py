@@ -674,3 +674,26 @@ def test_a_plain_request_is_aimed_at_the_listener(detector: Detector, text: str,
     # that only joins two clauses of a story does not
     judge = detector.judge
     assert judge._addressed(judge.analyzer.analyze(text), judge.judge("", whole=False)) is addressed
+
+
+@pytest.mark.parametrize(("text", "hate"), [
+    ("みんなで在日を死刑にしよう", True), ("台湾人追放して土地を取ろう", True), ("消え去れ在日", True),
+    ("移民は排除", True), ("朝鮮人を排斥すべきではない", False), ("戦時中に多くの中国人が虐殺された", False),
+    ("ベトナム人とフィリピン人はゴキブリ", True), ("韓国人は敵を作るのが得意だからね", True),
+    ("在日が蔓延って日本はおかしくなってる", True), ("外国人の友達がゴキブリを怖がってた", False),
+    ("関西人はノリがいいね", False)])
+def test_a_group_to_be_removed_or_called_names_is_hate(rules: Detector, text: str, hate: bool) -> None:
+    # [grammar] removal / contempt with a group of people ([grammar] people, or a place + 人) in the sentence
+    assert (rules.judge_text(text).level >= Level.WARNING) is hate, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("全ての韓国人を追放して国交断絶しない限り事件は起こる", True),  # the negation is 断絶's
+    ("土下座してほしいなんて全然思ってないんです", False),  # a verb of thinking denies what it takes
+    ("殴ってやらないと分からないのか", True), ("外国人は排斥せなあかんやろ", True),  # a must denies nothing
+    ("家が焼けてしまって大変でした", False), ("焼けからずっとかけてるのに全然繋がらなくて", False),
+    ("「土下座までして頼まれたら断れん」言うて、旦那が契約してきた", False)])
+def test_negation_belongs_to_its_own_predicate(rules: Detector, text: str, harassment: bool) -> None:
+    # is_negated stops at a later predicate after 〜て/〜なら/〜し; [grammar] happenings are no harm verbs;
+    # 「…」言うて tells someone else's words
+    assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))

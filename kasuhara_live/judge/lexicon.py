@@ -112,6 +112,12 @@ class Lexicon:
     states: tuple[str, ...] = ()
     # Labels that demean a person called by them (無職, 底辺), though they are no insult in a form or a story
     labels: tuple[str, ...] = ()
+    # What is done to a group of people to be rid of them (排斥, 追放, 駆除): with a group in the sentence, hate
+    removal: tuple[str, ...] = ()
+    # What a group of people is called when spoken of as a group (敵, 害悪, 蔓延る): with the group marked as the topic
+    contempt: tuple[str, ...] = ()
+    # What happens by itself, with a harm verb's kanji (焼ける, 燃える): nobody threatens it
+    happenings: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):
@@ -207,13 +213,14 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
     lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
-             "addressees", "people", "states", "labels")
+             "addressees", "people", "states", "labels", "removal", "contempt", "happenings")
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels = (
+    (harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels, removal, contempt,
+     happenings) = (
         _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
         else ("殺す",) if key == "harm_verbs" else () for key in lists)
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets, addressees, people, states, labels)
+                   targeted, targets, addressees, people, states, labels, removal, contempt, happenings)
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:

@@ -60,7 +60,9 @@ _PASSIVE = frozenset({"れる", "られる"})
 # After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
 # a veiled threat) — none of them denies the words before it.
 _NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
-                 "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら")
+                 "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら",
+                 # a must (排斥せなあかん, しなければ, しなきゃ, しなくては): nothing is denied
+                 "あかん", "アカン", "ければ", "きゃ", "くては", "くちゃ")
 _SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
 _WORDS_NOUNS = frozenset({"台詞", "セリフ", "せりふ", "言葉", "発言", "暴言", "一言", "タイトル", "歌詞", "叫び声",
                           "怒鳴り声", "口癖", "シーン", "場面"})  # not a medium (メッセージ, 張り紙): those can be sent
@@ -216,7 +218,7 @@ class Judgement:
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
                           "private_visit", "long_hold", "blunt_demand", "investigates_agent",
-                          "disowned_consequence", "labelled"})
+                          "disowned_consequence", "labelled", "group_removal", "group_contempt"})
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
@@ -250,9 +252,18 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
     saw_verb = tokens[match.last].pos == "動詞"
     verb = tokens[match.last] if saw_verb else None
     previous = tokens[match.last]
+    joined = False  # a subordinate clause ended after the match's verb (〜て, 〜なら, 〜し)
     for token in _clause_after(tokens, match.last):
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
+        if token.pos == "動詞" and joined and (token.pos2 != "非自立可能" or previous.pos == "名詞") \
+                and token.lemma not in _SAYING_VERBS and token.lemma not in ("思う", "考える"):
+            # 追放して国交断絶しない, 守るなら…なってない: a later predicate, after 〜て, 〜なら, 〜し, holds the
+            # negation, not the match's (殴ってやらない: やる only helps the verb before it; 土下座してほしいなんて
+            # 思ってない: a verb of thinking or saying denies what it takes)
+            return False
+        if saw_verb and (previous.pos2 == "接続助詞" or (previous.lemma == "だ" and previous.surface == "なら")):
+            joined = True
         if token.pos == "動詞":
             saw_verb, verb = True, token
         if token.lemma in ("知れる", "構う") or (token.lemma == "知る" and previous.lemma == "も"):
@@ -287,6 +298,8 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         following = analysis.tokens[closing + 1 : closing + 4]
         if len(following) >= 2 and following[0].lemma in _QUOTES and following[1].pos == "名詞":
             return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
+        if len(following) >= 2 and following[0].lemma in ("言う", "云う") and following[1].surface in ("て", "で"):
+            return True  # 「土下座までして頼まれたら断れん」言うて、旦那が…: words told, the story goes on
         if len(following) == 3 and following[0].lemma in _SAYING_VERBS and following[0].pos == "動詞" \
                 and following[1].lemma in _PASSIVE:
             return True  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
@@ -547,6 +560,9 @@ class UtteranceJudge:
         self.people = frozenset(lexicon.people)
         self.states = frozenset(lexicon.states)
         self.labels = frozenset(lexicon.labels)
+        self.removal = frozenset(lexicon.removal)
+        self.contempt = frozenset(lexicon.contempt)
+        self.happenings = frozenset(lexicon.happenings)
         self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
         self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
         self.harm_targets = frozenset(lexicon.harm_targets)
@@ -660,7 +676,7 @@ class UtteranceJudge:
                  *self._grammar_cues(analysis), *repeated,
                  *self._repeated_contact(analysis),
                  *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
-                 *_disowned_consequence(analysis), *self._labelled(analysis)]
+                 *_disowned_consequence(analysis), *self._labelled(analysis), *self._about_groups(analysis)]
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
         if self._trace is not None:
@@ -688,6 +704,75 @@ class UtteranceJudge:
             if (called or pointed or said_of) and not is_negated(analysis, _self_match(i)):
                 return [Cue("labelled", "abuse", "conduct", 1.0, token.surface)]
         return []
+
+    def _about_groups(self, analysis: Analysis) -> list[Cue]:
+        """Hate aimed at a group of people (``[grammar] people``, or a place + 人: 台湾人), within one sentence:
+        what is to be done to be rid of them (``[grammar] removal``: 在日を死刑にしよう, 移民は排除, 消え去れ在日), or
+        what they are called when spoken of as a group (``[grammar] contempt``: 韓国人は敵を作る, 在日が蔓延って)."""
+        tokens = analysis.tokens
+        groups = self._groups(tokens)
+        if not groups:
+            return []
+        sentence_of = _sentence_index(analysis)
+        asked = {sentence_of[i] for i, t in enumerate(tokens) if t.surface in ("?", "？")}
+        inside = {i for first, last in groups for i in range(first, last + 1)}
+        for j, token in enumerate(tokens):
+            if j in inside:
+                continue
+            # the group may be named in a question just before (何で朝鮮人を日本人にするの？完全駆除の一択だろ)
+            near = [(first, last) for first, last in groups if sentence_of[first] == sentence_of[j]
+                    or (sentence_of[first] + 1 == sentence_of[j] and sentence_of[first] in asked)]
+            said = self._removal_at(tokens, j)
+            if said and near:
+                cue = self._removal_cue(analysis, j, said, tokens[near[0][0]].surface)
+                if cue is not None:
+                    return [cue]
+            topics = [first for first, last in near if first < j and _group_marked(tokens, last)]
+            if topics and (token.lemma in self.contempt or token.surface in self.contempt) \
+                    and not is_negated(analysis, _self_match(j)) and not is_reported(analysis, _self_match(j)):
+                return [Cue("group_contempt", "discrimination", "conduct", 1.0,
+                            f"{tokens[topics[0]].surface}…{token.surface}")]
+        return []
+
+    def _groups(self, tokens: tuple[Token, ...]) -> list[tuple[int, int]]:
+        """Spans of tokens that name a group of people: one of ``[grammar] people`` as written, however the analyser
+        cut it (外国+人, イスラム+教+徒, ジジ+ババ), or a place + 人 (台湾人, 関西人)."""
+        spans = []
+        for i in range(len(tokens)):
+            for last in range(i, min(i + 3, len(tokens))):
+                if "".join(t.surface for t in tokens[i : last + 1]) in self.people or (
+                        last == i and tokens[i].lemma in self.people):
+                    spans.append((i, last))
+                    break
+            else:
+                if tokens[i].pos3 == "地名" and i + 1 < len(tokens) and tokens[i + 1].surface == "人" \
+                        and tokens[i + 1].pos == "接尾辞":
+                    spans.append((i, i + 1))
+        return spans
+
+    def _removal_at(self, tokens: tuple[Token, ...], j: int) -> str:
+        """The ``[grammar] removal`` word at ``j``: its lemma, or the words as written from there (出てけ)."""
+        token = tokens[j]
+        if token.lemma in self.removal or token.surface in self.removal:
+            return token.lemma
+        heard = "".join(t.surface for t in tokens[j : j + 4])
+        return next((w for w in self.removal if heard.startswith(w)), "")
+
+    def _removal_cue(self, analysis: Analysis, j: int, said: str, group: str) -> Cue | None:
+        """The removal at ``j`` as a cue, unless negated, someone else's words, or told of the past (虐殺した)."""
+        tokens = analysis.tokens
+        evidence = f"{group}…{tokens[j].surface}"
+        after = [t for t in tokens[j + 1 : j + 6] if not t.is_break]
+        past = any(t.lemma == "た" and t.pos == "助動詞" for t in after) \
+            and not any(t.lemma == "べし" for t in after)  # 〜するべきだった: still what should be done
+        # 要らない: the negation is the word's own (the group is not wanted)
+        negated = not said.endswith(("ない", "ん")) and is_negated(analysis, _self_match(j))
+        guard = "negated" if negated else "reported" if is_reported(analysis, _self_match(j)) \
+            else "told_as_done" if past else ""
+        if guard:
+            self._dismiss("grammar:group_removal", evidence, guard)
+            return None
+        return Cue("group_removal", "discrimination", "conduct", 1.5, evidence, Level.WARNING)
 
     def _blunt_demand(self, analysis: Analysis, cues: list[Cue]) -> list[Cue]:
         """An invalid demand made without a word of politeness (新車に交換して, 百万でどうかな, 全部返して) presses it:
@@ -1131,9 +1216,10 @@ class UtteranceJudge:
         return []
 
     def _is_harm_verb(self, token: Token) -> bool:
-        # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests
+        # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests; not
+        # what happens by itself with the same kanji (``[grammar] happenings``: 焼ける, 燃える)
         return token.lemma.startswith(self._harm_lemmas) or token.lemma.endswith(self._harm_lemmas) \
-            or token.surface.startswith(self._harm_stems)
+            or (token.surface.startswith(self._harm_stems) and token.lemma not in self.happenings)
 
     def _combine(self, cues: list[Cue]) -> Judgement:
         if not cues:
@@ -1355,6 +1441,14 @@ def _barked_with_yo(tokens: tuple[Token, ...], index: int) -> bool:
     if tokens[index].surface.endswith(("よ", "よー", "よぉ")):
         return True
     return index + 1 < len(tokens) and tokens[index + 1].surface in ("よ", "よー", "よぉ")
+
+
+def _group_marked(tokens: tuple[Token, ...], last: int) -> bool:
+    """The group ending at ``last`` is what the clause is about: 韓国人は, 女って, 在日が, 朝鮮人とは."""
+    at = last + 1
+    if at + 1 < len(tokens) and tokens[at].surface == "と" and tokens[at + 1].surface == "は":
+        return True
+    return at < len(tokens) and tokens[at].surface in ("は", "って", "なんて", "なんか", "ども", "共", "が", "とか")
 
 
 def _private_visit(analysis: Analysis) -> list[Cue]:
