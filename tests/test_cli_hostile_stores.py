@@ -165,6 +165,14 @@ def test_a_store_with_damaged_pages_is_one_line_and_exit_2(tmp_path: Path, capsy
                    "restore it from a backup", ".recover")
 
 
+def test_the_review_app_on_a_damaged_store_is_one_line_and_exit_2(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the app never opens: Textual would print its own traceback for an error inside a screen
+    store = damaged_store(tmp_path / "calls.sqlite")
+    one_line_error(*run(capsys, "review", "--reviewer", "qa", "--store", str(store)),
+                   f"the call store {store} is damaged")
+
+
 # -- dates outside the calendar --------------------------------------------------------------------------------
 
 

@@ -70,6 +70,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     cfg = _config(args)
     reviewer = _reviewer(args)
     with _store(args, cfg) as store:
+        store.verify()  # a damaged store is one line here, not a traceback inside the app
         app = ReviewApp(cfg, store, reviewer)
         app.run()
         return app.return_code or 0
