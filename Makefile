@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The judge's hot modules compiled with mypyc (optional: without a compiler the sources run, slower).
 COMPILED := build/compiled/stamp.json
 JUDGE_HOT := kasuhara_live/judge/japanese.py kasuhara_live/judge/lexicon.py kasuhara_live/judge/rules.py \
-	  kasuhara_live/judge/model.py
+	  kasuhara_live/judge/model.py kasuhara_live/judge/word_classes.py
 
 .PHONY: setup demo test lint bench eval model train-files clean
 

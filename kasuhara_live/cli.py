@@ -241,10 +241,26 @@ def cmd_train_model(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from kasuhara_live.judge.rule_examples import ExampleChecker
+
     cfg = _config(args)
     detector = _detector(cfg)
-    print(f"ok: {', '.join(cfg.source_files)}; {len(detector.lexicon.terms)} terms, "
-          f"{len(detector.lexicon.exceptions)} exceptions, {sum(len(t.phrases) for t in detector.lexicon.terms)} "
+    for name in detector.loaded_files():
+        print(f"loaded {name}")
+    lexicon = detector.lexicon
+    # every rule's own examples, run on the rules as this config has them (a site's change may break one)
+    failures = ExampleChecker(lexicon, cfg.judge, detector.judge.analyzer).failures()
+    for failure in failures:
+        print(f"failed: {failure}")
+    tested = lexicon.rule_examples
+    examples, counterexamples = sum(len(r.examples) for r in tested), sum(len(r.counterexamples) for r in tested)
+    print(f"examples: {examples} examples and {counterexamples} counterexamples of {len(tested)} rules run, "
+          f"{len(failures)} failed")
+    if failures:
+        print(f"kasuhara-live: error: {len(failures)} rule example(s) failed (see the lines above)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(lexicon.terms)} terms, {len(lexicon.constructions)} constructions, "
+          f"{len(lexicon.exceptions)} exceptions, {sum(len(t.phrases) for t in lexicon.terms)} "
           f"phrases; scripts for {', '.join(sorted(detector.scripts.table))}; " + _model_line(detector))
     return 0
 

@@ -193,6 +193,13 @@ class Config:
     store: StoreConfig
     ui: UiConfig
     source_files: tuple[str, ...] = ()
+    # (key path, config file) for every key a file set, the last file that set it winning: a file a site names
+    # is looked for beside the site file, not beside the shipped defaults (see resolve_config_file)
+    key_sources: tuple[tuple[str, str], ...] = ()
+
+    def source_of(self, key: str) -> str:
+        """The config file that set ``key`` (a dotted path such as ``judge.lexicon_files``); "" when unknown."""
+        return next((source for path, source in reversed(self.key_sources) if path == key), "")
 
 
 def _type_name(tp: Any) -> str:
@@ -202,15 +209,25 @@ def _type_name(tp: Any) -> str:
     return names.get(tp, str(tp))
 
 
-def resolve_config_file(cfg: Config, name: str) -> Path:
-    """A file named in the config: absolute, or relative to the directory of the last config file that has it."""
+def resolve_config_file(cfg: Config, name: str, key: str = "") -> Path:
+    """A file named in the config: absolute, or relative to the directory of a config file.
+
+    With ``key`` (the key that names it: ``judge.lexicon_files``), the directory of the config file that set the key
+    comes first, and a file found nowhere is reported there: a site file's ``lx1.toml`` is the one beside the site
+    file. The other config files' directories follow, the last first, so a site file may still name a shipped file
+    (``lexicon.toml``) that is not beside it."""
     path = Path(name).expanduser()
     if path.is_absolute():
         return path
-    for source in reversed(cfg.source_files):
-        candidate = Path(source).parent / path
+    named_in = cfg.source_of(key) if key else ""
+    dirs = [Path(named_in).parent] if named_in else []
+    dirs += [Path(source).parent for source in reversed(cfg.source_files)]
+    for directory in dirs:
+        candidate = directory / path
         if candidate.exists():
             return candidate
+    if named_in:
+        return Path(named_in).parent / path
     return Path(cfg.source_files[0]).parent / path if cfg.source_files else path
 
 
@@ -239,6 +256,9 @@ def _coerce(path: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
     return value
 
 
+_INTERNAL_FIELDS = frozenset({"source_files", "key_sources"})  # set by the loader, never by a config file
+
+
 def build_section(cls: type[Any], data: Mapping[str, Any], path: str) -> Any:
     """Build a frozen dataclass from a TOML table, rejecting unknown keys and bad values."""
     hints = typing.get_type_hints(cls)
@@ -246,8 +266,8 @@ def build_section(cls: type[Any], data: Mapping[str, Any], path: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         key_path = f"{path}.{key}" if path else key
-        if key not in fields or key == "source_files":
-            allowed = ", ".join(sorted(k for k in fields if k != "source_files"))
+        if key not in fields or key in _INTERNAL_FIELDS:
+            allowed = ", ".join(sorted(k for k in fields if k not in _INTERNAL_FIELDS))
             raise ConfigError(f"unknown key {key_path!r}: allowed keys here are {allowed}")
         tp = hints[key]
         if dataclasses.is_dataclass(tp):
@@ -256,7 +276,7 @@ def build_section(cls: type[Any], data: Mapping[str, Any], path: str) -> Any:
             kwargs[key] = build_section(typing.cast(type, tp), value, key_path)
         else:
             kwargs[key] = _coerce(key_path, value, tp, fields[key].metadata)
-    missing = [name for name, f in fields.items() if name not in kwargs and name != "source_files"
+    missing = [name for name, f in fields.items() if name not in kwargs and name not in _INTERNAL_FIELDS
                and f.default is dataclasses.MISSING]
     if missing:
         where = f"{path}.{missing[0]}" if path else missing[0]
@@ -296,10 +316,20 @@ def default_config_path() -> Path:
     return DEFAULT_CONFIG_PATH
 
 
-def validate(data: Mapping[str, Any], sources: tuple[str, ...] = ()) -> Config:
+def _key_paths(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted paths of the leaf keys of a TOML table."""
+    paths = []
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        paths.extend(_key_paths(value, path) if isinstance(value, dict) else [path])
+    return paths
+
+
+def validate(data: Mapping[str, Any], sources: tuple[str, ...] = (),
+             key_sources: tuple[tuple[str, str], ...] = ()) -> Config:
     """Validate a merged TOML mapping and check cross-field rules."""
     cfg: Config = build_section(Config, data, "")
-    cfg = dataclasses.replace(cfg, source_files=sources)
+    cfg = dataclasses.replace(cfg, source_files=sources, key_sources=key_sources)
     if cfg.vad.max_utterance_s > cfg.asr.window_s:
         raise ConfigError(
             f"vad.max_utterance_s = {cfg.vad.max_utterance_s} is not allowed: it must not exceed "
@@ -328,7 +358,10 @@ def load_config(site: Path | None = None) -> Config:
     base_path = default_config_path()
     data = read_toml(base_path)
     sources = [str(base_path)]
+    key_sources = [(path, str(base_path)) for path in _key_paths(data)]
     if site is not None:
-        data = _merge(data, read_toml(site))
+        over = read_toml(site)
+        data = _merge(data, over)
         sources.append(str(site))
-    return validate(data, tuple(sources))
+        key_sources += [(path, str(site)) for path in _key_paths(over)]
+    return validate(data, tuple(sources), tuple(key_sources))

@@ -291,10 +291,11 @@ def test_what_a_negation_after_the_words_means(text: str, denied: bool) -> None:
     from kasuhara_live.judge.japanese import Analyzer
     from kasuhara_live.judge.lexicon import Match
     from kasuhara_live.judge.rules import is_negated
+    from kasuhara_live.judge.word_classes import word_classes
 
     analysis = Analyzer().analyze(text)
     last = next(i for i, t in enumerate(analysis.tokens) if t.surface == "下座")
-    assert is_negated(analysis, Match("dogeza", "土下座", 0, last, 0, "土下座")) is denied, text
+    assert is_negated(word_classes(), analysis, Match("dogeza", "土下座", 0, last, 0, "土下座")) is denied, text
 
 
 def test_a_potential_form_is_not_the_plain_verb_inside_a_phrase() -> None:

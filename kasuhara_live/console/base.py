@@ -55,7 +55,7 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
 def load_console_scripts(cfg: Config) -> Scripts | None:
     """The scripts the detector uses, to name the step of a script the agent read (None if unreadable)."""
     try:
-        return load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file))
+        return load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file, "judge.scripts_file"))
     except ConfigError:
         return None  # the action is still recorded, with the category alone
 
@@ -202,6 +202,8 @@ class ConsoleApp(App[int]):
             # The hub forgets ended calls after the same linger time; this covers a hub that never says so.
             for call_id in self.board.prune(self.clock(), self.cfg.hub.ended_call_linger_s):
                 self.call_forgotten(call_id)
+            if len(self.screen_stack) > 1:
+                return  # a dialog is open over the console: its clock is not on screen, the next tick catches up
             self.tick()
         except NoMatches:
             if not self._closing_down():

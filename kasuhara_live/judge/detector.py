@@ -17,6 +17,7 @@ from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, load_lexicon
 from kasuhara_live.judge.model import HarassmentModel, load_model
 from kasuhara_live.judge.rules import Judgement, UtteranceJudge
 from kasuhara_live.judge.scripts import Scripts, Step, load_scripts
+from kasuhara_live.judge.word_classes import SHIPPED_CLASSES
 
 
 @dataclass
@@ -31,10 +32,12 @@ class Detector:
 
     @classmethod
     def from_config(cls, cfg: Config) -> Detector:
-        lexicon = load_lexicon(resolve_config_file(cfg, name) for name in cfg.judge.lexicon_files)
-        scripts = load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file))
+        lexicon = load_lexicon([resolve_config_file(cfg, name, "judge.lexicon_files")
+                                for name in cfg.judge.lexicon_files], cfg.source_of("judge.lexicon_files"))
+        scripts = load_scripts(resolve_config_file(cfg, cfg.judge.scripts_file, "judge.scripts_file"))
         analyzer = Analyzer()
-        model = load_model(resolve_config_file(cfg, cfg.judge.model_file)) if cfg.judge.model_file else None
+        model = load_model(resolve_config_file(cfg, cfg.judge.model_file, "judge.model_file")) \
+            if cfg.judge.model_file else None
         return cls(cfg, lexicon, scripts, UtteranceJudge(lexicon, cfg.judge, analyzer, model),
                    agent_phrase_matcher(cfg, analyzer))
 
@@ -50,14 +53,19 @@ class Detector:
         Hashed on first use and kept for the detector's life, not re-read for every call.
         """
         digest = hashlib.sha256()
-        files = [*self.cfg.source_files, *(str(resolve_config_file(self.cfg, name)) for name in
-                                           self.cfg.judge.lexicon_files),
-                 str(resolve_config_file(self.cfg, self.cfg.judge.scripts_file))]
-        if self.cfg.judge.model_file:
-            files.append(str(resolve_config_file(self.cfg, self.cfg.judge.model_file)))
-        for name in files:
+        for name in self.loaded_files():
             digest.update(Path(name).read_bytes())
         return digest.hexdigest()[:12]
+
+    def loaded_files(self) -> list[str]:
+        """Every file the judge was loaded from, in the order read: config files, lexicons, scripts, model."""
+        judge = self.cfg.judge
+        files = [*self.cfg.source_files, str(SHIPPED_CLASSES),
+                 *(str(resolve_config_file(self.cfg, name, "judge.lexicon_files")) for name in judge.lexicon_files),
+                 str(resolve_config_file(self.cfg, judge.scripts_file, "judge.scripts_file"))]
+        if judge.model_file:
+            files.append(str(resolve_config_file(self.cfg, judge.model_file, "judge.model_file")))
+        return files
 
     def for_call(self, call_id: str) -> CallJudge:
         return CallJudge(call_id, self.cfg, self.judge, self.scripts, self.agent_phrases)

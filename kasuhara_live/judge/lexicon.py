@@ -28,6 +28,7 @@ from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, sound_key
+from kasuhara_live.judge.word_classes import WordClasses, change_words, merge_changes, parse_changes, word_classes
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -35,6 +36,9 @@ CATEGORIES = (
 )
 AXES = ("conduct", "demand", "complaint")
 _ID = re.compile(r"^[a-z0-9_]+$")
+# the word lists of [grammar] (see configs/lexicon.toml); a site changes them with [classes.add] / [classes.remove]
+GRAMMAR_LISTS = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs",
+                 "harm_targets", "addressees", "people", "states", "labels", "removal", "contempt", "happenings")
 _TRAILING_OK = frozenset("アイウエオッ")
 _FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞"})
 
@@ -88,6 +92,17 @@ class Construction:
 
 
 @dataclass(frozen=True)
+class RuleExamples:
+    """A rule's own tests (``examples``, ``counterexamples``): utterances where it must fire, and must not."""
+
+    kind: str  # term, construction or exception
+    id: str
+    where: str  # the rule's file, line and id, for messages
+    examples: tuple[str, ...]
+    counterexamples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Lexicon:
     terms: tuple[Term, ...]
     exceptions: tuple[Exception_, ...]
@@ -118,6 +133,17 @@ class Lexicon:
     contempt: tuple[str, ...] = ()
     # What happens by itself, with a harm verb's kanji (焼ける, 燃える): nobody threatens it
     happenings: tuple[str, ...] = ()
+    # (rule id, where it is written: file, line, id) for messages about a rule
+    origins: tuple[tuple[str, str], ...] = ()
+    rule_examples: tuple[RuleExamples, ...] = ()
+    # the named word classes (configs/word-classes.toml) with this lexicon's [classes.add] / [classes.remove];
+    # None: as shipped
+    classes: WordClasses | None = None
+
+    def where(self, rule_id: str) -> str:
+        """Where a rule (or a construction's part, ``id#0``) is written, for messages; "" when unknown."""
+        rule_id = rule_id.partition("#")[0]
+        return next((where for owner, where in self.origins if owner == rule_id), "")
 
 
 class Match(NamedTuple):
@@ -143,11 +169,49 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], where: str) -> None
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed keys are {', '.join(sorted(allowed))}")
 
 
+_EXAMPLE_KEYS = ("examples", "counterexamples")
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*[A-Za-z0-9_.-]+\s*\]\]?\s*(#.*)?$")
+
+
+def _rule_examples(entry: Mapping[str, Any], kind: str, rule_id: str, where: str) -> RuleExamples | None:
+    """A rule's ``examples`` and ``counterexamples``, checked: each, when given, a non-empty list of utterances."""
+    if not any(key in entry for key in _EXAMPLE_KEYS):
+        return None
+    examples, counterexamples = (_strings(entry[key], f"{where}: {key}") if key in entry else ()
+                                 for key in _EXAMPLE_KEYS)
+    return RuleExamples(kind, rule_id, where, examples, counterexamples)
+
+
+def entry_lines(text: str, kind: str) -> list[int]:
+    """The line (1-based) of each ``[[kind]]`` entry of a TOML file's text, in order: its ``id = …`` line, or its
+    header when it has none. TOML parsers give no lines; an admin's editor needs one."""
+    lines = text.splitlines()
+    header = re.compile(rf"^\s*\[\[\s*{kind}\s*\]\]")
+    found = []
+    for number, line in enumerate(lines):
+        if not header.match(line):
+            continue
+        where = number + 1
+        for offset, following in enumerate(lines[number + 1 :], start=number + 2):
+            if _TABLE_HEADER.match(following):
+                break  # the next table: this entry has no id line
+            if re.match(r"^\s*id\s*=", following):
+                where = offset
+                break
+        found.append(where)
+    return found
+
+
+def _with_id(where: str, entry: Mapping[str, Any]) -> str:
+    """``where`` with the entry's id, when it has one to show."""
+    return f"{where} (id {entry['id']!r})" if isinstance(entry.get("id"), str) else where
+
+
 def _term(entry: Any, where: str) -> Term:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a table")
-    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy", "thing", "attaches"},
-                where)
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "phrases", "fuzzy", "thing", "attaches",
+                        *_EXAMPLE_KEYS}, _with_id(where, entry))
     term_id = entry.get("id")
     if not isinstance(term_id, str) or not _ID.match(term_id):
         raise ConfigError(f"{where}: id = {term_id!r} is not allowed: expected lowercase letters, digits and _")
@@ -174,7 +238,8 @@ def _term(entry: Any, where: str) -> Term:
 def _construction(entry: Any, where: str) -> Construction:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a table")
-    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "parts"}, where)
+    _check_keys(entry, {"id", "category", "axis", "weight", "severity", "parts", *_EXAMPLE_KEYS},
+                _with_id(where, entry))
     base = _term({**{k: v for k, v in entry.items() if k != "parts"}, "phrases": ["--"]}, where)
     parts = entry.get("parts")
     if not isinstance(parts, list) or len(parts) < 2:
@@ -183,16 +248,27 @@ def _construction(entry: Any, where: str) -> Construction:
                         tuple(_strings(part, f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
 
 
-def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
-    """Validate a lexicon table (already merged with any site additions)."""
-    _check_keys(data, {"version", "term", "exception", "grammar", "construction"}, source or "lexicon")
-    terms = [_term(entry, f"{source} term #{i + 1}") for i, entry in enumerate(data.get("term", []))]
+def parse_lexicon(data: Mapping[str, Any], source: str = "",
+                  origins: Mapping[str, Sequence[str]] | None = None) -> Lexicon:
+    """Validate a lexicon table (already merged with any site additions).
+
+    ``origins``: per kind of entry (``term``…), where each entry is written (``lx1.toml, line 3, term``), so that a
+    message names the admin's own file and line; without it, entries are numbered across ``source``."""
+    _check_keys(data, {"version", "term", "exception", "grammar", "construction", "classes"}, source or "lexicon")
+
+    def place(kind: str, i: int) -> str:
+        written = (origins or {}).get(kind, ())
+        return written[i] if i < len(written) else f"{source} {kind} #{i + 1}"
+
+    terms = [_term(entry, place("term", i)) for i, entry in enumerate(data.get("term", []))]
     exceptions = []
     for i, entry in enumerate(data.get("exception", [])):
-        where = f"{source} exception #{i + 1}"
+        where = place("exception", i)
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            where = f"{where} (id {entry['id']!r})"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a table")
-        _check_keys(entry, {"id", "phrases", "scope", "categories"}, where)
+        _check_keys(entry, {"id", "phrases", "scope", "categories", *_EXAMPLE_KEYS}, where)
         scope = entry.get("scope", "overlap")
         if scope not in ("overlap", "utterance"):
             raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
@@ -202,35 +278,64 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "") -> Lexicon:
             raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
         exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where),
                                      categories))
-    constructions = [_construction(entry, f"{source} construction #{i + 1}")
+    constructions = [_construction(entry, place("construction", i))
                      for i, entry in enumerate(data.get("construction", []))]
-    seen: set[str] = set()
-    for owner_id in [t.id for t in terms] + [e.id for e in exceptions] + [c.id for c in constructions]:
-        if owner_id in seen:
-            raise ConfigError(f"{source}: id {owner_id!r} is defined twice; ids must be unique across files")
-        seen.add(owner_id)
+    written_at: dict[str, str] = {}
+    rule_examples = []
+    kinds: tuple[tuple[str, Sequence[Term | Exception_ | Construction]], ...] = (
+        ("term", terms), ("exception", exceptions), ("construction", constructions))
+    for kind, rules in kinds:
+        for i, (rule, entry) in enumerate(zip(rules, data.get(kind, []), strict=True)):
+            where = f"{place(kind, i)} (id {rule.id!r})"
+            if rule.id in written_at:
+                raise ConfigError(f"{where}: the id is defined twice, first at {written_at[rule.id]}; ids must be "
+                                  "unique across files")
+            written_at[rule.id] = where
+            examples = _rule_examples(entry, kind, rule.id, where)
+            if examples is not None:
+                rule_examples.append(examples)
     grammar = data.get("grammar", {})
     if not isinstance(grammar, dict):
         raise ConfigError(f"{source}: [grammar] must be a table")
-    lists = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs", "harm_targets",
-             "addressees", "people", "states", "labels", "removal", "contempt", "happenings")
+    lists = GRAMMAR_LISTS
     _check_keys(grammar, set(lists), f"{source} [grammar]")
+    # [classes.add] / [classes.remove] change the word classes, and the [grammar] lists in the same way
+    changes = parse_changes(data["classes"], source, GRAMMAR_LISTS) if "classes" in data else None
     (harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels, removal, contempt,
      happenings) = (
-        _strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
-        else ("殺す",) if key == "harm_verbs" else () for key in lists)
+        change_words(_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
+                     else ("殺す",) if key == "harm_verbs" else (), key, changes, source) for key in lists)
+    classes = word_classes(changes, source) if changes is not None else None
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
-                   targeted, targets, addressees, people, states, labels, removal, contempt, happenings)
+                   targeted, targets, addressees, people, states, labels, removal, contempt, happenings,
+                   origins=tuple(written_at.items()), rule_examples=tuple(rule_examples),
+                   classes=classes)
 
 
-def load_lexicon(paths: Iterable[Path]) -> Lexicon:
-    """Load the shipped lexicon and site additions; later files add terms and exceptions (ids must differ)."""
+def load_lexicon(paths: Iterable[Path], named_in: str = "") -> Lexicon:
+    """Load the shipped lexicon and site additions; later files add terms and exceptions (ids must differ).
+
+    ``named_in``: the config file that lists the lexicons, named when one of them is missing."""
     merged: dict[str, Any] = {"term": [], "exception": [], "construction": [], "grammar": {}}
+    origins: dict[str, list[str]] = {"term": [], "exception": [], "construction": []}
     sources = []
     for path in paths:
-        data = read_toml(path)
+        data = read_toml(path, "lexicon file", f" (listed in judge.lexicon_files of {named_in})" if named_in else "")
         sources.append(str(path))
-        _check_keys(data, {"version", "term", "exception", "grammar", "construction"}, str(path))
+        text = path.read_text(encoding="utf-8")
+        for kind, written in origins.items():
+            entries = data.get(kind, [])
+            count = len(entries) if isinstance(entries, list) else 0
+            lines = entry_lines(text, kind) if count else []
+            if len(lines) != count:
+                lines = []  # written some other way (an inline array): number the entries instead
+            written.extend(f"{path}, line {lines[i]}, {kind}" if lines else f"{path}, {kind} #{i + 1}"
+                           for i in range(count))
+        if "grammar" in data:
+            parse_lexicon({"grammar": data["grammar"]}, str(path))  # an error in [grammar] names its own file
+        _check_keys(data, {"version", "term", "exception", "grammar", "construction", "classes"}, str(path))
+        if "classes" in data:  # [classes.add] / [classes.remove]: words accumulate over the files
+            merge_changes(merged.setdefault("classes", {}), parse_changes(data["classes"], str(path), GRAMMAR_LISTS))
         for key in ("term", "exception", "construction"):
             entries = data.get(key, [])
             if not isinstance(entries, list):
@@ -238,7 +343,7 @@ def load_lexicon(paths: Iterable[Path]) -> Lexicon:
             merged[key].extend(entries)
         if isinstance(data.get("grammar"), dict):
             merged["grammar"].update(data["grammar"])
-    return parse_lexicon(merged, ", ".join(sources))
+    return parse_lexicon(merged, ", ".join(sources), origins)
 
 
 def part_owner(construction_id: str, index: int) -> str:
@@ -280,12 +385,6 @@ _KANJI = re.compile(r"[\u4e00-\u9fff]")
 SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
 # Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
 _NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
-# Verbs that follow a て-form as auxiliaries, turning a request (電話して) into something else (電話してくる)
-_TE_AUXILIARIES = frozenset({"来る", "くる", "居る", "いる", "おる", "行く", "いく", "有る", "ある", "仕舞う",
-                             "しまう", "置く", "おく", "てる", "とる", "ちゃう", "ちまう"})
-# unidic-lite gives もらえる (can receive) the lemma of もらう: inside a phrase the two are told apart by their
-# reading, so 払ってもらいます (an imposition) does not match 払ってもらえますか (a request)
-_POTENTIAL_TWINS = frozenset({"貰う", "もらう", "頂く", "いただく"})
 _SURU_STEMS = frozenset("シスサセ")
 _PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
 
@@ -299,6 +398,8 @@ class PhraseMatcher:
     def __init__(self, lexicon: Lexicon, analyzer: Analyzer, min_fuzzy_kana: int = 4,
                  kana_per_error: int = 4, max_errors: int = 2) -> None:
         self.analyzer = analyzer
+        classes = lexicon.classes if lexicon.classes is not None else word_classes()
+        self._te_auxiliaries = classes.te_auxiliaries  # 電話してくる: see find()
         self.patterns: list[_Pattern] = []
         listed_by: list[tuple[str, str]] = []
         owners: list[tuple[str, tuple[str, ...], bool, int]] = [(t.id, t.phrases, t.fuzzy, 2) for t in lexicon.terms]
@@ -311,7 +412,8 @@ class PhraseMatcher:
                 analysis = analyzer.analyze(phrase)
                 words = [t for t in analysis.tokens if not t.is_break]
                 if len(analysis.key) < shortest:
-                    raise ConfigError(f"lexicon {owner!r}: phrase {phrase!r} is too short to match safely "
+                    raise ConfigError(f"{lexicon.where(owner) or f'lexicon {owner!r}'}: phrase {phrase!r} is too "
+                                      "short to match safely "
                                       "(needs a reading of 2 kana or more)")
                 errors = 0
                 if fuzzy and len(analysis.key) >= min_fuzzy_kana:
@@ -332,8 +434,9 @@ class PhraseMatcher:
                                               bool(words) and all(w.pos in _PARTICLE_POS for w in words),
                                               any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
                                               len(words) == 1,
-                                              tuple(w.key if w.form.endswith("撥音便") or w.lemma in _POTENTIAL_TWINS
-                                                    else "" for w in words[:-1]),
+                                              tuple(w.key if w.form.endswith("撥音便")
+                                                    or w.lemma in classes.potential_twins else ""
+                                                    for w in words[:-1]),
                                               len(words) == 1 and _HIRAGANA.fullmatch(phrase) is not None
                                               and _KATAKANA.fullmatch(words[0].lemma) is not None,
                                               any(w.pos == "動詞" and w.pos2 != "非自立可能" for w in words)))
@@ -428,7 +531,7 @@ class PhraseMatcher:
         kept: dict[str, list[tuple[int, int, int, str]]] = {}
         tokens = analysis.tokens
         for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
-            if tokens[last].lemma == "て" and last + 1 < len(tokens) and tokens[last + 1].lemma in _TE_AUXILIARIES:
+            if tokens[last].lemma == "て" and last + 1 < len(tokens) and tokens[last + 1].lemma in self._te_auxiliaries:
                 continue  # 電話して (a request) is not 電話してくる (someone calls) nor 電話している (is calling)
             if distance and any(tokens[k].is_break for k in range(first, last + 1)):
                 continue  # heard approximately, a phrase stays in one clause: ただ、経緯を教えて is not 体型を教えて

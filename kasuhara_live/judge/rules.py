@@ -13,6 +13,10 @@ A match is dropped when it sits in an exception (バカ売れ), when its clause 
 Levels: critical on a critical term or threat; warning when conduct alone is high, or a demand is pressed
 with coercion (demand >= ``demand_grey`` and conduct >= ``coercion``); caution for complaint cues, a grey
 demand or mild roughness; none otherwise.
+
+The words the rules look for (who the staff are, what is no one to threaten, which verbs quote…) are named word
+classes in ``configs/word-classes.toml`` (:mod:`kasuhara_live.judge.word_classes`), read as
+``classes.<name>``: the judge's ``self.classes``, passed to the module's functions as their first argument.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import E_ROW, NEGATORS, Analysis, Analyzer, Token, count_value
 from kasuhara_live.judge.lexicon import Lexicon, Match, PhraseMatcher, Term, part_owner
 from kasuhara_live.judge.model import HarassmentModel, content_kana
+from kasuhara_live.judge.word_classes import WordClasses, word_classes
 
 CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "complaint": "demand_validity"}
 # The axis of a cue that records a rule's considered "no": the rule saw its pattern and a guard dismissed it
@@ -34,111 +39,10 @@ CRITERIA_OF_AXIS = {"conduct": "means_manner", "demand": "demand_validity", "com
 CLEARED = "cleared"
 ENVIRONMENT_CATEGORIES = frozenset({"restraint", "persistence"})
 
-_ROUGH_ENDINGS = frozenset({"ぞ", "ぜ"})
-_CASUAL_NEGATIVES = frozenset({"ねえ", "ねー", "ねぇ"})  # ない said roughly (知らねえ); also the particle ね drawn out
-_ROUGH_INTERJECTIONS = frozenset({"おい", "こら", "おら", "オイ", "コラ", "オラ", "ごら", "ゴラ", "ごるぁ"})
-_ROUGH_TAILS = ("だろうが", "んかい", "じゃねえか", "じゃねえよ", "やんけ", "とんのか", "てんのか", "とんねん")
-_ROUGH_TAIL_HEADS = frozenset(tail[0] for tail in _ROUGH_TAILS)
-# after 〜じゃねえ: a rhetorical question (違ってんじゃねえか, isn't it!), not a prohibition (don't…)
-_RHETORICAL = ("か", "の")
-_TONE_TAILS = ("だろうが", "じゃねえか", "やんけ")  # rhetorical: 違うじゃねえか, 危ねえだろうが (isn't it!)
-_ROUGH_PLEAS = frozenset({"呉れる", "くれる"})  # 〜してくれ(よ): ください said roughly
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
 _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  # not な: そうなんかい is a question
-# 行く: Whisper writes 言った as 行った; after a quotation particle only the saying verb makes sense.
-# 話す is not here: 〜と話しても is "talking with", not a quotation.
-_SAYING_VERBS = frozenset({"言う", "書く", "聞く", "書き込む", "叫ぶ", "怒鳴る", "云う", "脅す", "怒る", "行く",
-                           "迫る", "喚く", "罵る", "凄む", "呟く", "言い放つ", "送る", "送り付ける", "笑う"})
-_QUOTES = frozenset({"と", "って", "とか", "なんて"})
-_HEARSAY = frozenset({"みたい", "らしい", "そう", "様"})
-_INSISTING = ("てるん", "てんだ", "てんの", "ているん", "てるだろ", "てんだろ", "てるの", "てるじゃ", "とんねん",
-              "とるやろ", "とるんや", "とるん", "てるやろ", "てんねん", "てんのや")
-_INSULT_SUFFIXES = frozenset({"野郎", "やろう", "ども", "共", "め", "女", "男", "奴", "やつ", "以下"})
-_CASE_PARTICLES = frozenset({"を", "が", "から", "の", "で"})  # not に: クズに何言っても (said to someone)
-_FIRST_PERSON = frozenset({"私", "僕", "俺", "自分", "家", "うち", "あたし", "わたし"})
-_PASSIVE = frozenset({"れる", "られる"})
-# After a negation: a condition (しないなら, せんかったら), a taunt (できねえのか) or advice (しないほうがいい, often
-# a veiled threat) — none of them denies the words before it.
-_NOT_A_DENIAL = ("なら", "ならば", "と", "のか", "んか", "んだったら", "なら、", "たら", "ば", "ほう", "方",
-                 "んやったら", "のやったら", "やったら", "んなら", "んじゃったら", "かったら",
-                 # a must (排斥せなあかん, しなければ, しなきゃ, しなくては): nothing is denied
-                 "あかん", "アカン", "ければ", "きゃ", "くては", "くちゃ")
-_SAFE_WORDS = frozenset({"大丈夫", "平気", "問題", "安全", "可能"})
-_WORDS_NOUNS = frozenset({"台詞", "セリフ", "せりふ", "言葉", "発言", "暴言", "一言", "タイトル", "歌詞", "叫び声",
-                          "怒鳴り声", "口癖", "シーン", "場面"})  # not a medium (メッセージ, 張り紙): those can be sent
-_APOLOGIES = ("すみません", "すいません", "すまん", "ごめん", "申し訳", "堪忍")  # not 悪い: 電話して悪いんか
-_INTENT_NOUNS = frozenset({"気", "つもり", "積もり", "覚悟", "予定", "用意", "準備", "所存"})
-# Said twice out of politeness or habit, not insistence: すみません、すみません / お願いします、お願いします
-_COURTESIES = frozenset({"済む", "すむ", "願う", "有り難い", "ありがとう", "失礼", "申し訳", "御免", "ごめん",
-                         "宜しい", "よろしい", "もしもし"})
-# くれない？ もらえない？ いない？: a negative question with these verbs asks for something or for someone
-_ASKING_VERBS = frozenset({"呉れる", "くれる", "貰える", "もらえる", "頂ける", "いただける", "居る", "いる", "有る",
-                           "ある"})
 _CLOSING_QUOTES = frozenset("」』\"”")
 _SENTENCE_ENDS = frozenset({"。", "!", "?", "！", "？"})
-_CONTACT_COUNTERS = frozenset({"回", "度", "通", "件", "枚", "本", "遍"})
-_STAFF = frozenset({"担当", "オペレーター", "店員", "社員", "職員", "係", "係員", "窓口", "受付", "受け付け", "会社",
-                    "御社", "店長", "上司", "責任", "スタッフ", "先生", "運転手", "ドライバー"})
-# そちら/こちら name the company or a place as often as the agent: they do not make a rule about the agent fire
-_NOT_LISTENER = frozenset({"此れ", "其れ", "何", "彼", "彼女", "彼処", "此処", "其処", "誰", "其方", "此方", "彼方",
-                           "何方"})
-_PRIVATE_PLACES = frozenset({"家", "自宅", "実家", "住まい", "住所", "アパート", "マンション"})
-_GOING = frozenset({"行く", "押し掛ける", "付く", "訪ねる", "伺う", "乗り込む", "向かう", "尋ねる", "付いて行く"})
-# 調べてもらえますか, 調べても, 調べたら: a request to the agent or a condition, not the caller digging
-_NOT_DONE_BY_CALLER = ("てもらえ", "てください", "て下さい", "ていただ", "てほし", "てくれ", "ても", "たら", "れば")
-_HOW_IT_WORKS = frozenset({"場合", "時", "とき", "方法", "手続き", "相場", "目安", "条件", "仕組み"})
-_MISHAPS = frozenset({"起きる", "起こる", "落ちる", "燃える", "壊れる", "倒れる", "怪我", "ある", "有る", "行う",
-                      "行く", "遭う", "消える", "割れる"})
-_HOURS = frozenset({"時間"})
-_NOT_A_SPAN = frozenset({"後", "ごと", "毎", "目", "おき", "置き", "以内", "前", "半", "以上"})
-# Staying on the line: 付き合う, 話す, いく (五時間いきましょうか), 粘る, 聞く (not 待つ: the caller's own wait)
-_HELD = frozenset({"付き合う", "つきあう", "話す", "行く", "いく", "粘る", "喋る", "しゃべる", "聞く", "続ける",
-                   "居座る"})
-_QUESTION_WORDS = frozenset({"どこ", "何処", "いくら", "幾ら", "どう", "如何", "何", "いつ", "何時", "どの", "どれ",
-                             "誰", "どんな", "どちら", "何方"})
-_PLACES_OF_WORK = frozenset({"会社", "御社", "窓口", "受付", "受け付け", "責任"})
-_INVESTIGATE = frozenset({"調べる", "調べ上げる", "検索", "探す", "探し出す", "特定", "突き止める", "見付ける",
-                          "見つける", "辿る", "洗う", "割り出す", "ググる"})
-_PRIVATE_DATA = ("名前", "フルネーム", "本名", "住所", "家", "自宅", "家族", "顔", "出身", "実家", "インスタ", "SNS",
-                 "アカウント", "経歴", "プロフィール", "携帯", "番号", "車", "フェイスブック", "ツイッター")
-_STAYING = frozenset({"付き合う", "つきあう", "居る", "いる", "おる", "残る", "居残る"})
-_LEAVING = frozenset({"離れる", "切る", "帰る", "逃げる", "外す", "抜ける", "休む", "代わる", "替わる", "上がる"})
-_SAID = frozenset({"質問", "説明", "聞く", "言う", "話", "問い合わせ"})
-_FAMILY = frozenset({"家族", "母", "父", "親", "息子", "娘", "妻", "夫", "主人", "旦那", "嫁", "子供", "子", "孫", "兄",
-                     "姉", "弟", "妹", "祖母", "祖父"})
-# うちの猫 / うちの婆ちゃん (about_own) and 友達に / 実家に電話 (calls to the caller's own people)
-_OWN_FAMILY = _FAMILY | {"猫", "犬", "ペット", "インコ", "婆ちゃん", "爺ちゃん"}
-_OWN_PEOPLE = _FAMILY | {"友達", "友人", "彼氏", "彼女", "実家"}
-_INTENSIFIERS = frozenset({"馬鹿", "バカ", "ばか", "糞", "クソ", "くそ", "阿呆", "アホ", "あほ"})
-# What is done to a thing the clause is about (ゴミ、回収されてない / 出したけど残ってる)
-_THING_VERBS = frozenset({"回収", "出す", "捨てる", "残る", "置く", "溜まる", "荒らす", "散らかる", "持つ", "拾う",
-                         "分ける"})
-_LEGAL_ROUTE = frozenset({"弁護士", "裁判", "訴訟", "調停", "法的", "消費者センター", "消費生活センター", "法律"})
-# What a customer takes elsewhere, or away: said by the caller, it is their right (解約する, 他社に乗り換える)
-_TAKING_CUSTOM_AWAY = frozenset({"解約", "退会", "乗り換える", "乗り換え", "乗りかえる", "返品", "キャンセル", "他社",
-                                 "余所", "解除"})
-_ASKING_OR_IF = frozenset({"なら", "ば", "たら", "下さる", "くださる", "呉れる", "くれる", "欲しい", "ほしい"})
-_CLOSING_PARTICLES = frozenset({"から", "ぞ", "よ", "な", "ね", "わ", "さ", "し", "もん", "です", "けど", "って"})
-# ...and what a customer does by choice: refused (二度と買わない, 利用しねえ, 友達にも勧めない), it is leaving
-_CUSTOM = frozenset({"買う", "使う", "利用", "頼む", "来る", "行く", "注文", "契約", "申し込む", "泊まる", "乗る",
-                     "選ぶ", "取り引き", "取引", "勧める", "紹介", "任せる", "入る", "通う", "頼る", "加入", "購入"})
-_ROUGH_CLOSES = ("ぞ", "ぜ", "からな", "がや", "けんね", "けんな", "けぇの", "けえの", "だで", "やで", "でな", "がらな")
-# Objects of a harm verb that are no one: pests, weeds, food, rubbish (ゴキブリを殺す, 雑草を燃やす, 魚を焼く)
-_NOT_PEOPLE = frozenset({"ゴキブリ", "ネズミ", "鼠", "虫", "害虫", "蚊", "ハエ", "蝿", "ダニ", "ノミ", "シロアリ",
-                         "白蟻", "菌", "ウイルス", "雑草", "草", "ゴミ", "塵", "落ち葉", "魚", "肉", "野菜", "パン",
-                         "餅", "薪", "木", "枝", "書類", "データ", "ファイル", "芽", "カビ", "黴", "烏賊", "イカ",
-                         "蛸", "タコ", "海老", "エビ", "蟹", "カニ", "貝", "鶏", "豚", "獲物", "熊", "猪", "蜂", "蛇",
-                         "ボス", "ラスボス", "敵", "モンスター", "ゾンビ", "雑魚", "ザコ", "キャラ", "段ボール"})
-# After a group noun, what makes it the group spoken of (女は, 女って, 女なんて, 女ども, 女の…), not one person (女が)
-_GROUP_MARKS = frozenset({"は", "って", "なんて", "なんか", "ども", "共", "ら", "ごとき", "の", "も"})
-_EMPTY_VERBS = frozenset({"為る", "する", "居る", "いる", "有る", "ある", "成る", "なる", "聞く", "数える"})
-# Words of politeness: a demand said with any of them is at most grey (です, ます, ください, いただく, お願い…)
-_POLITE = frozenset({"です", "ます", "下さる", "くださる", "頂く", "いただく", "頂ける", "いただける", "存ずる",
-                     "御座る", "ござる", "申す", "恐れ入る", "恐縮", "願う", "致す", "いたす", "差し上げる", "伺う",
-                     "参る"})
-# Verbs that count as contact only with the channel named (毎日メールを送る; not 毎日ログを送る, アラームを鳴らす)
-_SENDING_VERBS = frozenset({"送る", "贈る", "送り付ける", "鳴らす", "書き込む"})  # 贈る: kana おくり
-_PLEADING = frozenset({"呉れる", "くれる", "為さる", "なさる"})  # 〜てくれよ, 〜しなさいよ: pleas and scolding
 
 
 @dataclass(frozen=True)
@@ -222,7 +126,7 @@ GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause
 NOTHING = Judgement(Level.NONE, "none", 0.0, 0.0, 0.0)
 
 
-def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[Token]:
+def _clause_after(classes: WordClasses, tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[Token]:
     """The tokens after ``last`` up to the end of its clause (at most ``limit`` of them when given)."""
     out: list[Token] = []
     rest = tokens[last + 1 :]
@@ -231,9 +135,9 @@ def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[
             break
         if token.surface in _CLOSING_QUOTES:
             continue  # 「バカ」と言われた: the quote ends, the clause does not
-        if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in _QUOTES:
+        if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in classes.quotes:
             continue  # 殺すぞ、って言われた: Whisper's comma where a quotation mark would be
-        if token.surface in ("、", ",") and out and ((out[-1].lemma in _QUOTES and out[-1].pos == "助詞")
+        if token.surface in ("、", ",") and out and ((out[-1].lemma in classes.quotes and out[-1].pos == "助詞")
                                                     or "".join(t.surface for t in out[-2:]) == "とか"):
             # 土下座しろなんて、そんなこと言うつもりは: the quotation's clause goes on after the comma (とか may be
             # read as と + か)
@@ -244,7 +148,7 @@ def _clause_after(tokens: tuple[Token, ...], last: int, limit: int = 0) -> list[
     return out
 
 
-def is_negated(analysis: Analysis, match: Match) -> bool:
+def is_negated(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """A verb after the match (or the match's own verb) is negated within the same clause."""
     tokens = analysis.tokens
     if match.last + 1 < len(tokens) and tokens[match.last + 1].surface == "しか":
@@ -253,11 +157,11 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
     verb = tokens[match.last] if saw_verb else None
     previous = tokens[match.last]
     joined = False  # a subordinate clause ended after the match's verb (〜て, 〜なら, 〜し)
-    for token in _clause_after(tokens, match.last):
+    for token in _clause_after(classes, tokens, match.last):
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞" and joined and (token.pos2 != "非自立可能" or previous.pos == "名詞") \
-                and token.lemma not in _SAYING_VERBS and token.lemma not in ("思う", "考える"):
+                and token.lemma not in classes.saying_verbs and token.lemma not in ("思う", "考える"):
             # 追放して国交断絶しない, 守るなら…なってない: a later predicate, after 〜て, 〜なら, 〜し, holds the
             # negation, not the match's (殴ってやらない: やる only helps the verb before it; 土下座してほしいなんて
             # 思ってない: a verb of thinking or saying denies what it takes)
@@ -275,17 +179,17 @@ def is_negated(analysis: Analysis, match: Match) -> bool:
         previous = token
         if negator and saw_verb:
             at = tokens.index(token)
-            rest = "".join(t.surface for t in _clause_after(tokens, at))
+            rest = "".join(t.surface for t in _clause_after(classes, tokens, at))
             # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
-            if rest.startswith(_NOT_A_DENIAL):
+            if rest.startswith(classes.not_a_denial):
                 return False
             # 教えてくれない？, 話せる人いないの？: a request or a question whether someone is there, not a denial
             asked = "".join(t.surface for t in tokens[at + 1 : at + 3]).startswith(("?", "の?", "ん?", "か?"))
-            return not (asked and verb is not None and verb.lemma in _ASKING_VERBS)
+            return not (asked and verb is not None and verb.lemma in classes.asking_verbs)
     return False
 
 
-def is_reported(analysis: Analysis, match: Match) -> bool:
+def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """The words are quoted, not said to the agent: 〜と言われた, 〜って脅されて, 〜とか言ったみたい, 〜といった暴言.
 
     A caller insisting on their own words (払えって言ってるんだよ) is not reporting them.
@@ -296,38 +200,39 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
         if opening == "『":
             return True  # 『ぶっとばせ！』ってゲーム: a title
         following = analysis.tokens[closing + 1 : closing + 4]
-        if len(following) >= 2 and following[0].lemma in _QUOTES and following[1].pos == "名詞":
+        if len(following) >= 2 and following[0].lemma in classes.quotes and following[1].pos == "名詞":
             return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
         if len(following) >= 2 and following[0].lemma in ("言う", "云う") and following[1].surface in ("て", "で"):
             return True  # 「土下座までして頼まれたら断れん」言うて、旦那が…: words told, the story goes on
-        if len(following) == 3 and following[0].lemma in _SAYING_VERBS and following[0].pos == "動詞" \
-                and following[1].lemma in _PASSIVE:
+        if len(following) == 3 and following[0].lemma in classes.saying_verbs and following[0].pos == "動詞" \
+                and following[1].lemma in classes.passive:
             return True  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
-    after = [t for t in _clause_after(analysis.tokens, match.last) if t.surface not in ("か", "など", "なんか")]
+    after = [t for t in _clause_after(classes, analysis.tokens, match.last)
+             if t.surface not in ("か", "など", "なんか")]
     for i, token in enumerate(after[:5]):
         # 殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
         # (not 〜するくらいの気持ちで: 額をこすりつけるくらいの気持ちで来い is the demand itself)
         if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 2 < len(after) \
-                and after[i + 1].lemma in ("くらい", "ほど", "程") and after[i + 2].pos in ("形容詞", "形状詞"):
+                and after[i + 1].lemma in classes.measures and after[i + 2].pos in ("形容詞", "形状詞"):
             return True  # (殺すぞって言うくらい腹立っとる: the anger is the caller's, the words still said)
     for i, token in enumerate(after[:-1]):
-        if not (token.lemma in _QUOTES and token.pos == "助詞"):
+        if not (token.lemma in classes.quotes and token.pos == "助詞"):
             continue
-        if after[i + 1].lemma in _WORDS_NOUNS:
+        if after[i + 1].lemma in classes.words_nouns:
             # 土下座しろって台詞, 殺すぞって言葉: the words are named, not said (給料泥棒って言葉、あなたのため
             # にある: said of the agent after all)
-            return not any(_is_listener(t) for t in analysis.tokens)
-        verb = _saying_verb_after(after, i + 1)
+            return not any(_is_listener(classes, t) for t in analysis.tokens)
+        verb = _saying_verb_after(classes, after, i + 1)
         if verb is not None and _obliged(after, i, verb):
             continue
-        if verb is None and _disowned_after(after[i + 1 : i + 9]):
+        if verb is None and _disowned_after(classes, after[i + 1 : i + 9]):
             return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
         if verb is None:
             # 〜って踊されて (Whisper's 脅されて): a quotation followed by a verb done to the caller is reported
             # (only after って: と is also "if", 〜もらわんと帰られへん)
             done = after[i + 1 : i + 4]
             if token.lemma == "って" and done and done[0].pos in ("動詞", "名詞") and any(
-                    t.lemma in _PASSIVE for t in done[1:]) and all(t.pos != "名詞" for t in done[1:]):
+                    t.lemma in classes.passive for t in done[1:]) and all(t.pos != "名詞" for t in done[1:]):
                 return True
             continue
         i = verb - 1  # from here on, as if the verb followed the quotation directly
@@ -336,9 +241,9 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
             # 〜とは言いません: words the caller says they are NOT saying; 〜って言われん？ is a question to the agent
             return not any(t.surface in ("？", "?", "か") for t in rest[:4])
         tail = "".join(t.surface for t in rest)
-        if tail.startswith(_INSISTING):
+        if tail.startswith(classes.insisting):
             return False
-        if any(t.lemma in _PASSIVE | _HEARSAY for t in rest[:3]):
+        if any(t.lemma in classes.passive | classes.hearsay for t in rest[:3]):
             return True
         if rest and rest[0].lemma in ("た", "だ") and len(rest) > 1 and rest[1].pos == "名詞":
             return True  # 〜といった暴言
@@ -351,22 +256,18 @@ def is_reported(analysis: Analysis, match: Match) -> bool:
     return False
 
 
-_SUCH = frozenset({"そう", "そんな", "そういう", "こう", "こんな", "ああ", "あんな", "そげな", "そげん", "そがいな",
-                   "そないな", "そったら", "そげえ"})
-
-
-def _disowned_after(tokens: list[Token]) -> bool:
+def _disowned_after(classes: WordClasses, tokens: list[Token]) -> bool:
     """そういうことじゃない, そんな話ではありません: "such a thing" denied right after a quotation."""
-    words = [t for t in tokens if t.lemma not in ("言う", "いう", "な", "だ")]
-    if len(words) < 3 or (words[0].surface not in _SUCH and words[0].lemma not in _SUCH):
+    words = [t for t in tokens if t.lemma not in classes.disowning_fillers]
+    if len(words) < 3 or (words[0].surface not in classes.such and words[0].lemma not in classes.such):
         return False
-    if words[1].lemma not in ("事", "こと", "の", "話", "意味", "訳", "わけ") \
+    if words[1].lemma not in classes.such_things \
             or any(t.surface == "しか" for t in words):
         return False  # そういうことしか言ってない: "only that", said again
     for k, t in enumerate(words[2:7], start=2):
         if t.lemma in NEGATORS:
             tail = "".join(w.surface for w in words[k + 1 : k + 4])
-            return not tail.startswith(("のか", "んか", "か", "だろ", "やろ"))  # そういうことも分からないのか
+            return not tail.startswith(classes.taunting_questions)  # そういうことも分からないのか
     return False
 
 
@@ -377,13 +278,13 @@ def _obliged(tokens: list[Token], quote: int, verb: int) -> bool:
         and tokens[verb].lemma == "行く" and verb + 1 < len(tokens) and tokens[verb + 1].lemma in NEGATORS
 
 
-def _saying_verb_after(tokens: list[Token], start: int) -> int | None:
+def _saying_verb_after(classes: WordClasses, tokens: list[Token], start: int) -> int | None:
     """Index of the saying verb of a quotation, allowing は/も and who said it: 〜とは言わない, 〜って上司に言われた."""
     for index in range(start, min(start + 4, len(tokens))):
         token = tokens[index]
-        if token.lemma in _SAYING_VERBS and token.pos == "動詞":
+        if token.lemma in classes.saying_verbs and token.pos == "動詞":
             return index
-        if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in ("は", "も", "に", "から", "の", "が")):
+        if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in classes.speaker_particles):
             return None
     return None
 
@@ -398,8 +299,8 @@ def _enclosing_quote(tokens: tuple[Token, ...], match: Match) -> tuple[str, int]
     return None if closing is None else (opening, closing)
 
 
-def _clause_text(tokens: tuple[Token, ...], index: int) -> str:
-    return "".join(t.surface for t in _clause_after(tokens, index, limit=6))
+def _clause_text(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> str:
+    return "".join(t.surface for t in _clause_after(classes, tokens, index, limit=6))
 
 
 def _is_condition(tokens: tuple[Token, ...], last: int) -> bool:
@@ -424,15 +325,15 @@ def starts_inside_a_word(analysis: Analysis, match: Match) -> bool:
             and not first.surface.endswith("っ"))
 
 
-def is_simile(analysis: Analysis, match: Match) -> bool:
+def is_simile(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """アホみたいに食べる, バカみたいに高い: a comparison, not a name for the listener."""
     after = analysis.tokens[match.last + 1 : match.last + 3]
-    if not after or after[0].lemma not in ("みたい", "様", "よう"):
+    if not after or after[0].lemma not in classes.simile_words:
         return False
     return len(after) < 2 or after[1].surface in ("に", "な")
 
 
-def in_compound(analysis: Analysis, match: Match) -> bool:
+def in_compound(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """A short noun inside a longer word is not the insult: 野菜くず, 生ゴミ, ゴミ箱 (but クズ野郎 is)."""
     tokens = analysis.tokens
     word = tokens[match.first]
@@ -443,12 +344,12 @@ def in_compound(analysis: Analysis, match: Match) -> bool:
     # 生ゴミ, 下屑: a prefix or a one-character noun in front makes a compound (全員バカ does not)
     if before is not None and (before.pos == "接頭辞" or (before.pos == "名詞" and len(before.surface) == 1)):
         return True
-    if after is not None and after.pos == "形容詞" and word.lemma in _INTENSIFIERS:
+    if after is not None and after.pos == "形容詞" and word.lemma in classes.intensifiers:
         return True  # バカ安い, クソ暑い: an intensifier on an adjective, not a name for anyone (クズ多すぎ is)
-    return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in _INSULT_SUFFIXES
+    return after is not None and after.pos in ("名詞", "接尾辞") and after.lemma not in classes.insult_suffixes
 
 
-def names_a_thing(analysis: Analysis, match: Match) -> bool:
+def names_a_thing(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """ゴミの収集, ゴミが残った, クズを拾う: the noun is a thing the sentence is about, not a name for someone.
 
     An insulting noun followed by a case particle is an argument of the clause; it is an insult when it is
@@ -459,20 +360,20 @@ def names_a_thing(analysis: Analysis, match: Match) -> bool:
         return False
     before = tokens[max(0, match.first - 3) : match.first]
     # お前らゴミが, この/こんな馬鹿を雇う: pointed at someone
-    if any((t.pos == "代名詞" and t.lemma not in _FIRST_PERSON) or t.pos == "連体詞" for t in before):
+    if any((t.pos == "代名詞" and t.lemma not in classes.first_person) or t.pos == "連体詞" for t in before):
         return False
     if before and (before[-1].lemma == "た" or (before[-1].lemma == "の" and len(before) > 1
                                                 and before[-2].pos in ("名詞", "接尾辞"))):
         return True  # 出したゴミ, うちの前のゴミ: a thing someone put out, a thing somewhere
     after = tokens[match.last + 1]
-    rest = _clause_after(tokens, match.last + 1) if after.surface in ("、", ",") else []
-    if any(t.lemma in _THING_VERBS or t.lemma in _PASSIVE for t in rest) and not any(
-            _is_listener(t) or analysis.is_command(tokens.index(t)) or _is_prohibitive(tokens, tokens.index(t))
-            for t in rest):
+    rest = _clause_after(classes, tokens, match.last + 1) if after.surface in ("、", ",") else []
+    if any(t.lemma in classes.thing_verbs or t.lemma in classes.passive for t in rest) and not any(
+            _is_listener(classes, t) or analysis.is_command(tokens.index(t))
+            or _is_prohibitive(classes, tokens, tokens.index(t)) for t in rest):
         return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、二度と電話してくんな)
     if after.pos == "動詞":
         return True  # ゴミ捨てた (a particle dropped), ごみ合って (混み合って misheard): what a verb is done with
-    if after.pos != "助詞" or after.lemma not in _CASE_PARTICLES | {"だけ", "も", "は"}:
+    if after.pos != "助詞" or after.lemma not in classes.case_particles | {"だけ", "も", "は"}:
         return False
     # このゴミが。: an exclamation at someone
     return match.last + 2 < len(tokens) and not tokens[match.last + 2].is_break
@@ -489,38 +390,38 @@ def is_own_wish(analysis: Analysis, match: Match) -> bool:
     return False
 
 
-def is_own(analysis: Analysis, match: Match) -> bool:
+def is_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """私の名前と住所: the caller's own data, not the agent's."""
     before = analysis.tokens[max(0, match.first - 2) : match.first]
-    return any(_is_first_person(t) for t in before) and bool(before) and before[-1].lemma == "の"
+    return any(_is_first_person(classes, t) for t in before) and bool(before) and before[-1].lemma == "の"
 
 
-def about_own(analysis: Analysis, match: Match) -> bool:
+def about_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """うちの猫、ほんまアホで可愛い / うちの旦那、…。あほやねん: the caller talks about their own (family, pet) and
     names nobody on the other end of the line."""
     tokens = analysis.tokens
     before = tokens[: match.first]
     # not 自分: 自分の頭で考えなさい says it of the listener
-    own = any(_is_first_person(a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in _OWN_FAMILY
+    own = any(_is_first_person(classes, a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in classes.own_family
               for a, b, c in zip(before, before[1:], before[2:], strict=False))  # うちの猫 (not 俺の話)
-    return own and not any(_is_listener(t) or t.lemma in _STAFF for t in tokens)
+    return own and not any(_is_listener(classes, t) or t.lemma in classes.staff for t in tokens)
 
 
-def asked_about(analysis: Analysis, match: Match) -> bool:
+def asked_about(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """慰謝料って、どういう場合に請求できるんでしょうか: the words are the subject of a polite question, not a
     demand (誠意ってわかる? is a taunt, not an enquiry)."""
     tokens = analysis.tokens
     if match.last + 1 >= len(tokens):
         return False
-    if tokens[match.last + 1].lemma not in ("って", "とは", "と言う", "という", "言う"):  # 慰謝料いうのは (Kansai)
+    if tokens[match.last + 1].lemma not in classes.topic_quoting:  # 慰謝料いうのは (Kansai)
         # 慰謝料を請求する場合って、どこに相談すればいいですか: asking how such a claim works
-        clause = _clause_after(tokens, match.last, limit=6)
-        if not any(t.lemma in _HOW_IT_WORKS for t in clause):
+        clause = _clause_after(classes, tokens, match.last, limit=6)
+        if not any(t.lemma in classes.how_it_works for t in clause):
             return False
     polite = asking = False
     for token in tokens[match.last + 2 :]:
         polite = polite or token.lemma in ("です", "ます")
-        asking = asking or token.lemma in _QUESTION_WORDS  # どこに相談すればいいんでしょう。
+        asking = asking or token.lemma in classes.question_words  # どこに相談すればいいんでしょう。
         if token.surface in _SENTENCE_ENDS:
             return polite and (token.surface in ("?", "？") or asking)
         if token.lemma in ("か", "かしら") and token.pos == "助詞":
@@ -528,12 +429,12 @@ def asked_about(analysis: Analysis, match: Match) -> bool:
     return polite and asking
 
 
-def _is_listener(token: Token) -> bool:
-    return token.pos == "代名詞" and not _is_first_person(token) and token.lemma not in _NOT_LISTENER
+def _is_listener(classes: WordClasses, token: Token) -> bool:
+    return token.pos == "代名詞" and not _is_first_person(classes, token) and token.lemma not in classes.not_listener
 
 
-def _is_first_person(token: Token) -> bool:
-    return token.lemma in _FIRST_PERSON or token.surface in _FIRST_PERSON
+def _is_first_person(classes: WordClasses, token: Token) -> bool:
+    return token.lemma in classes.first_person or token.surface in classes.first_person
 
 
 class UtteranceJudge:
@@ -544,6 +445,8 @@ class UtteranceJudge:
         self.cfg = cfg
         self.analyzer = analyzer or Analyzer()
         self.model = model
+        # the named word classes the rules read (configs/word-classes.toml, with the lexicon's [classes.add/remove])
+        self.classes = lexicon.classes if lexicon.classes is not None else word_classes()
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
         # terms whose phrases continue the word before them (払っ|てもらうで): see Term.attaches
         self._attaching = frozenset(t.id for t in lexicon.terms if t.attaches or (t.attaches is None and any(
@@ -626,7 +529,7 @@ class UtteranceJudge:
         if (unaddressed >= 1.0 or probability < unaddressed) and not self._addressed(analysis, judgement):
             self._dismiss(f"model:{probability:.2f}", analysis.text, "aimed_at_no_one")
             return judgement
-        choices = _own_choices(analysis.tokens)
+        choices = _own_choices(self.classes, analysis.tokens)
         if choices:
             # 他の会社に乗り換えるからな, 二度と買わないからな: taking one's custom elsewhere is the caller's right,
             # however roughly said (the model learnt 〜からな from threats). The rest of the utterance is read again
@@ -653,14 +556,14 @@ class UtteranceJudge:
         evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
         story about the caller's day), and the rules see that such an utterance names no one.
         """
-        if any(c.axis in ("conduct", "demand") for c in judgement.cues) or _asks_for_it(analysis):
+        if any(c.axis in ("conduct", "demand") for c in judgement.cues) or _asks_for_it(self.classes, analysis):
             return True  # 返して, 謝って, 対応してよ: asked of the listener, plainly (not ください: jmultiwoz)
         tokens = analysis.tokens
         for i, token in enumerate(tokens):
-            if _is_listener(token) or token.lemma in self.addressees or token.surface in self.addressees \
+            if _is_listener(self.classes, token) or token.lemma in self.addressees or token.surface in self.addressees \
                     or analysis.is_command(i):
                 return True  # お前, 担当者, 出せ
-            if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in _GROUP_MARKS:
+            if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in self.classes.group_marks:
                 return True  # 女は, 外国人って, 女のわけわからん話: a group spoken of (not 会ってた女が: one woman)
         return False
 
@@ -675,8 +578,9 @@ class UtteranceJudge:
         found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                  *self._grammar_cues(analysis), *repeated,
                  *self._repeated_contact(analysis),
-                 *_private_visit(analysis), *self._long_hold(analysis), *_investigates_agent(analysis),
-                 *_disowned_consequence(analysis), *self._labelled(analysis), *self._about_groups(analysis)]
+                 *_private_visit(self.classes, analysis), *self._long_hold(analysis),
+                 *_investigates_agent(self.classes, analysis), *_disowned_consequence(self.classes, analysis),
+                 *self._labelled(analysis), *self._about_groups(analysis)]
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
         if self._trace is not None:
@@ -699,9 +603,9 @@ class UtteranceJudge:
             order = i - 1 if i > 0 and tokens[i - 1].surface in ("よ", "や") else i
             called = ends and order > 0 and analysis.is_command(order - 1)
             pointed = ends and i > 0 and tokens[i - 1].surface == "この"
-            said_of = any(_is_listener(t) for t in tokens[max(0, i - 4) : i]) \
+            said_of = any(_is_listener(self.classes, t) for t in tokens[max(0, i - 4) : i]) \
                 and any(t.lemma in ("は", "って", "みたい", "なんか") for t in tokens[max(0, i - 3) : i])
-            if (called or pointed or said_of) and not is_negated(analysis, _self_match(i)):
+            if (called or pointed or said_of) and not is_negated(self.classes, analysis, _self_match(i)):
                 return [Cue("labelled", "abuse", "conduct", 1.0, token.surface)]
         return []
 
@@ -727,9 +631,10 @@ class UtteranceJudge:
                 cue = self._removal_cue(analysis, j, said, tokens[near[0][0]].surface)
                 if cue is not None:
                     return [cue]
-            topics = [first for first, last in near if first < j and _group_marked(tokens, last)]
+            topics = [first for first, last in near if first < j and _group_marked(self.classes, tokens, last)]
             if topics and (token.lemma in self.contempt or token.surface in self.contempt) \
-                    and not is_negated(analysis, _self_match(j)) and not is_reported(analysis, _self_match(j)):
+                    and not is_negated(self.classes, analysis, _self_match(j)) \
+                    and not is_reported(self.classes, analysis, _self_match(j)):
                 return [Cue("group_contempt", "discrimination", "conduct", 1.0,
                             f"{tokens[topics[0]].surface}…{token.surface}")]
         return []
@@ -766,8 +671,8 @@ class UtteranceJudge:
         past = any(t.lemma == "た" and t.pos == "助動詞" for t in after) \
             and not any(t.lemma == "べし" for t in after)  # 〜するべきだった: still what should be done
         # 要らない: the negation is the word's own (the group is not wanted)
-        negated = not said.endswith(("ない", "ん")) and is_negated(analysis, _self_match(j))
-        guard = "negated" if negated else "reported" if is_reported(analysis, _self_match(j)) \
+        negated = not said.endswith(("ない", "ん")) and is_negated(self.classes, analysis, _self_match(j))
+        guard = "negated" if negated else "reported" if is_reported(self.classes, analysis, _self_match(j)) \
             else "told_as_done" if past else ""
         if guard:
             self._dismiss("grammar:group_removal", evidence, guard)
@@ -779,8 +684,8 @@ class UtteranceJudge:
         DOMAIN.md's grey zone is the invalid demand made *politely* (…いただけますか)."""
         demands = [c for c in cues if c.axis == "demand"]
         if sum(c.weight for c in demands) < self.cfg.demand_grey or not self.cfg.coercion \
-                or _is_polite(analysis.tokens) or not _asks_for_it(analysis) \
-                or any(word in analysis.text for word in _LEGAL_ROUTE):
+                or _is_polite(self.classes, analysis.tokens) or not _asks_for_it(self.classes, analysis) \
+                or any(word in analysis.text for word in self.classes.legal_route):
             return []  # 弁護士に相談して慰謝料請求する: a claim through the proper channel is a right
         lead = max(demands, key=lambda c: c.weight)
         return [Cue("blunt_demand", lead.category, "conduct", self.cfg.coercion, lead.evidence)]
@@ -829,9 +734,9 @@ class UtteranceJudge:
                     parts.append(first)
                 else:
                     guard = ""
-                    if any(is_reported(analysis, part) for part in parts):
+                    if any(is_reported(self.classes, analysis, part) for part in parts):
                         guard = "reported"  # ネットに晒すとか言ったみたいで: someone else's words
-                    elif construction.axis == "demand" and asked_about(analysis, parts[0]):
+                    elif construction.axis == "demand" and asked_about(self.classes, analysis, parts[0]):
                         guard = "asked_about"  # 慰謝料って、どういう時に払われるものですか
                     elif any(first <= part.last and part.first <= last for part in parts for first, last in blocked):
                         guard = "exception"  # an everyday phrase an exception names (何回もすみません)
@@ -869,31 +774,35 @@ class UtteranceJudge:
             return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
         if term.axis != "complaint" and _is_condition(analysis.tokens, match.last):
             return "condition"  # 辞めちまえば終わり: 〜ば makes the words a condition, not an order
-        if term.axis != "complaint" and is_negated(analysis, match):
+        if term.axis != "complaint" and is_negated(self.classes, analysis, match):
             return "negated"
-        if term.axis != "complaint" and is_reported(analysis, match):
+        if term.axis != "complaint" and is_reported(self.classes, analysis, match):
             return "reported"
         if term.category == "dogeza" and is_own_wish(analysis, match):
             return "own_wish"  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
         if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
-                and _described(analysis.tokens, match.last):
+                and _described(self.classes, analysis.tokens, match.last):
             return "described"  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
         if term.category == "threat" and analysis.tokens[match.first].pos == "動詞" \
                 and self._done_to_no_one(analysis.tokens, match.first):
             return "object_not_a_target"  # さんま焼いてやる, 穴を埋めてやる
-        if term.category in ("threat", "abuse") and _done(analysis.tokens, match.last):
+        if term.category == "threat" and analysis.tokens[match.first].pos == "動詞" \
+                and _done_to_a_thing(self.classes, analysis.tokens, match.first):
+            # ゴキブリを殺すぞ: the match ends on ぞ, not on its verb, whose object is still no one (not_people)
+            return "object_not_people"
+        if term.category in ("threat", "abuse") and _done(self.classes, analysis.tokens, match.last):
             return "told_as_done"  # ボコボコにしてやりましたよ (a game), 全部死んでくれた (the rats)
-        if term.thing and names_a_thing(analysis, match):
+        if term.thing and names_a_thing(self.classes, analysis, match):
             return "names_a_thing"
-        if term.category == "abuse" and is_simile(analysis, match):
+        if term.category == "abuse" and is_simile(self.classes, analysis, match):
             return "simile"
-        if term.category == "abuse" and about_own(analysis, match):
+        if term.category == "abuse" and about_own(self.classes, analysis, match):
             return "about_own"
-        if term.axis == "demand" and asked_about(analysis, match):
+        if term.axis == "demand" and asked_about(self.classes, analysis, match):
             return "asked_about"
-        if term.category == "personal_attack" and is_own(analysis, match):
+        if term.category == "personal_attack" and is_own(self.classes, analysis, match):
             return "own_data"
-        if in_compound(analysis, match):
+        if in_compound(self.classes, analysis, match):
             return "in_compound"
         return ""
 
@@ -928,7 +837,7 @@ class UtteranceJudge:
                 cues.append(Cue("rough_ending", "intimidation", "conduct", self.cfg.rough_ending_weight,
                                 token.surface))
         # A casual negative (知らねえ, こねえんだ) is a way of speaking, as frequent as the caller speaks: weighed once.
-        casual = [c for c in cues if c.source == "rough_ending" and c.evidence in _CASUAL_NEGATIVES]
+        casual = [c for c in cues if c.source == "rough_ending" and c.evidence in self.classes.casual_negatives]
         if len(casual) > 1:
             extra = {id(c) for c in casual[1:]}
             cues = [c for c in cues if id(c) not in extra]
@@ -947,33 +856,33 @@ class UtteranceJudge:
 
     def _cues_at(self, analysis: Analysis, i: int) -> list[Cue]:
         """Grammar cues of token ``i``; none when the words are someone else's (「殺すぞ」って言われた)."""
-        cfg, tokens, token = self.cfg, analysis.tokens, analysis.tokens[i]
+        cfg, classes, tokens, token = self.cfg, self.classes, analysis.tokens, analysis.tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         cues: list[Cue] = []
         # 差ではあるな, よく分かるな: a state is exclaimed, never forbidden
-        if (_is_prohibitive(tokens, i) and token.lemma not in self.states) or _is_rough_prohibitive(tokens, i) \
-                or _order_quoted_bare(tokens, i):
+        if (_is_prohibitive(classes, tokens, i) and token.lemma not in self.states) \
+                or _is_rough_prohibitive(classes, tokens, i) or _order_quoted_bare(classes, tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif analysis.is_command(i):
             # 交換してくれ(よ): a plea said roughly is tone; 出せ, 謝れ are orders
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface,
-                            tone=token.lemma in _ROUGH_PLEAS))
-        elif _is_imposition(tokens, i) or _scolds(tokens, i):
+                            tone=token.lemma in classes.rough_pleas))
+        elif _is_imposition(classes, tokens, i) or _scolds(classes, tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
-        elif _rough_tail(tokens, i) \
-                or _is_rough(token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(tokens, i - 1)):
+        elif _rough_tail(classes, tokens, i) or _is_rough(
+                classes, token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(classes, tokens, i - 1)):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface,
-                            tone=_is_tone(tokens, i)))
-        if _holds_on(tokens, i):
+                            tone=_is_tone(classes, tokens, i)))
+        if _holds_on(classes, tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
-        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and _insisted(tokens, i) \
-                and not _is_polite(tokens):
+        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and _insisted(classes, tokens, i) \
+                and not _is_polite(classes, tokens):
             # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i - 1 : i + 3])))
-        if any(c.source == "command" for c in cues) and (_barked(tokens, i) or _insisted(tokens, i)):
-            weight = cfg.barked_weight if _barked_with_yo(tokens, i) and not _insisted(tokens, i) \
+        if any(c.source == "command" for c in cues) and (_barked(classes, tokens, i) or _insisted(classes, tokens, i)):
+            weight = cfg.barked_weight if _barked_with_yo(tokens, i) and not _insisted(classes, tokens, i) \
                 else cfg.rough_ending_weight
             cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
@@ -984,10 +893,11 @@ class UtteranceJudge:
         elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))
-        elif _te_yaru(tokens, i) and not is_negated(analysis, _self_match(i + 1)) and not _own_plan(tokens, i):
+        elif _te_yaru(classes, tokens, i) and not is_negated(classes, analysis, _self_match(i + 1)) \
+                and not _own_plan(classes, tokens, i):
             cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
-        if cues and is_reported(analysis, _self_match(i)):
+        if cues and is_reported(classes, analysis, _self_match(i)):
             for cue in cues:
                 self._dismiss(cue.origin, cue.evidence, "reported")
             return []
@@ -1012,10 +922,11 @@ class UtteranceJudge:
         if goal or at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
             # nothing named: a threat only in a threat's shape (燃やしてやる, 焼いたろか, 埋めるぞ), not a service
             # asked for (焼いてくれる宿, 焼いて欲しい) nor a word built on the verb (焼き加減, 目に焼き付け)
-            tail = _clause_text(tokens, index)
-            return not (_te_yaru(tokens, index) or _rough_after(tokens, index) or verb.form.startswith("意志推量形")
+            tail = _clause_text(self.classes, tokens, index)
+            return not (_te_yaru(self.classes, tokens, index) or _rough_after(self.classes, tokens, index)
+                        or verb.form.startswith("意志推量形")
                         or "からな" in tail  # 燃やすからな, 突っ込むから, 燃やしに行く
-                        or tail.startswith(("から", "ますから", "に行", "にいく", "に来", "にく")))
+                        or tail.startswith(self.classes.threat_shape_tails))
         return not self._names_a_target(tokens, at)
 
     def _names_a_target(self, tokens: tuple[Token, ...], at: int) -> bool:
@@ -1024,16 +935,20 @@ class UtteranceJudge:
         while at > 1 and tokens[at - 1].lemma == "の" and tokens[at - 2].pos in ("名詞", "接尾辞", "代名詞"):
             at -= 2
             owners.append(tokens[at])
-        return any(_is_listener(noun) or noun.pos == "接尾辞" or noun.lemma in _STAFF or noun.lemma in _FAMILY
-                   or noun.lemma in self.harm_targets or noun.surface in self.harm_targets for noun in owners)
+        classes = self.classes
+        return any(_is_listener(classes, noun) or noun.pos == "接尾辞" or noun.lemma in classes.staff
+                   or noun.lemma in classes.family or noun.lemma in self.harm_targets
+                   or noun.surface in self.harm_targets for noun in owners)
 
     def _harm_guarded(self, analysis: Analysis, i: int) -> bool:
         """The harm verb at ``i`` threatens no one: negated, described, a mishap or a service, or passive."""
         tokens = analysis.tokens
-        guard = "negated" if is_negated(analysis, _self_match(i)) else "described" if _described(tokens, i) \
+        classes = self.classes
+        guard = "negated" if is_negated(classes, analysis, _self_match(i)) \
+            else "described" if _described(classes, tokens, i) \
             else "object_not_a_target" if self._done_to_no_one(tokens, i) \
-            else "mishap_or_service" if _mishap_or_service(tokens, i) \
-            else "passive" if _followed_by(tokens, i, _PASSIVE) and not _rough_after(tokens, i) else ""
+            else "mishap_or_service" if _mishap_or_service(classes, tokens, i) \
+            else "passive" if _followed_by(tokens, i, classes.passive) and not _rough_after(classes, tokens, i) else ""
         if guard:
             self._dismiss("grammar:harm_threat", "".join(t.surface for t in tokens[i : i + 3]), guard)
         return bool(guard)
@@ -1055,7 +970,7 @@ class UtteranceJudge:
                 continue
             clause, start = tokens[start:end], end + 1
             key = "".join(t.key for t in clause)
-            if len(key) < 3 or any(t.lemma in _COURTESIES or t.pos == "感動詞" for t in clause):
+            if len(key) < 3 or any(t.lemma in self.classes.courtesies or t.pos == "感動詞" for t in clause):
                 continue
             seen[key] = count = seen.get(key, 0) + 1
             # Only an order said again insists: a question twice is the line (聞こえますか？聞こえますか？), and
@@ -1081,25 +996,25 @@ class UtteranceJudge:
         weight = self.cfg.repeated_contact_weight
         text = analysis.text
         # most utterances have neither a counter, a frequency word nor 続ける: one pass over the text says so
-        if not weight or not (any(c in text for c in _CONTACT_COUNTERS) or "続" in text or "つづ" in text
+        if not weight or not (any(c in text for c in self.classes.contact_counters) or "続" in text or "つづ" in text
                               or any(word in text for word in self.frequency_words) or "毎" in text
-                              or any(word in text for word in _INTERVALS)):
+                              or any(word in text for word in self.classes.intervals)):
             return []
         tokens = analysis.tokens
         best: Cue | None = None
         dismissed = ""
         for i, token in enumerate(tokens):
-            first, counter = _count_before_counter(tokens, i, self.cfg.many_contacts)
+            first, counter = _count_before_counter(self.classes, tokens, i, self.cfg.many_contacts)
             often = token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
                 token.surface[:1] in self._frequency_heads
                 and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes)) \
-                or _interval(tokens, i)
+                or _interval(self.classes, tokens, i)
             keeps = self._keeps_contacting(tokens, i)  # かけ続けます, 電話し続けるからな: no end to it either
-            if not keeps and _keeps_sending(tokens, i):
+            if not keeps and _keeps_sending(self.classes, tokens, i):
                 dismissed = "".join(t.surface for t in tokens[max(0, i - 3) : i + 1])  # ログを送り続けます: no contact
             if not often and not keeps and counter is None:
                 continue
-            if counter is not None and _counts_calls(tokens, counter, self.contact_nouns) \
+            if counter is not None and _counts_calls(self.classes, tokens, counter, self.contact_nouns) \
                     and self._about_contact(tokens, first):
                 # それで十回目の電話で、やっと繋がった: a count told in the past is half a sign
                 told = any(t.lemma == "た" and t.pos == "助動詞" for t in _sentence_after(tokens, counter))
@@ -1111,9 +1026,9 @@ class UtteranceJudge:
                     else max(0, i - 2)
             else:
                 verb = self._contact_verb_after(tokens, counter if counter is not None else i)
-            if verb is None or is_reported(analysis, _self_match(verb)):
+            if verb is None or is_reported(self.classes, analysis, _self_match(verb)):
                 continue
-            share = _future_share(tokens, verb, counted=counter is not None)
+            share = _future_share(self.classes, tokens, verb, counted=counter is not None)
             words = "".join(t.surface for t in tokens[first : verb + 1])
             if share and (best is None or best.weight < share * weight):
                 best = Cue("repeated_contact", "persistence", "conduct", share * weight, words)
@@ -1130,18 +1045,20 @@ class UtteranceJudge:
         for i in range(1, len(tokens)):
             if tokens[i].surface != "時間":
                 continue
-            first, counter = _count_before_counter(tokens, i - 1, self.cfg.long_hold_hours, _HOURS)
+            first, counter = _count_before_counter(self.classes, tokens, i - 1, self.cfg.long_hold_hours,
+                                                   self.classes.hours)
             if counter is None:
                 continue
-            rest = _clause_after(tokens, i)
+            rest = _clause_after(self.classes, tokens, i)
             words = "".join(t.surface for t in tokens[first : i + 1 + len(rest)])
-            if rest and rest[0].lemma in _NOT_A_SPAN:
+            if rest and rest[0].lemma in self.classes.not_a_span:
                 dismissed = words  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span
                 continue
             endless = "".join(t.surface for t in rest[:2]) == "でも"
             willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
-            staying = any(t.lemma in _HELD or (t.lemma == "待つ" and j + 1 < len(tokens) and tokens[j + 1].lemma in
-                                               ("せる", "させる")) for j, t in enumerate(tokens))
+            staying = any(t.lemma in self.classes.held or (t.lemma == "待つ" and j + 1 < len(tokens)
+                                                           and tokens[j + 1].lemma in ("せる", "させる"))
+                          for j, t in enumerate(tokens))
             if (endless or willed) and staying:
                 return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
             dismissed = words  # 何時間でも待ちますよ: hours the caller waits, not hours the agent is held
@@ -1154,7 +1071,7 @@ class UtteranceJudge:
         verb = tokens[index - 1]
         if verb.lemma == "駆ける" and verb.surface == "かけ":
             return True  # かけ続けます: unidic-lite reads kana かけ as 駆ける (run)
-        if _keeps_sending(tokens, index):  # メールを送り続ける, not ログを送り続ける
+        if _keeps_sending(self.classes, tokens, index):  # メールを送り続ける, not ログを送り続ける
             return any(t.lemma in self.contact_nouns for t in tokens[max(0, index - 9) : index])
         return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
                                                      and tokens[index - 2].lemma in self.contact_nouns)
@@ -1162,14 +1079,14 @@ class UtteranceJudge:
     def _to_someone_else(self, tokens: tuple[Token, ...], start: int, verb: int) -> bool:
         """毎日家族に電話する, 母には毎日電話をしています: the contact goes to someone of the caller's own, not to the
         company."""
-        return any(a.lemma in _OWN_PEOPLE and b.lemma == "に"
+        return any(a.lemma in self.classes.own_people and b.lemma == "に"
                    for a, b in pairwise(tokens[_sentence_start(tokens, start) : verb]))
 
     def _about_contact(self, tokens: tuple[Token, ...], index: int) -> bool:
         """これで十五回目, 十回目の電話: the sentence is about calling, writing or saying (not 停電これで十回目, nor
         毎週通ってて十回目: the count of something else)."""
         sentence = [*tokens[_sentence_start(tokens, index) : index], *_sentence_after(tokens, index)]
-        return any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs or t.lemma in _SAID
+        return any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs or t.lemma in self.classes.said
                    for t in sentence)
 
     def _contact_verb_after(self, tokens: tuple[Token, ...], start: int) -> int | None:
@@ -1181,12 +1098,11 @@ class UtteranceJudge:
             named = named or token.lemma in self.contact_nouns
             if token.pos != "動詞":
                 continue
-            if token.lemma in self.contact_verbs and (named or token.lemma not in _SENDING_VERBS):
+            if token.lemma in self.contact_verbs and (named or token.lemma not in self.classes.sending_verbs):
                 return None if self._to_someone_else(tokens, start, j) else j  # 送る only with メール named
             before = tokens[j - 2] if tokens[j - 1].lemma == "を" and j > 1 else tokens[j - 1]
             # 毎日クレーム入れたる, 毎晩電話入れますから, 毎朝お電話を差し上げます, 毎日電話をしますからね
-            if before.lemma in self.contact_nouns and token.lemma in ("入れる", "いれる", "差し上げる", "為る", "する",
-                                                                      "致す", "いたす"):
+            if before.lemma in self.contact_nouns and token.lemma in self.classes.contact_noun_verbs:
                 return None if self._to_someone_else(tokens, start, j) else j
         return None
 
@@ -1201,7 +1117,8 @@ class UtteranceJudge:
         bare: set[str] = set()
         for i, token in enumerate(tokens):
             if token.pos != "名詞" or len(token.key) < 2 or token.pos2 in ("数詞", "代名詞") \
-                    or token.pos3 == "副詞可能" or token.lemma in _COURTESIES or token.lemma in self.contact_nouns:
+                    or token.pos3 == "副詞可能" or token.lemma in self.classes.courtesies \
+                    or token.lemma in self.contact_nouns:
                 continue
             counts[token.lemma] = counts.get(token.lemma, 0) + 1
             before = tokens[i - 1] if i > 0 else None
@@ -1305,16 +1222,15 @@ def _sentence_start(tokens: tuple[Token, ...], index: int) -> int:
     return start
 
 
-def _described(tokens: tuple[Token, ...], index: int) -> bool:
+def _described(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The verb tells what happened (殴られた, 蹴ってた, 殴る蹴るの暴行) rather than threatening it."""
-    if _done_to_a_thing(tokens, index):
+    if _done_to_a_thing(classes, tokens, index):
         return True
     rest = tokens[index + 1 : index + 5]
     tail = "".join(t.surface for t in rest)
-    if tail.startswith(("てやる", "てやろ", "たる", "たろ", "ちゃる", "てまう", "だる", "だろか", "だろかい")):
+    if tail.startswith(classes.te_yaru_tails):
         return False  # 放り込んだる, 踏んだろか: Kansai for 〜てやる, not a past
-    if tail.startswith(("た", "だ", "てた", "てる", "ている", "ていた", "でた", "でる", "ちゃった", "ました",
-                        "てやった", "てやりました")):
+    if tail.startswith(classes.told_tails):
         return True
     if "やがった" in tail or "やがって" in tail:
         return True  # 親父が踏んづけてぶっ壊しやがって: a deed told, cursed
@@ -1324,14 +1240,14 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if rest and rest[0].lemma == "て" and any(t.lemma == "た" and t.pos == "助動詞"
-                                               for t in _clause_after(tokens, index, limit=8)):
+                                               for t in _clause_after(classes, tokens, index, limit=8)):
         return True  # 荷物を放り投げて置いていった: a step of a story told in the past
     if tokens[index].lemma.endswith(("合う", "あう")):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
-    if tail.startswith(("ても", "でも")) and _asks_if_safe(tokens, index):
+    if tail.startswith(("ても", "でも")) and _asks_if_safe(classes, tokens, index):
         return True  # 強火で焼いても大丈夫ですか: an enquiry about a thing, not a threat (殴ってもいいですか is)
     if rest and rest[0].pos == "名詞" and tokens[index].form.startswith("連体形") \
-            and rest[0].lemma not in _INTENT_NOUNS and rest[0].pos2 != "数詞" \
+            and rest[0].lemma not in classes.intent_nouns and rest[0].pos2 != "数詞" \
             and rest[0].pos3 not in ("副詞可能", "形状詞可能") and not (len(rest) > 1 and rest[1].surface == "に"):
         # ネズミを殺す薬: the verb describes a noun; not 殺す気 (an intention) nor ぶっ殺す今すぐ, 燃やす今夜,
         # 殺す本当に (Whisper drops the comma before a word that works as an adverb)
@@ -1339,47 +1255,44 @@ def _described(tokens: tuple[Token, ...], index: int) -> bool:
     if len(rest) > 1 and rest[0].pos in ("形容詞", "連体詞") and rest[1].pos == "名詞" \
             and tokens[index].form.startswith("連体形"):
         return True  # マッチで火をつける古い給湯器: the verb describes a noun behind its adjective
-    return bool(rest) and rest[0].lemma in ("の", "こと", "とか", "など", "様", "ような")
+    return bool(rest) and rest[0].lemma in classes.describing_words
 
 
-def _keeps_sending(tokens: tuple[Token, ...], index: int) -> bool:
+def _keeps_sending(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """Token ``index`` is 続ける after a sending verb (送り続ける): contact only when a channel is named."""
-    return index > 0 and tokens[index].lemma in ("続ける", "つづける") and tokens[index - 1].lemma in _SENDING_VERBS
+    return index > 0 and tokens[index].lemma in ("続ける", "つづける") \
+        and tokens[index - 1].lemma in classes.sending_verbs
 
 
-_MISHAP = frozenset({"仕舞う", "しまう", "ちゃう", "ちまう", "じゃう"})  # 〜てしまう, 〜ちゃう: it happened
-_RECEIVED = frozenset({"貰う", "もらう", "頂く", "いただく"})  # 〜てもらう, 〜ていただく: done for the caller
-
-
-def _mishap_or_service(tokens: tuple[Token, ...], index: int) -> bool:
+def _mishap_or_service(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The harm verb ``index`` tells of something that already happened, or asks for a service.
 
     叩き割っちゃって / 割ってしまいました (a mishap told in the past or as a reason: the caller's own accident) and
     業者さんに叩き落としてもらえる / 燃やしていただけますか (pest control, disposal: someone does it for the
     caller). 殴っちゃうぞ (a future ちゃう) and 燃やしてもらうぞ (a rough end) stay threats.
     """
-    rest = _clause_after(tokens, index, 5)
+    rest = _clause_after(classes, tokens, index, 5)
     if rest and rest[0].lemma == "て":
         rest = rest[1:]
     if not rest:
         return False
-    if rest[0].lemma in _RECEIVED:
-        return not _rough_after(tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
-    if rest[0].lemma not in _MISHAP:
+    if rest[0].lemma in classes.received:
+        return not _rough_after(classes, tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
+    if rest[0].lemma not in classes.mishap_auxiliaries:
         return False
     after = [t.lemma for t in rest[1:3] if t.lemma not in ("ます",)]
     return bool(after) and after[0] in ("た", "て", "だ", "で")
 
 
-def _done_to_a_thing(tokens: tuple[Token, ...], index: int) -> bool:
+def _done_to_a_thing(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ゴキブリを殺す, 雑草を燃やす, イカをぶっ刺す: the harm verb's object is a pest, game or thing, not a person."""
     while index > 0 and tokens[index - 1].pos == "副詞":
         index -= 1  # イカをぶっ刺して, 魚を一気に叩き切る
     return index > 1 and tokens[index - 1].lemma in ("を", "も") and (
-        tokens[index - 2].lemma in _NOT_PEOPLE or tokens[index - 2].surface in _NOT_PEOPLE)
+        tokens[index - 2].lemma in classes.not_people or tokens[index - 2].surface in classes.not_people)
 
 
-def _asks_if_safe(tokens: tuple[Token, ...], index: int) -> bool:
+def _asks_if_safe(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The clause after ``index`` asks whether it is safe (〜ても大丈夫ですか, 〜ても平気？, 〜ても問題ないですか)."""
     words: list[Token] = []
     asked = False
@@ -1389,42 +1302,43 @@ def _asks_if_safe(tokens: tuple[Token, ...], index: int) -> bool:
             break
         words.append(token)
     asked = asked or (bool(words) and words[-1].surface in ("か", "かな"))
-    return asked and any(t.lemma in _SAFE_WORDS for t in words)
+    return asked and any(t.lemma in classes.safe_words for t in words)
 
 
 def _followed_by(tokens: tuple[Token, ...], index: int, lemmas: frozenset[str], span: int = 2) -> bool:
     return any(t.lemma in lemmas for t in tokens[index + 1 : index + 1 + span])
 
 
-def _rough_after(tokens: tuple[Token, ...], index: int) -> bool:
-    return any(_is_rough(t, tokens[j + 1] if j + 1 < len(tokens) else None)
+def _rough_after(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+    return any(_is_rough(classes, t, tokens[j + 1] if j + 1 < len(tokens) else None)
                for j, t in enumerate(tokens) if j > index)
 
 
-def _is_rough(token: Token, nxt: Token | None, in_tail: bool = False) -> bool:
+def _is_rough(classes: WordClasses, token: Token, nxt: Token | None, in_tail: bool = False) -> bool:
     """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら.
 
     ``in_tail``: the token ends a rough tail already counted where it began (違うじゃねえか).
     """
-    if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
+    if token.pos == "助詞" and token.lemma in classes.rough_endings \
+            and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
         return True
     if token.lemma == "やがる":
         return True
-    if token.surface in _CASUAL_NEGATIVES and token.pos != "助詞" and not in_tail:
+    if token.surface in classes.casual_negatives and token.pos != "助詞" and not in_tail:
         # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence, and the
         # particle ね drawn out (すみませんねー, いい天気だねえ) is no negative at all
         return nxt is None or not (nxt.pos == "助詞" and nxt.pos2 == "接続助詞")
-    return token.pos == "感動詞" and token.surface in _ROUGH_INTERJECTIONS
+    return token.pos == "感動詞" and token.surface in classes.rough_interjections
 
 
-def _barked(tokens: tuple[Token, ...], index: int) -> bool:
+def _barked(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """An order pushed with a final や or よ: 変えろや, 持ってこいや, 早くしろよ (not 〜てくれよ, a plea).
 
     Measured on the development sets: of the imperatives that end 〜や, all were harassment; of those ending
     〜よ, all but a 〜てくれよ.
     """
     token = tokens[index]
-    if token.lemma in _PLEADING or (token.lemma == "見る" and (index == 0 or tokens[index - 1].lemma != "て")):
+    if token.lemma in classes.pleading or (token.lemma == "見る" and (index == 0 or tokens[index - 1].lemma != "て")):
         return False  # ほら見ろよ (look!), not 〜てみろよ (a dare)
     if token.form.startswith(("意志推量形", "命令形")) and token.surface.endswith("よ"):
         return index + 1 == len(tokens) or tokens[index + 1].is_break  # 返せよ: unidic-lite reads one word
@@ -1432,7 +1346,7 @@ def _barked(tokens: tuple[Token, ...], index: int) -> bool:
         return False
     nxt = tokens[index + 1]
     after = tokens[index + 2] if index + 2 < len(tokens) else None
-    return nxt.pos == "助詞" and nxt.surface in ("や", "よ", "やー", "よー", "よぉ") \
+    return nxt.pos == "助詞" and nxt.surface in classes.barking_particles \
         and (after is None or after.is_break)
 
 
@@ -1443,15 +1357,15 @@ def _barked_with_yo(tokens: tuple[Token, ...], index: int) -> bool:
     return index + 1 < len(tokens) and tokens[index + 1].surface in ("よ", "よー", "よぉ")
 
 
-def _group_marked(tokens: tuple[Token, ...], last: int) -> bool:
+def _group_marked(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
     """The group ending at ``last`` is what the clause is about: 韓国人は, 女って, 在日が, 朝鮮人とは."""
     at = last + 1
     if at + 1 < len(tokens) and tokens[at].surface == "と" and tokens[at + 1].surface == "は":
         return True
-    return at < len(tokens) and tokens[at].surface in ("は", "って", "なんて", "なんか", "ども", "共", "が", "とか")
+    return at < len(tokens) and tokens[at].surface in classes.group_topic_marks
 
 
-def _private_visit(analysis: Analysis) -> list[Cue]:
+def _private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """あんたの実家まで行って, お前の家に行くぞ, 家までついてってやる: going to the agent's home (critical).
 
     The home must be the listener's (あんた/お前 + の right before it), or the caller follows someone there
@@ -1459,26 +1373,28 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
     and 実家に行くので are not, nor is any polite question.
     """
     tokens = analysis.tokens
-    asked = _is_polite(tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
+    asked = _is_polite(classes, tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
     dismissed = ""
     for i, token in enumerate(tokens[:-1]):
         # お前んち行くぞ: んち (your place) read as ん/ち, and spoken without a particle
-        home = token.lemma in _PRIVATE_PLACES or (token.surface == "ち" and i > 0 and tokens[i - 1].surface == "ん")
+        home = token.lemma in classes.private_places \
+            or (token.surface == "ち" and i > 0 and tokens[i - 1].surface == "ん")
         if not home:
             continue
         at = i + 2 if tokens[i + 1].lemma in ("まで", "に", "へ") else i + 1
         if at >= len(tokens):
             continue
         verb = tokens[at]
-        if verb.pos != "動詞" or verb.lemma not in _GOING:
+        if verb.pos != "動詞" or verb.lemma not in classes.going:
             continue
-        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and _is_listener(tokens[i - 2])  # not 友達の家
-        rest = _clause_after(tokens, at, limit=6)
+        # not 友達の家
+        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and _is_listener(classes, tokens[i - 2])
+        rest = _clause_after(classes, tokens, at, limit=6)
         someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
         follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
-            and not any(t.lemma in ("呉れる", "くれる", "貰う", "もらう") for t in rest)
+            and not any(t.lemma in classes.favours for t in rest)
         words = "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1])
-        if asked or not (theirs or follows) or is_negated(analysis, _self_match(at)) \
+        if asked or not (theirs or follows) or is_negated(classes, analysis, _self_match(at)) \
                 or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
             dismissed = words  # 友達の家行くけん, 業者さんが家に行くのは何時ですか: someone's home, not the agent's
             continue
@@ -1487,7 +1403,7 @@ def _private_visit(analysis: Analysis) -> list[Cue]:
             if dismissed]
 
 
-def _disowned_consequence(analysis: Analysis) -> list[Cue]:
+def _disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """緩めに行っても知らんがや, 何か起きても知りませんよ, 落ちても誰も気づかんやろうな: something may happen and the
     caller will not answer for it — a veiled threat (脅迫), critical like the stock どうなっても知らない."""
     tokens = analysis.tokens
@@ -1497,28 +1413,28 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
             continue
         rest = [t for t in tokens[i + 2 : i + 7] if not t.is_break or t.surface in ("、", ",")]
         words = "".join(t.surface for t in rest if not t.is_break)
-        disowned = words.startswith(("知らん", "知らない", "知らねえ", "知りません", "知らへん", "誰も気づか",
-                                     "誰も気付か", "責任持てない", "責任は持てない", "責任取れない"))
+        disowned = words.startswith(classes.disowning)
         negation = next((j for j in range(i + 2, min(i + 9, len(tokens))) if tokens[j].lemma in NEGATORS), None)
         if negation is not None and negation + 1 < len(tokens) and tokens[negation + 1].pos == "名詞":
             continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
         condition = tokens[_sentence_start(tokens, i - 1) : i]
         # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
-        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(a) and b.lemma in ("が", "は")
-                     for a, b in pairwise(condition)) or "ような" in words or "と思" in words
-        if _is_polite(tokens):
+        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(classes, a)
+                     and b.lemma in ("が", "は") for a, b in pairwise(condition)) \
+            or "ような" in words or "と思" in words
+        if _is_polite(classes, tokens):
             hazard = True  # ガス臭いんです、何か起きても知りませんよ: a hazard reported, the company warned
         evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
-        if disowned and (hazard or is_reported(analysis, _self_match(i - 1))):
+        if disowned and (hazard or is_reported(classes, analysis, _self_match(i - 1))):
             dismissed = evidence  # 木が倒れても知りませんよ: a hazard reported; 「何があっても知らん」と言われた
             continue
         if disowned:
             # 何か起きても, 落ちても: harm left open, said to someone named or roughly, is a threat; 電話が
             # 繋がらなくなっても is pressure, not harm
-            vague = any(t.lemma in ("何", "どう", "誰") for t in tokens[max(0, i - 5) : i]) \
-                or tokens[i - 1].lemma in _MISHAPS
-            aimed = any(_is_listener(t) or t.lemma in _STAFF for t in tokens) or any(
-                x in words[-4:] or x in "".join(t.surface for t in tokens[-4:]) for x in _ROUGH_CLOSES)
+            vague = any(t.lemma in classes.vague_words for t in tokens[max(0, i - 5) : i]) \
+                or tokens[i - 1].lemma in classes.mishap_verbs
+            aimed = any(_is_listener(classes, t) or t.lemma in classes.staff for t in tokens) or any(
+                x in words[-4:] or x in "".join(t.surface for t in tokens[-4:]) for x in classes.rough_closes)
             if vague and aimed:
                 return [Cue("disowned_consequence", "threat", "conduct", 1.0, evidence, Level.CRITICAL)]
             return [Cue("disowned_consequence", "intimidation", "conduct", 1.0, evidence)]
@@ -1526,7 +1442,7 @@ def _disowned_consequence(analysis: Analysis) -> list[Cue]:
             if dismissed]
 
 
-def _investigates_agent(analysis: Analysis) -> list[Cue]:
+def _investigates_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """あなたのフルネーム…調べるから, 受付の人のインスタ…見つけた: the caller digs into the agent's private life.
 
     The agent (a second-person word or staff) must own what is looked for, named before the verb; asking the
@@ -1534,18 +1450,19 @@ def _investigates_agent(analysis: Analysis) -> list[Cue]:
     """
     tokens = analysis.tokens
     for j, token in enumerate(tokens):
-        if token.pos != "動詞" or token.lemma not in _INVESTIGATE:
+        if token.pos != "動詞" or token.lemma not in classes.investigate:
             continue
         tail = "".join(t.surface for t in tokens[j + 1 : j + 5])
-        if tail.startswith(_NOT_DONE_BY_CALLER):
+        if tail.startswith(classes.not_done_by_caller):
             continue
         before = tokens[:j]
         for k, who in enumerate(before):
-            person = _is_listener(who) or (who.lemma in _STAFF and who.lemma not in _PLACES_OF_WORK)
+            person = _is_listener(classes, who) \
+                or (who.lemma in classes.staff and who.lemma not in classes.places_of_work)
             at = k
-            if not person and (who.lemma in _STAFF or who.surface in _STAFF):
+            if not person and (who.lemma in classes.staff or who.surface in classes.staff):
                 # 受付の人, 窓口の方 (not 会社の住所, 受付の番号)
-                person = "".join(t.surface for t in before[k + 1 : k + 3]).startswith(("の人", "の方", "の子", "さん"))
+                person = "".join(t.surface for t in before[k + 1 : k + 3]).startswith(classes.person_tails)
                 at = k + 2
             if not person:
                 continue
@@ -1553,54 +1470,53 @@ def _investigates_agent(analysis: Analysis) -> list[Cue]:
             owned = before[at + 1 : at + 5]
             linked = bool(owned) and (owned[0].lemma == "の" or owned[0].surface in ("、", "は", "って"))
             words = "".join(t.surface for t in owned[1:])
-            if (linked and words.startswith(_PRIVATE_DATA)) or (owned and owned[0].lemma in ("を", "の事", "こと")):
+            if (linked and words.startswith(classes.private_data)) \
+                    or (owned and owned[0].lemma in ("を", "の事", "こと")):
                 return [Cue("investigates_agent", "personal_attack", "conduct", 1.0,
                             "".join(t.surface for t in tokens[k : j + 1]))]
     return []
 
 
-def _holds_on(tokens: tuple[Token, ...], index: int) -> bool:
+def _holds_on(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The agent is kept on the line: まだまだ付き合ってもらうからね, 電話口におってもらう (an imposition on staying),
     席離れんなよ, 電話切るな (a ban on leaving)."""
     token = tokens[index]
-    if token.lemma in _LEAVING and _is_prohibitive(tokens, index):
+    if token.lemma in classes.leaving and _is_prohibitive(classes, tokens, index):
         return True
-    return index > 1 and tokens[index - 2].lemma in _STAYING and _is_imposition(tokens, index)
+    return index > 1 and tokens[index - 2].lemma in classes.staying and _is_imposition(classes, tokens, index)
 
 
-def _order_quoted_bare(tokens: tuple[Token, ...], index: int) -> bool:
+def _order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """出せ言うとんねん: Kansai drops って before 言う; an e-row verb right before an insisting 言う is an order
     (払え言われた, a passive, is someone else's)."""
     token = tokens[index]
     if token.pos != "動詞" or token.key[-1:] not in E_ROW or index + 1 >= len(tokens) \
             or tokens[index + 1].lemma != "言う":
         return False
-    return "".join(t.surface for t in tokens[index + 2 : index + 5]).startswith(_INSISTING)
+    return "".join(t.surface for t in tokens[index + 2 : index + 5]).startswith(classes.insisting)
 
 
-def _insisted(tokens: tuple[Token, ...], index: int) -> bool:
+def _insisted(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The caller presses their own order: 答えろって言ってんの, 謝れって言っとるやろ, 出せ言うとんねん."""
     at = index + 1
     if at < len(tokens) and tokens[at].lemma in ("って", "と") and tokens[at].pos == "助詞":
         at += 1
-    if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in _PLEADING:
+    if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in classes.pleading:
         return False
-    if any(a.pos in ("名詞", "代名詞", "接尾辞") and not _is_first_person(a) and not _is_listener(a)
+    if any(a.pos in ("名詞", "代名詞", "接尾辞") and not _is_first_person(classes, a) and not _is_listener(classes, a)
            and b.lemma in ("が", "は") for a, b in pairwise(tokens[_sentence_start(tokens, index) : index])):
         return False  # 娘が早く来いって言ってるので: someone else's order, passed on
     rest = _sentence_after(tokens, at)
-    if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) and _is_polite(tokens):
+    if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) \
+            and _is_polite(classes, tokens):
         return False  # ここに書けって言ってるのはどこの欄ですか: a question about an instruction
-    return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(_INSISTING)
+    return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(classes.insisting)
 
 
-_INTERVALS = ("おき", "置き", "ごと", "毎")
-_INTERVAL_UNITS = frozenset({"分", "時間", "秒"})
-
-
-def _interval(tokens: tuple[Token, ...], index: int) -> bool:
+def _interval(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """十分おき, 一時間ごと, 三十分毎: a number of minutes or hours and おき/ごと, as often as a frequency word."""
-    return tokens[index].surface in _INTERVALS and index > 1 and tokens[index - 1].surface in _INTERVAL_UNITS \
+    return tokens[index].surface in classes.intervals and index > 1 \
+        and tokens[index - 1].surface in classes.interval_units \
         and (tokens[index - 2].pos2 == "数詞" or tokens[index - 2].surface.isdigit())
 
 
@@ -1614,11 +1530,11 @@ def _sentence_after(tokens: tuple[Token, ...], index: int) -> list[Token]:
     return out
 
 
-def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int,
+def _count_before_counter(classes: WordClasses, tokens: tuple[Token, ...], index: int, least: int,
                           counters: frozenset[str] | None = None) -> tuple[int, int | None]:
     """(first token of the number, index of the counter) when a count of at least ``least`` ends at ``index``
     (二十回, 百通, 何十回, 50枚, 十二時間); (index, None) otherwise."""
-    if index < 0 or index + 1 >= len(tokens) or tokens[index + 1].surface not in (counters or _CONTACT_COUNTERS):
+    if index < 0 or index + 1 >= len(tokens) or tokens[index + 1].surface not in (counters or classes.contact_counters):
         return index, None
     if tokens[index].surface in ("何", "数"):  # 何回でも, 何時間でも: no end to it (何回も電話したのに is a grievance)
         ending = "".join(t.surface for t in tokens[index + 2 : index + 4])
@@ -1630,17 +1546,18 @@ def _count_before_counter(tokens: tuple[Token, ...], index: int, least: int,
     return (start, index + 1) if value is not None and value >= least else (index, None)
 
 
-def _counts_calls(tokens: tuple[Token, ...], counter: int, contact_nouns: frozenset[str]) -> bool:
+def _counts_calls(classes: WordClasses, tokens: tuple[Token, ...], counter: int,
+                  contact_nouns: frozenset[str]) -> bool:
     """これで十五回目です, 三十回目のお電話: the caller numbers their own calls (not 十回目の来店)."""
     if counter + 1 >= len(tokens) or tokens[counter + 1].surface != "目" or tokens[counter].surface not in ("回", "度"):
         return False
     after = [t for t in tokens[counter + 2 : counter + 6] if t.lemma not in ("御", "お", "の") and t.surface != "、"]
     if not after or after[0].is_break or after[0].pos in ("助動詞", "助詞"):
         return True  # 十回目です, 十回目だよ, 十回目。
-    return after[0].lemma in contact_nouns or after[0].lemma in ("質問", "説明", "同じ", "話")
+    return after[0].lemma in contact_nouns or after[0].lemma in classes.counted_things
 
 
-def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
+def _future_share(classes: WordClasses, tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
     """1 for contact promised (かけます, 電話するから), 0.5 for ongoing (毎日かけてるからね), 0 for past; a ``counted``
     campaign ongoing is 1 (三十通メール送ってます, もう四十回は電話してます), done 0.5."""
     rest: list[Token] = []
@@ -1649,23 +1566,21 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
             break
         rest.append(token)
     tail = "".join(t.surface for t in rest)
-    if tail.startswith(("てくる", "てくれ", "てき", "てください", "て下さい", "てほしい", "ても", "でも", "てもらえ",
-                        "ていただけ", "てよろしい", "ていい", "ば", "れば", "たら", "の", "こと", "ように", "よう",
-                        "予定", "つもりです")) or "のに" in tail:
+    if tail.startswith(classes.not_a_promise) or "のに" in tail:
         # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに), a question of
         # how (毎週電話すればいいですか), a habit or plan told (毎日家族に電話するので…, ブログに書き込むのが日課)
         return 0.0
     if rest and rest[0].pos == "名詞" and tokens[verb].form.startswith("連体形"):
         return 0.0  # 毎朝鳴らすアラーム: the verb describes a noun
-    if tail.removeprefix("ちゃって").removeprefix("てしまって").removeprefix("て").startswith(_APOLOGIES):
+    if tail.removeprefix("ちゃって").removeprefix("てしまって").removeprefix("て").startswith(classes.apologies):
         return 0.0  # 毎日電話しちゃってすみません: the caller apologises for the calls
-    if any(t.lemma in NEGATORS | _PASSIVE for t in rest[:4]):
+    if any(t.lemma in NEGATORS | classes.passive for t in rest[:4]):
         return 0.0
     if any(t.lemma == "た" for t in rest[:4]):
         # 百通送っといたから: a campaign done and counted is half a sign (二十回電話しました、いつ直るんですか is
         # also what a wronged customer says); uncounted past contact is none
         return 0.5 if counted else 0.0
-    if tail.startswith(("てる", "てい", "とる", "とり", "てん", "とん", "ておる", "ており", "てます")):
+    if tail.startswith(classes.ongoing_tails):
         return 1.0 if counted else 0.5
     if any(t.lemma in ("けれど", "が") and t.pos2 == "接続助詞" for t in rest):
         # 何回でも言いますけど、…: said on the way to something else (毎晩言うけど、うちの子が: not even that)
@@ -1673,32 +1588,33 @@ def _future_share(tokens: tuple[Token, ...], verb: int, counted: bool) -> float:
     return 1.0
 
 
-def _is_tone(tokens: tuple[Token, ...], index: int) -> bool:
+def _is_tone(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The rough end at ``index`` is a way of speaking: the rough negative (来てねえ), an emphatic ぞ / ぜ, a
     rhetorical 〜じゃねえか / 〜だろうが / 〜やんけ — not おい, こら, 〜やがる, 謝らんかい or a pressed 聞いてんのか."""
     token = tokens[index]
-    if token.pos == "助詞" and token.lemma in _ROUGH_ENDINGS:
+    if token.pos == "助詞" and token.lemma in classes.rough_endings:
         return True
-    if token.surface in _CASUAL_NEGATIVES and token.pos != "助詞":
+    if token.surface in classes.casual_negatives and token.pos != "助詞":
         # 笑っとるんじゃねえ, なめんじゃねぇ: 〜んじゃねえ forbids the listener something (unidic-lite leaves some
         # of them to the rough negative when a contraction stands between the verb and ん)
-        rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in _RHETORICAL  # 〜てんじゃねえか
+        rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in classes.rhetorical  # 〜てんじゃねえか
         return rhetorical or not (index > 1 and tokens[index - 1].surface == "じゃ" and (
             tokens[index - 2].surface in ("ん", "の") or tokens[index - 2].surface.endswith("ん")))
-    tail = "".join(t.surface for t in _clause_after(tokens, index - 1, limit=4))
-    return tail.startswith(_TONE_TAILS)
+    tail = "".join(t.surface for t in _clause_after(classes, tokens, index - 1, limit=4))
+    return tail.startswith(classes.tone_tails)
 
 
-def _scolds(tokens: tuple[Token, ...], index: int) -> bool:
+def _scolds(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ちゃんとせんか！, はよせんか、こら: a negative question shouted is a rebuke (行かんか？ is an invitation)."""
     if tokens[index].surface != "ん" or tokens[index].lemma != "ず" or index + 2 >= len(tokens):
         return False
     after = tokens[index + 2]
     return tokens[index + 1].surface in ("か", "かね") and (after.surface in ("!", "！") or (
-        after.surface in ("、", ",") and index + 3 < len(tokens) and tokens[index + 3].surface in _ROUGH_INTERJECTIONS))
+        after.surface in ("、", ",") and index + 3 < len(tokens)
+        and tokens[index + 3].surface in classes.rough_interjections))
 
 
-def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
+def _is_imposition(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """払ってもらう, 付き合ってもらうで, 払ってもらおうか, 出していただきます: a declared imposition (もらえますか and
     いただけますか are requests and do not count)."""
     token = tokens[index]
@@ -1717,22 +1633,22 @@ def _is_imposition(tokens: tuple[Token, ...], index: int) -> bool:
         return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
     return token.form.startswith("終止形") and (
         following is None or following.is_break
-        or following.lemma in ("ぞ", "から", "よ", "わ", "で", "けん", "けえ", "けぇ", "さかい")
+        or following.lemma in classes.imposition_closes
         or following.surface == "で")  # 払ってもらうで (Kansai だ)
 
 
-def _rough_tail(tokens: tuple[Token, ...], index: int) -> bool:
+def _rough_tail(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """Rough clause ends that span tokens: 〜だろうが, 謝らんかい, 〜じゃねえか."""
     if index > 0 and not tokens[index - 1].conjugates and tokens[index - 1].pos != "名詞":
         return False
     head = tokens[index].surface[:1]
-    if head not in _ROUGH_TAIL_HEADS and head not in _CLOSING_QUOTES and head not in ("、", ","):
+    if head not in classes.rough_tail_heads and head not in _CLOSING_QUOTES and head not in ("、", ","):
         return False  # most words: no rough tail can start here (the clause is read only when one could)
-    tail = "".join(t.surface for t in _clause_after(tokens, index - 1, limit=4))
-    return tail.startswith(_ROUGH_TAILS)
+    tail = "".join(t.surface for t in _clause_after(classes, tokens, index - 1, limit=4))
+    return tail.startswith(classes.rough_tails)
 
 
-def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
+def _is_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ふざけるな, 言うなよ (verb + な), 言い訳すんじゃねえ (verb + んじゃねえ)."""
     token = tokens[index]
     if token.pos != "動詞" or not (token.form.startswith("終止形") or token.form.startswith("連体形")):
@@ -1741,49 +1657,48 @@ def _is_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
     if rest and rest[0].lemma == "な" and rest[0].pos == "助詞" and (len(rest) == 1 or rest[1].is_break
                                                                      or rest[1].lemma in ("よ", "って")):
         return True
-    return _forbids("".join(t.surface for t in rest),
-                    ("んじゃねえ", "んじゃねー", "のじゃねえ", "んじゃない!", "んじゃねぇ"))
+    return _forbids(classes, "".join(t.surface for t in rest),
+                    classes.prohibitions)
 
 
-def _is_rough_prohibitive(tokens: tuple[Token, ...], index: int) -> bool:
+def _is_rough_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """とぼけてんじゃねえ, ふざけとんちゃうぞ: verb + てん/とん + じゃねえ."""
     if tokens[index].pos != "動詞":
         return False
-    return _forbids("".join(t.surface for t in tokens[index + 1 : index + 7]),
-                    ("てんじゃねえ", "てんじゃねー", "とんじゃねえ", "てるんじゃねえ", "てんじゃない!", "とんちゃうぞ",
-                     "てんちゃうぞ"))
+    return _forbids(classes, "".join(t.surface for t in tokens[index + 1 : index + 7]),
+                    classes.rough_prohibitions)
 
 
-def _forbids(surfaces: str, heads: tuple[str, ...]) -> bool:
+def _forbids(classes: WordClasses, surfaces: str, heads: tuple[str, ...]) -> bool:
     """The words after a verb begin with a prohibition (``heads``: 〜んじゃねえ, don't…) that is not turned into a
     rhetorical question: 言い訳すんじゃねえ forbids, 間違ってんじゃねえか (isn't it wrong!) does not."""
     head = next((h for h in heads if surfaces.startswith(h)), None)
-    return head is not None and not surfaces[len(head) :].startswith(_RHETORICAL)
+    return head is not None and not surfaces[len(head) :].startswith(classes.rhetorical)
 
 
-def _done(tokens: tuple[Token, ...], last: int) -> bool:
+def _done(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
     """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた (not 〜してやったからな: a boast
     that warns)."""
-    tail = "".join(t.surface for t in _clause_after(tokens, last, limit=5))
+    tail = "".join(t.surface for t in _clause_after(classes, tokens, last, limit=5))
     if "からな" in tail or tail.endswith(("ぞ", "ぞー")) or "ぞ" in tail[-3:]:
         return False
     if tokens[last].lemma in ("呉れる", "くれる") and tail.startswith("た"):
         return True
-    return tail.startswith(("やりました", "やった", "た。", "ました"))
+    return tail.startswith(classes.done_tails)
 
 
-def _is_polite(tokens: tuple[Token, ...]) -> bool:
+def _is_polite(classes: WordClasses, tokens: tuple[Token, ...]) -> bool:
     for i, token in enumerate(tokens):
         if token.lemma == "です" and token.surface in ("でしょ", "でしょう"):
             if i + 1 < len(tokens) and tokens[i + 1].surface == "か":
                 return True  # …でしょうか; a bare 安いもんでしょ is casual
             continue
-        if token.lemma in _POLITE:
+        if token.lemma in classes.polite:
             return True
     return False
 
 
-def _asks_for_it(analysis: Analysis) -> bool:
+def _asks_for_it(classes: WordClasses, analysis: Analysis) -> bool:
     """The utterance asks for something: 返して, 送ってよ, 交換して, 払え, 百万でどうかな, ちょうだい, 欲しい."""
     tokens = analysis.tokens
     for i, token in enumerate(tokens):
@@ -1791,9 +1706,9 @@ def _asks_for_it(analysis: Analysis) -> bool:
         # (before 、 a て only joins two clauses: 映画を見て、それから寝た)
         if token.lemma in ("て", "で") and token.pos == "助詞" and (
                 after is None or after.surface in _SENTENCE_ENDS
-                or (after.lemma in ("よ", "や", "ね", "な", "くれ", "ちょうだい", "って") and after.pos != "助動詞")):
+                or (after.lemma in classes.asking_after_te and after.pos != "助動詞")):
             return True
-        if analysis.is_command(i) or token.lemma in ("頂戴", "ちょうだい", "欲しい", "ほしい"):
+        if analysis.is_command(i) or token.lemma in classes.wanting:
             return True
         if token.lemma == "どう" and after is not None and after.lemma in ("か", "かな", "や", "よ"):
             return True
@@ -1805,15 +1720,15 @@ def _asks_for_it(analysis: Analysis) -> bool:
     return False
 
 
-def _own_plan(tokens: tuple[Token, ...], index: int) -> bool:
+def _own_plan(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """まとめてやってやろうと思うんですが, 〜してやりました: the caller's plan or deed told, not a threat."""
     tail = "".join(t.surface for t in tokens[index + 1 : index + 8])
     # 〜てやりてえ / 〜てやりたい: a wish to do something for someone (ばあちゃんに替えてやりてえ)
     return "と思" in tail or "うかな" in tail \
-        or tail.startswith(("てやりました", "てやった", "てやりたい", "てやりてえ"))
+        or tail.startswith(classes.own_deed_tails)
 
 
-def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
+def _te_yaru(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """〜てやる / 〜てやろうか / Kansai 〜たろか, 〜たる: doing something *to* the listener."""
     nxt = tokens[index + 1] if index + 1 < len(tokens) else None
     after = tokens[index + 2] if index + 2 < len(tokens) else None
@@ -1822,13 +1737,13 @@ def _te_yaru(tokens: tuple[Token, ...], index: int) -> bool:
         return not after.form.startswith("命令形")
     if nxt is None or not tokens[index].form.startswith("連用形"):
         return False
-    if nxt.surface in ("たる", "だる", "ちゃる", "たるわ"):
+    if nxt.surface in classes.kansai_yaru:
         return True  # 上げたるわ, しばいたる
     # 割ったろか, 突っ込んだろか (not the conjecture 〜だろう, which keeps its う)
     return nxt.surface in ("たろ", "だろ") and after is not None and after.surface in ("か", "かい")
 
 
-def _own_choices(tokens: tuple[Token, ...]) -> set[int]:
+def _own_choices(classes: WordClasses, tokens: tuple[Token, ...]) -> set[int]:
     """The tokens of clauses in which the caller takes their custom elsewhere or to a proper channel.
 
     解約する, 乗り換える, 返品する, よそで買う; a custom refused (二度と買わない, 利用しねえ, 勧めません);
@@ -1842,31 +1757,33 @@ def _own_choices(tokens: tuple[Token, ...]) -> set[int]:
         if end < len(tokens) and not tokens[end].is_break:
             continue
         clause = tokens[start:end]
-        if clause and _is_own_choice(clause):
+        if clause and _is_own_choice(classes, clause):
             chosen.update(range(start, end))
         start = end + 1
     return chosen
 
 
-def _is_own_choice(clause: tuple[Token, ...]) -> bool:
+def _is_own_choice(classes: WordClasses, clause: tuple[Token, ...]) -> bool:
     lemmas = [t.lemma for t in clause]
     if any(t.lemma in ("せる", "させる") and t.pos == "助動詞" for t in clause) or "様" in lemmas \
-            or any(_te_yaru(clause, i) for i in range(len(clause))) or any(_is_listener(t) for t in clause):
+            or any(_te_yaru(classes, clause, i) for i in range(len(clause))) \
+            or any(_is_listener(classes, t) for t in clause):
         return False
-    if any(t.form.startswith("仮定形") or t.lemma in _ASKING_OR_IF for t in clause):
+    if any(t.form.startswith("仮定形") or t.lemma in classes.asking_or_if for t in clause):
         return False  # 来ないなら, 来てください: what the listener is to do, not the caller's choice
-    if any(lemma in _TAKING_CUSTOM_AWAY or lemma in _LEGAL_ROUTE for lemma in lemmas):
+    if any(lemma in classes.taking_custom_away or lemma in classes.legal_route for lemma in lemmas):
         return True
     for i, token in enumerate(clause):
-        verb = token.pos == "動詞" and token.lemma in _CUSTOM
-        if token.pos == "名詞" and token.lemma in _CUSTOM and i + 1 < len(clause) and clause[i + 1].lemma == "為る":
+        verb = token.pos == "動詞" and token.lemma in classes.custom
+        if token.pos == "名詞" and token.lemma in classes.custom and i + 1 < len(clause) \
+                and clause[i + 1].lemma == "為る":
             verb, i = True, i + 1  # 利用しない, 取引しねえ
         if not verb:
             continue
         negation = i + 1 if i + 1 < len(clause) and clause[i + 1].lemma in NEGATORS else \
             i + 2 if i + 2 < len(clause) and clause[i + 1].lemma == "ます" and clause[i + 2].lemma in NEGATORS else 0
         if negation and clause[negation].pos == "助動詞" and (
-                negation + 1 == len(clause) or clause[negation + 1].lemma in _CLOSING_PARTICLES):
+                negation + 1 == len(clause) or clause[negation + 1].lemma in classes.closing_particles):
             return True  # 買わない, 頼まねえからな, 使いませんよ (not 来ない人, 来ないと)
     return False
 
