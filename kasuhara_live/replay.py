@@ -19,6 +19,7 @@ from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, UtteranceFinal
 from kasuhara_live.judge import labels
 from kasuhara_live.pipeline import CallPipeline, EventHook, run_call, speakers_for
+from kasuhara_live.printable import printable
 
 EventSink = Callable[[Event], None]
 
@@ -61,20 +62,24 @@ class TranscriptWriter:
             self._written.clear()
 
     def _write(self, event: Event) -> None:
+        # file names, call ids and transcripts are data: no terminal escape reaches the screen (printable)
         if isinstance(event, CallStarted):
-            self.out.write(f"== {event.call_id} ({event.source}, {'/'.join(event.speakers)})\n")
+            self._line(f"== {event.call_id} ({event.source}, {'/'.join(event.speakers)})")
         elif isinstance(event, UtteranceFinal):
-            self.out.write(f"[{format_clock(event.start)}-{format_clock(event.end)}] {event.speaker}: {event.text}\n")
+            self._line(f"[{format_clock(event.start)}-{format_clock(event.end)}] {event.speaker}: {event.text}")
         elif isinstance(event, Alert):
-            self.out.write(f"  {alert_headline(event, self.language)}\n")
+            self._line(f"  {alert_headline(event, self.language)}")
             if event.script:
-                self.out.write(f"     → {event.script}\n")
+                self._line(f"     → {event.script}")
         elif isinstance(event, CallEnded):
             for alert in self._held:  # an utterance whose final never came (dropped as noise)
                 self._write(alert)
             self._held.clear()
-            self.out.write(f"== end of {event.call_id} ({format_clock(event.time)})\n")
+            self._line(f"== end of {event.call_id} ({format_clock(event.time)})")
         self.out.flush()
+
+    def _line(self, text: str) -> None:
+        self.out.write(printable(text) + "\n")
 
 
 class JsonlWriter:

@@ -23,3 +23,14 @@ def test_transcript_puts_an_early_alert_under_its_utterance_in_japanese() -> Non
 
 def test_format_clock() -> None:
     assert format_clock(75.25) == "01:15.2"
+
+
+def test_the_transcript_printed_holds_no_terminal_escapes() -> None:
+    # a call id or transcript with an ESC sequence (from a file name, or a hostile recording's metadata) is data
+    out = io.StringIO()
+    writer = TranscriptWriter(out, "ja")
+    writer(CallStarted("call-\x1b[2J", 0.0, ("mixed",), "x\x1b]0;pwned\x07.wav"))
+    writer(UtteranceFinal("call-\x1b[2J", 2.0, "u1", "mixed", 0.0, 1.5, "こんにちは\x1b[31m"))
+    writer(CallEnded("call-\x1b[2J", 3.0))
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b[2J" in text and "こんにちは" in text
