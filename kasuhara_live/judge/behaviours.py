@@ -6,15 +6,15 @@ from __future__ import annotations
 from itertools import pairwise
 
 from kasuhara_live.events import Level
-from kasuhara_live.judge.clauses import _clause_after, _is_listener, _self_match, _sentence_start
+from kasuhara_live.judge.clauses import clause_after, is_listener, self_match, sentence_start
 from kasuhara_live.judge.cues import CLEARED, Cue
-from kasuhara_live.judge.grammar import _is_polite
+from kasuhara_live.judge.grammar import is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import NEGATORS, Analysis
 from kasuhara_live.judge.word_classes import WordClasses
 
 
-def _private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
+def private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """あんたの実家まで行って, お前の家に行くぞ, 家までついてってやる: going to the agent's home (critical).
 
     The home must be the listener's (あんた/お前 + の right before it), or the caller follows someone there
@@ -22,7 +22,7 @@ def _private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     and 実家に行くので are not, nor is any polite question.
     """
     tokens = analysis.tokens
-    asked = _is_polite(classes, tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
+    asked = is_polite(classes, tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
     dismissed = ""
     for i, token in enumerate(tokens[:-1]):
         # お前んち行くぞ: んち (your place) read as ん/ち, and spoken without a particle
@@ -37,13 +37,13 @@ def _private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
         if verb.pos != "動詞" or verb.lemma not in classes.going:
             continue
         # not 友達の家
-        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and _is_listener(classes, tokens[i - 2])
-        rest = _clause_after(classes, tokens, at, limit=6)
+        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and is_listener(classes, tokens[i - 2])
+        rest = clause_after(classes, tokens, at, limit=6)
         someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
         follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
             and not any(t.lemma in classes.favours for t in rest)
         words = "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1])
-        if asked or not (theirs or follows) or is_negated(classes, analysis, _self_match(at)) \
+        if asked or not (theirs or follows) or is_negated(classes, analysis, self_match(at)) \
                 or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
             dismissed = words  # 友達の家行くけん, 業者さんが家に行くのは何時ですか: someone's home, not the agent's
             continue
@@ -52,7 +52,7 @@ def _private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
             if dismissed]
 
 
-def _disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]:
+def disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """緩めに行っても知らんがや, 何か起きても知りませんよ, 落ちても誰も気づかんやろうな: something may happen and the
     caller will not answer for it — a veiled threat (脅迫), critical like the stock どうなっても知らない."""
     tokens = analysis.tokens
@@ -66,15 +66,15 @@ def _disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]
         negation = next((j for j in range(i + 2, min(i + 9, len(tokens))) if tokens[j].lemma in NEGATORS), None)
         if negation is not None and negation + 1 < len(tokens) and tokens[negation + 1].pos == "名詞":
             continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
-        condition = tokens[_sentence_start(tokens, i - 1) : i]
+        condition = tokens[sentence_start(tokens, i - 1) : i]
         # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
-        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not _is_listener(classes, a)
+        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not is_listener(classes, a)
                      and b.lemma in ("が", "は") for a, b in pairwise(condition)) \
             or "ような" in words or "と思" in words
-        if _is_polite(classes, tokens):
+        if is_polite(classes, tokens):
             hazard = True  # ガス臭いんです、何か起きても知りませんよ: a hazard reported, the company warned
         evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
-        if disowned and (hazard or is_reported(classes, analysis, _self_match(i - 1))):
+        if disowned and (hazard or is_reported(classes, analysis, self_match(i - 1))):
             dismissed = evidence  # 木が倒れても知りませんよ: a hazard reported; 「何があっても知らん」と言われた
             continue
         if disowned:
@@ -82,7 +82,7 @@ def _disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]
             # 繋がらなくなっても is pressure, not harm
             vague = any(t.lemma in classes.vague_words for t in tokens[max(0, i - 5) : i]) \
                 or tokens[i - 1].lemma in classes.mishap_verbs
-            aimed = any(_is_listener(classes, t) or t.lemma in classes.staff for t in tokens) or any(
+            aimed = any(is_listener(classes, t) or t.lemma in classes.staff for t in tokens) or any(
                 x in words[-4:] or x in "".join(t.surface for t in tokens[-4:]) for x in classes.rough_closes)
             if vague and aimed:
                 return [Cue("disowned_consequence", "threat", "conduct", 1.0, evidence, Level.CRITICAL)]
@@ -91,7 +91,7 @@ def _disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]
             if dismissed]
 
 
-def _investigates_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
+def investigates_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """あなたのフルネーム…調べるから, 受付の人のインスタ…見つけた: the caller digs into the agent's private life.
 
     The agent (a second-person word or staff) must own what is looked for, named before the verb; asking the
@@ -106,7 +106,7 @@ def _investigates_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
             continue
         before = tokens[:j]
         for k, who in enumerate(before):
-            person = _is_listener(classes, who) \
+            person = is_listener(classes, who) \
                 or (who.lemma in classes.staff and who.lemma not in classes.places_of_work)
             at = k
             if not person and (who.lemma in classes.staff or who.surface in classes.staff):

@@ -7,19 +7,19 @@ from __future__ import annotations
 from itertools import pairwise
 
 from kasuhara_live.judge.clauses import (
-    _CLOSING_QUOTES,
-    _SENTENCE_ENDS,
-    _clause_after,
-    _is_first_person,
-    _is_listener,
-    _sentence_after,
-    _sentence_start,
+    CLOSING_QUOTES,
+    SENTENCE_ENDS,
+    clause_after,
+    is_first_person,
+    is_listener,
+    sentence_after,
+    sentence_start,
 )
 from kasuhara_live.judge.japanese import E_ROW, Analysis, Token
 from kasuhara_live.judge.word_classes import WordClasses
 
 
-def _is_rough(classes: WordClasses, token: Token, nxt: Token | None, in_tail: bool = False) -> bool:
+def is_rough(classes: WordClasses, token: Token, nxt: Token | None, in_tail: bool = False) -> bool:
     """Rough sentence ends and address: 〜ぞ, 〜ぜ, 〜やがる, 〜ねえ, おい, こら.
 
     ``in_tail``: the token ends a rough tail already counted where it began (違うじゃねえか).
@@ -36,12 +36,12 @@ def _is_rough(classes: WordClasses, token: Token, nxt: Token | None, in_tail: bo
     return token.pos == "感動詞" and token.surface in classes.rough_interjections
 
 
-def _rough_after(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
-    return any(_is_rough(classes, t, tokens[j + 1] if j + 1 < len(tokens) else None)
+def rough_after(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+    return any(is_rough(classes, t, tokens[j + 1] if j + 1 < len(tokens) else None)
                for j, t in enumerate(tokens) if j > index)
 
 
-def _barked(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def barked(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """An order pushed with a final や or よ: 変えろや, 持ってこいや, 早くしろよ (not 〜てくれよ, a plea).
 
     Measured on the development sets: of the imperatives that end 〜や, all were harassment; of those ending
@@ -60,23 +60,23 @@ def _barked(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool
         and (after is None or after.is_break)
 
 
-def _barked_with_yo(tokens: tuple[Token, ...], index: int) -> bool:
+def barked_with_yo(tokens: tuple[Token, ...], index: int) -> bool:
     """The order at ``index`` is pushed with よ, not や (会えよ, 返せよ; not 持ってこいや): see barked_weight."""
     if tokens[index].surface.endswith(("よ", "よー", "よぉ")):
         return True
     return index + 1 < len(tokens) and tokens[index + 1].surface in ("よ", "よー", "よぉ")
 
 
-def _holds_on(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def holds_on(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The agent is kept on the line: まだまだ付き合ってもらうからね, 電話口におってもらう (an imposition on staying),
     席離れんなよ, 電話切るな (a ban on leaving)."""
     token = tokens[index]
-    if token.lemma in classes.leaving and _is_prohibitive(classes, tokens, index):
+    if token.lemma in classes.leaving and is_prohibitive(classes, tokens, index):
         return True
-    return index > 1 and tokens[index - 2].lemma in classes.staying and _is_imposition(classes, tokens, index)
+    return index > 1 and tokens[index - 2].lemma in classes.staying and is_imposition(classes, tokens, index)
 
 
-def _order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """出せ言うとんねん: Kansai drops って before 言う; an e-row verb right before an insisting 言う is an order
     (払え言われた, a passive, is someone else's)."""
     token = tokens[index]
@@ -86,24 +86,24 @@ def _order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: i
     return "".join(t.surface for t in tokens[index + 2 : index + 5]).startswith(classes.insisting)
 
 
-def _insisted(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def insisted(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The caller presses their own order: 答えろって言ってんの, 謝れって言っとるやろ, 出せ言うとんねん."""
     at = index + 1
     if at < len(tokens) and tokens[at].lemma in ("って", "と") and tokens[at].pos == "助詞":
         at += 1
     if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in classes.pleading:
         return False
-    if any(a.pos in ("名詞", "代名詞", "接尾辞") and not _is_first_person(classes, a) and not _is_listener(classes, a)
-           and b.lemma in ("が", "は") for a, b in pairwise(tokens[_sentence_start(tokens, index) : index])):
+    if any(a.pos in ("名詞", "代名詞", "接尾辞") and not is_first_person(classes, a) and not is_listener(classes, a)
+           and b.lemma in ("が", "は") for a, b in pairwise(tokens[sentence_start(tokens, index) : index])):
         return False  # 娘が早く来いって言ってるので: someone else's order, passed on
-    rest = _sentence_after(tokens, at)
+    rest = sentence_after(tokens, at)
     if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) \
-            and _is_polite(classes, tokens):
+            and is_polite(classes, tokens):
         return False  # ここに書けって言ってるのはどこの欄ですか: a question about an instruction
     return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(classes.insisting)
 
 
-def _is_tone(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def is_tone(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The rough end at ``index`` is a way of speaking: the rough negative (来てねえ), an emphatic ぞ / ぜ, a
     rhetorical 〜じゃねえか / 〜だろうが / 〜やんけ — not おい, こら, 〜やがる, 謝らんかい or a pressed 聞いてんのか."""
     token = tokens[index]
@@ -115,11 +115,11 @@ def _is_tone(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> boo
         rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in classes.rhetorical  # 〜てんじゃねえか
         return rhetorical or not (index > 1 and tokens[index - 1].surface == "じゃ" and (
             tokens[index - 2].surface in ("ん", "の") or tokens[index - 2].surface.endswith("ん")))
-    tail = "".join(t.surface for t in _clause_after(classes, tokens, index - 1, limit=4))
+    tail = "".join(t.surface for t in clause_after(classes, tokens, index - 1, limit=4))
     return tail.startswith(classes.tone_tails)
 
 
-def _scolds(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def scolds(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ちゃんとせんか！, はよせんか、こら: a negative question shouted is a rebuke (行かんか？ is an invitation)."""
     if tokens[index].surface != "ん" or tokens[index].lemma != "ず" or index + 2 >= len(tokens):
         return False
@@ -129,7 +129,7 @@ def _scolds(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool
         and tokens[index + 3].surface in classes.rough_interjections))
 
 
-def _is_imposition(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def is_imposition(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """払ってもらう, 付き合ってもらうで, 払ってもらおうか, 出していただきます: a declared imposition (もらえますか and
     いただけますか are requests and do not count)."""
     token = tokens[index]
@@ -152,18 +152,18 @@ def _is_imposition(classes: WordClasses, tokens: tuple[Token, ...], index: int) 
         or following.surface == "で")  # 払ってもらうで (Kansai だ)
 
 
-def _rough_tail(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def rough_tail(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """Rough clause ends that span tokens: 〜だろうが, 謝らんかい, 〜じゃねえか."""
     if index > 0 and not tokens[index - 1].conjugates and tokens[index - 1].pos != "名詞":
         return False
     head = tokens[index].surface[:1]
-    if head not in classes.rough_tail_heads and head not in _CLOSING_QUOTES and head not in ("、", ","):
+    if head not in classes.rough_tail_heads and head not in CLOSING_QUOTES and head not in ("、", ","):
         return False  # most words: no rough tail can start here (the clause is read only when one could)
-    tail = "".join(t.surface for t in _clause_after(classes, tokens, index - 1, limit=4))
+    tail = "".join(t.surface for t in clause_after(classes, tokens, index - 1, limit=4))
     return tail.startswith(classes.rough_tails)
 
 
-def _is_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def is_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ふざけるな, 言うなよ (verb + な), 言い訳すんじゃねえ (verb + んじゃねえ)."""
     token = tokens[index]
     if token.pos != "動詞" or not (token.form.startswith("終止形") or token.form.startswith("連体形")):
@@ -176,7 +176,7 @@ def _is_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int)
                     classes.prohibitions)
 
 
-def _is_rough_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def is_rough_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """とぼけてんじゃねえ, ふざけとんちゃうぞ: verb + てん/とん + じゃねえ."""
     if tokens[index].pos != "動詞":
         return False
@@ -191,10 +191,10 @@ def _forbids(classes: WordClasses, surfaces: str, heads: tuple[str, ...]) -> boo
     return head is not None and not surfaces[len(head) :].startswith(classes.rhetorical)
 
 
-def _done(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
+def told_as_done(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
     """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた (not 〜してやったからな: a boast
     that warns)."""
-    tail = "".join(t.surface for t in _clause_after(classes, tokens, last, limit=5))
+    tail = "".join(t.surface for t in clause_after(classes, tokens, last, limit=5))
     if "からな" in tail or tail.endswith(("ぞ", "ぞー")) or "ぞ" in tail[-3:]:
         return False
     if tokens[last].lemma in ("呉れる", "くれる") and tail.startswith("た"):
@@ -202,7 +202,7 @@ def _done(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
     return tail.startswith(classes.done_tails)
 
 
-def _is_polite(classes: WordClasses, tokens: tuple[Token, ...]) -> bool:
+def is_polite(classes: WordClasses, tokens: tuple[Token, ...]) -> bool:
     for i, token in enumerate(tokens):
         if token.lemma == "です" and token.surface in ("でしょ", "でしょう"):
             if i + 1 < len(tokens) and tokens[i + 1].surface == "か":
@@ -213,14 +213,14 @@ def _is_polite(classes: WordClasses, tokens: tuple[Token, ...]) -> bool:
     return False
 
 
-def _asks_for_it(classes: WordClasses, analysis: Analysis) -> bool:
+def asks_for_it(classes: WordClasses, analysis: Analysis) -> bool:
     """The utterance asks for something: 返して, 送ってよ, 交換して, 払え, 百万でどうかな, ちょうだい, 欲しい."""
     tokens = analysis.tokens
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else None
         # (before 、 a て only joins two clauses: 映画を見て、それから寝た)
         if token.lemma in ("て", "で") and token.pos == "助詞" and (
-                after is None or after.surface in _SENTENCE_ENDS
+                after is None or after.surface in SENTENCE_ENDS
                 or (after.lemma in classes.asking_after_te and after.pos != "助動詞")):
             return True
         if analysis.is_command(i) or token.lemma in classes.wanting:
@@ -235,7 +235,7 @@ def _asks_for_it(classes: WordClasses, analysis: Analysis) -> bool:
     return False
 
 
-def _own_plan(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def own_plan(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """まとめてやってやろうと思うんですが, 〜してやりました: the caller's plan or deed told, not a threat."""
     tail = "".join(t.surface for t in tokens[index + 1 : index + 8])
     # 〜てやりてえ / 〜てやりたい: a wish to do something for someone (ばあちゃんに替えてやりてえ)
@@ -243,7 +243,7 @@ def _own_plan(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bo
         or tail.startswith(classes.own_deed_tails)
 
 
-def _te_yaru(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def te_yaru(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """〜てやる / 〜てやろうか / Kansai 〜たろか, 〜たる: doing something *to* the listener."""
     nxt = tokens[index + 1] if index + 1 < len(tokens) else None
     after = tokens[index + 2] if index + 2 < len(tokens) else None

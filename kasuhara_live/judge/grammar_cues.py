@@ -6,24 +6,24 @@ from __future__ import annotations
 import re
 
 from kasuhara_live.events import Level
-from kasuhara_live.judge.clauses import _self_match
+from kasuhara_live.judge.clauses import self_match
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.grammar import (
-    _barked,
-    _barked_with_yo,
-    _holds_on,
-    _insisted,
-    _is_imposition,
-    _is_polite,
-    _is_prohibitive,
-    _is_rough,
-    _is_rough_prohibitive,
-    _is_tone,
-    _order_quoted_bare,
-    _own_plan,
-    _rough_tail,
-    _scolds,
-    _te_yaru,
+    barked,
+    barked_with_yo,
+    holds_on,
+    insisted,
+    is_imposition,
+    is_polite,
+    is_prohibitive,
+    is_rough,
+    is_rough_prohibitive,
+    is_tone,
+    order_quoted_bare,
+    own_plan,
+    rough_tail,
+    scolds,
+    te_yaru,
 )
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.harm import HarmRules
@@ -73,29 +73,29 @@ class GrammarCues(HarmRules):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         cues: list[Cue] = []
         # 差ではあるな, よく分かるな: a state is exclaimed, never forbidden
-        if (_is_prohibitive(classes, tokens, i) and token.lemma not in self.states) \
-                or _is_rough_prohibitive(classes, tokens, i) or _order_quoted_bare(classes, tokens, i):
+        if (is_prohibitive(classes, tokens, i) and token.lemma not in self.states) \
+                or is_rough_prohibitive(classes, tokens, i) or order_quoted_bare(classes, tokens, i):
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface))
         elif analysis.is_command(i):
             # 交換してくれ(よ): a plea said roughly is tone; 出せ, 謝れ are orders
             cues.append(Cue("command", "intimidation", "conduct", cfg.command_weight, token.surface,
                             tone=token.lemma in classes.rough_pleas))
-        elif _is_imposition(classes, tokens, i) or _scolds(classes, tokens, i):
+        elif is_imposition(classes, tokens, i) or scolds(classes, tokens, i):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface))
-        elif _rough_tail(classes, tokens, i) or _is_rough(
-                classes, token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and _rough_tail(classes, tokens, i - 1)):
+        elif rough_tail(classes, tokens, i) or is_rough(
+                classes, token, nxt, i > 0 and tokens[i - 1].surface == "じゃ" and rough_tail(classes, tokens, i - 1)):
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight, token.surface,
-                            tone=_is_tone(classes, tokens, i)))
-        if _holds_on(classes, tokens, i):
+                            tone=is_tone(classes, tokens, i)))
+        if holds_on(classes, tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
-        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and _insisted(classes, tokens, i) \
-                and not _is_polite(classes, tokens):
+        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and insisted(classes, tokens, i) \
+                and not is_polite(classes, tokens):
             # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i - 1 : i + 3])))
-        if any(c.source == "command" for c in cues) and (_barked(classes, tokens, i) or _insisted(classes, tokens, i)):
-            weight = cfg.barked_weight if _barked_with_yo(tokens, i) and not _insisted(classes, tokens, i) \
+        if any(c.source == "command" for c in cues) and (barked(classes, tokens, i) or insisted(classes, tokens, i)):
+            weight = cfg.barked_weight if barked_with_yo(tokens, i) and not insisted(classes, tokens, i) \
                 else cfg.rough_ending_weight
             cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
@@ -106,11 +106,11 @@ class GrammarCues(HarmRules):
         elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))
-        elif _te_yaru(classes, tokens, i) and not is_negated(classes, analysis, _self_match(i + 1)) \
-                and not _own_plan(classes, tokens, i):
+        elif te_yaru(classes, tokens, i) and not is_negated(classes, analysis, self_match(i + 1)) \
+                and not own_plan(classes, tokens, i):
             cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
-        if cues and is_reported(classes, analysis, _self_match(i)):
+        if cues and is_reported(classes, analysis, self_match(i)):
             for cue in cues:
                 self._dismiss(cue.origin, cue.evidence, "reported")
             return []

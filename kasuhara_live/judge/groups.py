@@ -4,7 +4,7 @@ listener called by a label (働けよ無職)."""
 from __future__ import annotations
 
 from kasuhara_live.events import Level
-from kasuhara_live.judge.clauses import _is_listener, _self_match, _sentence_index
+from kasuhara_live.judge.clauses import is_listener, self_match, sentence_index
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Token
@@ -39,9 +39,9 @@ class GroupRules(PersistenceRules):
             order = i - 1 if i > 0 and tokens[i - 1].surface in ("よ", "や") else i
             called = ends and order > 0 and analysis.is_command(order - 1)
             pointed = ends and i > 0 and tokens[i - 1].surface == "この"
-            said_of = any(_is_listener(self.classes, t) for t in tokens[max(0, i - 4) : i]) \
+            said_of = any(is_listener(self.classes, t) for t in tokens[max(0, i - 4) : i]) \
                 and any(t.lemma in ("は", "って", "みたい", "なんか") for t in tokens[max(0, i - 3) : i])
-            if (called or pointed or said_of) and not is_negated(self.classes, analysis, _self_match(i)):
+            if (called or pointed or said_of) and not is_negated(self.classes, analysis, self_match(i)):
                 return [Cue("labelled", "abuse", "conduct", 1.0, token.surface)]
         return []
 
@@ -53,7 +53,7 @@ class GroupRules(PersistenceRules):
         groups = self._groups(tokens)
         if not groups:
             return []
-        sentence_of = _sentence_index(analysis)
+        sentence_of = sentence_index(analysis)
         asked = {sentence_of[i] for i, t in enumerate(tokens) if t.surface in ("?", "？")}
         inside = {i for first, last in groups for i in range(first, last + 1)}
         for j, token in enumerate(tokens):
@@ -69,8 +69,8 @@ class GroupRules(PersistenceRules):
                     return [cue]
             topics = [first for first, last in near if first < j and _group_marked(self.classes, tokens, last)]
             if topics and (token.lemma in self.contempt or token.surface in self.contempt) \
-                    and not is_negated(self.classes, analysis, _self_match(j)) \
-                    and not is_reported(self.classes, analysis, _self_match(j)):
+                    and not is_negated(self.classes, analysis, self_match(j)) \
+                    and not is_reported(self.classes, analysis, self_match(j)):
                 return [Cue("group_contempt", "discrimination", "conduct", 1.0,
                             f"{tokens[topics[0]].surface}…{token.surface}")]
         return []
@@ -107,8 +107,8 @@ class GroupRules(PersistenceRules):
         past = any(t.lemma == "た" and t.pos == "助動詞" for t in after) \
             and not any(t.lemma == "べし" for t in after)  # 〜するべきだった: still what should be done
         # 要らない: the negation is the word's own (the group is not wanted)
-        negated = not said.endswith(("ない", "ん")) and is_negated(self.classes, analysis, _self_match(j))
-        guard = "negated" if negated else "reported" if is_reported(self.classes, analysis, _self_match(j)) \
+        negated = not said.endswith(("ない", "ん")) and is_negated(self.classes, analysis, self_match(j))
+        guard = "negated" if negated else "reported" if is_reported(self.classes, analysis, self_match(j)) \
             else "told_as_done" if past else ""
         if guard:
             self._dismiss("grammar:group_removal", evidence, guard)

@@ -5,8 +5,8 @@ Each takes the word classes, the analysis and the match, and says whether the ma
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import _SENTENCE_ENDS, _clause_after, _is_first_person, _is_listener
-from kasuhara_live.judge.grammar import _is_prohibitive
+from kasuhara_live.judge.clauses import SENTENCE_ENDS, clause_after, is_first_person, is_listener
+from kasuhara_live.judge.grammar import is_prohibitive
 from kasuhara_live.judge.japanese import NEGATORS, Analysis, Token
 from kasuhara_live.judge.lexicon import Match
 from kasuhara_live.judge.word_classes import WordClasses
@@ -21,7 +21,7 @@ def is_negated(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     verb = tokens[match.last] if saw_verb else None
     previous = tokens[match.last]
     joined = False  # a subordinate clause ended after the match's verb (〜て, 〜なら, 〜し)
-    for token in _clause_after(classes, tokens, match.last):
+    for token in clause_after(classes, tokens, match.last):
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞" and joined and (token.pos2 != "非自立可能" or previous.pos == "名詞") \
@@ -43,7 +43,7 @@ def is_negated(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
         previous = token
         if negator and saw_verb:
             at = tokens.index(token)
-            rest = "".join(t.surface for t in _clause_after(classes, tokens, at))
+            rest = "".join(t.surface for t in clause_after(classes, tokens, at))
             # 土下座しないなら許さない, 土下座せんかったら, 土下座もできねえのか: a condition or a taunt
             if rest.startswith(classes.not_a_denial):
                 return False
@@ -60,7 +60,7 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """
     if _bracketed_and_told(classes, analysis, match):
         return True
-    after = [t for t in _clause_after(classes, analysis.tokens, match.last)
+    after = [t for t in clause_after(classes, analysis.tokens, match.last)
              if t.surface not in ("か", "など", "なんか")]
     if _said_as_a_measure(classes, after):
         return True
@@ -70,7 +70,7 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
         if after[i + 1].lemma in classes.words_nouns:
             # 土下座しろって台詞, 殺すぞって言葉: the words are named, not said (給料泥棒って言葉、あなたのため
             # にある: said of the agent after all)
-            return not any(_is_listener(classes, t) for t in analysis.tokens)
+            return not any(is_listener(classes, t) for t in analysis.tokens)
         verb = _saying_verb_after(classes, after, i + 1)
         if verb is not None and _obliged(after, i, verb):
             continue
@@ -230,10 +230,10 @@ def names_a_thing(classes: WordClasses, analysis: Analysis, match: Match) -> boo
                                                 and before[-2].pos in ("名詞", "接尾辞"))):
         return True  # 出したゴミ, うちの前のゴミ: a thing someone put out, a thing somewhere
     after = tokens[match.last + 1]
-    rest = _clause_after(classes, tokens, match.last + 1) if after.surface in ("、", ",") else []
+    rest = clause_after(classes, tokens, match.last + 1) if after.surface in ("、", ",") else []
     if any(t.lemma in classes.thing_verbs or t.lemma in classes.passive for t in rest) and not any(
-            _is_listener(classes, t) or analysis.is_command(tokens.index(t))
-            or _is_prohibitive(classes, tokens, tokens.index(t)) for t in rest):
+            is_listener(classes, t) or analysis.is_command(tokens.index(t))
+            or is_prohibitive(classes, tokens, tokens.index(t)) for t in rest):
         return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、二度と電話してくんな)
     if after.pos == "動詞":
         return True  # ゴミ捨てた (a particle dropped), ごみ合って (混み合って misheard): what a verb is done with
@@ -257,7 +257,7 @@ def is_own_wish(analysis: Analysis, match: Match) -> bool:
 def is_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """私の名前と住所: the caller's own data, not the agent's."""
     before = analysis.tokens[max(0, match.first - 2) : match.first]
-    return any(_is_first_person(classes, t) for t in before) and bool(before) and before[-1].lemma == "の"
+    return any(is_first_person(classes, t) for t in before) and bool(before) and before[-1].lemma == "の"
 
 
 def about_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
@@ -266,9 +266,9 @@ def about_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     before = tokens[: match.first]
     # not 自分: 自分の頭で考えなさい says it of the listener
-    own = any(_is_first_person(classes, a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in classes.own_family
+    own = any(is_first_person(classes, a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in classes.own_family
               for a, b, c in zip(before, before[1:], before[2:], strict=False))  # うちの猫 (not 俺の話)
-    return own and not any(_is_listener(classes, t) or t.lemma in classes.staff for t in tokens)
+    return own and not any(is_listener(classes, t) or t.lemma in classes.staff for t in tokens)
 
 
 def asked_about(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
@@ -279,14 +279,14 @@ def asked_about(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
         return False
     if tokens[match.last + 1].lemma not in classes.topic_quoting:  # 慰謝料いうのは (Kansai)
         # 慰謝料を請求する場合って、どこに相談すればいいですか: asking how such a claim works
-        clause = _clause_after(classes, tokens, match.last, limit=6)
+        clause = clause_after(classes, tokens, match.last, limit=6)
         if not any(t.lemma in classes.how_it_works for t in clause):
             return False
     polite = asking = False
     for token in tokens[match.last + 2 :]:
         polite = polite or token.lemma in ("です", "ます")
         asking = asking or token.lemma in classes.question_words  # どこに相談すればいいんでしょう。
-        if token.surface in _SENTENCE_ENDS:
+        if token.surface in SENTENCE_ENDS:
             return polite and (token.surface in ("?", "？") or asking)
         if token.lemma in ("か", "かしら") and token.pos == "助詞":
             return polite

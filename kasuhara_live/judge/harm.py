@@ -4,17 +4,17 @@
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import _clause_after, _clause_text, _followed_by, _is_listener, _self_match
-from kasuhara_live.judge.grammar import _rough_after, _te_yaru
+from kasuhara_live.judge.clauses import clause_after, clause_text, followed_by, is_listener, self_match
+from kasuhara_live.judge.grammar import rough_after, te_yaru
 from kasuhara_live.judge.guards import is_negated
 from kasuhara_live.judge.japanese import Analysis, Token
 from kasuhara_live.judge.rule_base import RuleBase
 from kasuhara_live.judge.word_classes import WordClasses
 
 
-def _described(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def described(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The verb tells what happened (殴られた, 蹴ってた, 殴る蹴るの暴行) rather than threatening it."""
-    if _done_to_a_thing(classes, tokens, index):
+    if done_to_a_thing(classes, tokens, index):
         return True
     rest = tokens[index + 1 : index + 5]
     tail = "".join(t.surface for t in rest)
@@ -30,7 +30,7 @@ def _described(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> b
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if rest and rest[0].lemma == "て" and any(t.lemma == "た" and t.pos == "助動詞"
-                                               for t in _clause_after(classes, tokens, index, limit=8)):
+                                               for t in clause_after(classes, tokens, index, limit=8)):
         return True  # 荷物を放り投げて置いていった: a step of a story told in the past
     if tokens[index].lemma.endswith(("合う", "あう")):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
@@ -55,20 +55,20 @@ def _mishap_or_service(classes: WordClasses, tokens: tuple[Token, ...], index: i
     業者さんに叩き落としてもらえる / 燃やしていただけますか (pest control, disposal: someone does it for the
     caller). 殴っちゃうぞ (a future ちゃう) and 燃やしてもらうぞ (a rough end) stay threats.
     """
-    rest = _clause_after(classes, tokens, index, 5)
+    rest = clause_after(classes, tokens, index, 5)
     if rest and rest[0].lemma == "て":
         rest = rest[1:]
     if not rest:
         return False
     if rest[0].lemma in classes.received:
-        return not _rough_after(classes, tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
+        return not rough_after(classes, tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
     if rest[0].lemma not in classes.mishap_auxiliaries:
         return False
     after = [t.lemma for t in rest[1:3] if t.lemma not in ("ます",)]
     return bool(after) and after[0] in ("た", "て", "だ", "で")
 
 
-def _done_to_a_thing(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
+def done_to_a_thing(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ゴキブリを殺す, 雑草を燃やす, イカをぶっ刺す: the harm verb's object is a pest, game or thing, not a person."""
     while index > 0 and tokens[index - 1].pos == "副詞":
         index -= 1  # イカをぶっ刺して, 魚を一気に叩き切る
@@ -124,8 +124,8 @@ class HarmRules(RuleBase):
         if goal or at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
             # nothing named: a threat only in a threat's shape (燃やしてやる, 焼いたろか, 埋めるぞ), not a service
             # asked for (焼いてくれる宿, 焼いて欲しい) nor a word built on the verb (焼き加減, 目に焼き付け)
-            tail = _clause_text(self.classes, tokens, index)
-            return not (_te_yaru(self.classes, tokens, index) or _rough_after(self.classes, tokens, index)
+            tail = clause_text(self.classes, tokens, index)
+            return not (te_yaru(self.classes, tokens, index) or rough_after(self.classes, tokens, index)
                         or verb.form.startswith("意志推量形")
                         or "からな" in tail  # 燃やすからな, 突っ込むから, 燃やしに行く
                         or tail.startswith(self.classes.threat_shape_tails))
@@ -138,7 +138,7 @@ class HarmRules(RuleBase):
             at -= 2
             owners.append(tokens[at])
         classes = self.classes
-        return any(_is_listener(classes, noun) or noun.pos == "接尾辞" or noun.lemma in classes.staff
+        return any(is_listener(classes, noun) or noun.pos == "接尾辞" or noun.lemma in classes.staff
                    or noun.lemma in classes.family or noun.lemma in self.harm_targets
                    or noun.surface in self.harm_targets for noun in owners)
 
@@ -146,11 +146,11 @@ class HarmRules(RuleBase):
         """The harm verb at ``i`` threatens no one: negated, described, a mishap or a service, or passive."""
         tokens = analysis.tokens
         classes = self.classes
-        guard = "negated" if is_negated(classes, analysis, _self_match(i)) \
-            else "described" if _described(classes, tokens, i) \
+        guard = "negated" if is_negated(classes, analysis, self_match(i)) \
+            else "described" if described(classes, tokens, i) \
             else "object_not_a_target" if self._done_to_no_one(tokens, i) \
             else "mishap_or_service" if _mishap_or_service(classes, tokens, i) \
-            else "passive" if _followed_by(tokens, i, classes.passive) and not _rough_after(classes, tokens, i) else ""
+            else "passive" if followed_by(tokens, i, classes.passive) and not rough_after(classes, tokens, i) else ""
         if guard:
             self._dismiss("grammar:harm_threat", "".join(t.surface for t in tokens[i : i + 3]), guard)
         return bool(guard)

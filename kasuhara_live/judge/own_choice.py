@@ -3,13 +3,13 @@ their right, however roughly said; the model's opinion is read again without tho
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import _is_listener
-from kasuhara_live.judge.grammar import _te_yaru
+from kasuhara_live.judge.clauses import is_listener
+from kasuhara_live.judge.grammar import te_yaru
 from kasuhara_live.judge.japanese import NEGATORS, Token
 from kasuhara_live.judge.word_classes import WordClasses
 
 
-def _own_choices(classes: WordClasses, tokens: tuple[Token, ...]) -> set[int]:
+def own_choices(classes: WordClasses, tokens: tuple[Token, ...]) -> set[int]:
     """The tokens of clauses in which the caller takes their custom elsewhere or to a proper channel.
 
     解約する, 乗り換える, 返品する, よそで買う; a custom refused (二度と買わない, 利用しねえ, 勧めません);
@@ -32,8 +32,8 @@ def _own_choices(classes: WordClasses, tokens: tuple[Token, ...]) -> set[int]:
 def _is_own_choice(classes: WordClasses, clause: tuple[Token, ...]) -> bool:
     lemmas = [t.lemma for t in clause]
     if any(t.lemma in ("せる", "させる") and t.pos == "助動詞" for t in clause) or "様" in lemmas \
-            or any(_te_yaru(classes, clause, i) for i in range(len(clause))) \
-            or any(_is_listener(classes, t) for t in clause):
+            or any(te_yaru(classes, clause, i) for i in range(len(clause))) \
+            or any(is_listener(classes, t) for t in clause):
         return False
     if any(t.form.startswith("仮定形") or t.lemma in classes.asking_or_if for t in clause):
         return False  # 来ないなら, 来てください: what the listener is to do, not the caller's choice

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from kasuhara_live.judge.clauses import _SENTENCE_ENDS, _clause_after, _self_match, _sentence_after, _sentence_start
+from kasuhara_live.judge.clauses import SENTENCE_ENDS, clause_after, self_match, sentence_after, sentence_start
 from kasuhara_live.judge.cues import CLEARED, Cue
 from kasuhara_live.judge.grammar_cues import GrammarCues
 from kasuhara_live.judge.guards import is_reported
@@ -143,7 +143,7 @@ class PersistenceRules(GrammarCues):
             counts[token.lemma] = counts.get(token.lemma, 0) + 1
             before = tokens[i - 1] if i > 0 else None
             after = tokens[i + 1] if i + 1 < len(tokens) else None
-            if (before is None or before.is_break) and (after is None or after.surface in _SENTENCE_ENDS):
+            if (before is None or before.is_break) and (after is None or after.surface in SENTENCE_ENDS):
                 bare.add(token.lemma)  # 返金。 (not 返金、わかる？: a topic)
         for lemma in sorted(bare):
             if counts[lemma] >= 3:
@@ -176,7 +176,7 @@ class PersistenceRules(GrammarCues):
             if counter is not None and _counts_calls(self.classes, tokens, counter, self.contact_nouns) \
                     and self._about_contact(tokens, first):
                 # それで十回目の電話で、やっと繋がった: a count told in the past is half a sign
-                told = any(t.lemma == "た" and t.pos == "助動詞" for t in _sentence_after(tokens, counter))
+                told = any(t.lemma == "た" and t.pos == "助動詞" for t in sentence_after(tokens, counter))
                 return [Cue("repeated_contact", "persistence", "conduct", weight * (0.5 if told else 1.0),
                             "".join(t.surface for t in tokens[first : counter + 2]))]
             verb: int | None = i
@@ -185,7 +185,7 @@ class PersistenceRules(GrammarCues):
                     else max(0, i - 2)
             else:
                 verb = self._contact_verb_after(tokens, counter if counter is not None else i)
-            if verb is None or is_reported(self.classes, analysis, _self_match(verb)):
+            if verb is None or is_reported(self.classes, analysis, self_match(verb)):
                 continue
             share = _future_share(self.classes, tokens, verb, counted=counter is not None)
             words = "".join(t.surface for t in tokens[first : verb + 1])
@@ -222,7 +222,7 @@ class PersistenceRules(GrammarCues):
                                                    self.classes.hours)
             if counter is None:
                 continue
-            rest = _clause_after(self.classes, tokens, i)
+            rest = clause_after(self.classes, tokens, i)
             words = "".join(t.surface for t in tokens[first : i + 1 + len(rest)])
             if rest and rest[0].lemma in self.classes.not_a_span:
                 dismissed = words  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span
@@ -253,12 +253,12 @@ class PersistenceRules(GrammarCues):
         """毎日家族に電話する, 母には毎日電話をしています: the contact goes to someone of the caller's own, not to the
         company."""
         return any(a.lemma in self.classes.own_people and b.lemma == "に"
-                   for a, b in pairwise(tokens[_sentence_start(tokens, start) : verb]))
+                   for a, b in pairwise(tokens[sentence_start(tokens, start) : verb]))
 
     def _about_contact(self, tokens: tuple[Token, ...], index: int) -> bool:
         """これで十五回目, 十回目の電話: the sentence is about calling, writing or saying (not 停電これで十回目, nor
         毎週通ってて十回目: the count of something else)."""
-        sentence = [*tokens[_sentence_start(tokens, index) : index], *_sentence_after(tokens, index)]
+        sentence = [*tokens[sentence_start(tokens, index) : index], *sentence_after(tokens, index)]
         return any(t.lemma in self.contact_nouns or t.lemma in self.contact_verbs or t.lemma in self.classes.said
                    for t in sentence)
 
@@ -266,7 +266,7 @@ class PersistenceRules(GrammarCues):
         named = any(t.lemma in self.contact_nouns for t in tokens[max(0, start - 8) : start])
         for j in range(start + 1, len(tokens)):
             token = tokens[j]
-            if token.surface in _SENTENCE_ENDS:
+            if token.surface in SENTENCE_ENDS:
                 return None
             named = named or token.lemma in self.contact_nouns
             if token.pos != "動詞":

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
-from kasuhara_live.judge.behaviours import _disowned_consequence, _investigates_agent, _private_visit
-from kasuhara_live.judge.clauses import _begins_with_grammar, _is_listener
+from kasuhara_live.judge.behaviours import disowned_consequence, investigates_agent, private_visit
+from kasuhara_live.judge.clauses import begins_with_grammar, is_listener
 from kasuhara_live.judge.cues import (
     CLEARED,
     ENVIRONMENT_CATEGORIES,
@@ -44,12 +44,12 @@ from kasuhara_live.judge.cues import (
     combine,
     most_serious,
 )
-from kasuhara_live.judge.grammar import _asks_for_it, _is_polite
+from kasuhara_live.judge.grammar import asks_for_it, is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Analyzer
 from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term, part_owner
 from kasuhara_live.judge.model import HarassmentModel, content_kana
-from kasuhara_live.judge.own_choice import _own_choices
+from kasuhara_live.judge.own_choice import own_choices
 from kasuhara_live.judge.terms import TermRules
 from kasuhara_live.judge.word_classes import word_classes
 
@@ -70,7 +70,7 @@ class UtteranceJudge(TermRules):
         self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
         # terms whose phrases continue the word before them (払っ|てもらうで): see Term.attaches
         self._attaching = frozenset(t.id for t in lexicon.terms if t.attaches or (t.attaches is None and any(
-            _begins_with_grammar(self.analyzer.analyze(phrase)) for phrase in t.phrases)))
+            begins_with_grammar(self.analyzer.analyze(phrase)) for phrase in t.phrases)))
         self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
         self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
                                     if e.utterance_categories}
@@ -149,7 +149,7 @@ class UtteranceJudge(TermRules):
         if (unaddressed >= 1.0 or probability < unaddressed) and not self._addressed(analysis, judgement):
             self._dismiss(f"model:{probability:.2f}", analysis.text, "aimed_at_no_one")
             return judgement
-        choices = _own_choices(self.classes, analysis.tokens)
+        choices = own_choices(self.classes, analysis.tokens)
         if choices:
             # 他の会社に乗り換えるからな, 二度と買わないからな: taking one's custom elsewhere is the caller's right,
             # however roughly said (the model learnt 〜からな from threats). The rest of the utterance is read again
@@ -176,11 +176,11 @@ class UtteranceJudge(TermRules):
         evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
         story about the caller's day), and the rules see that such an utterance names no one.
         """
-        if any(c.axis in ("conduct", "demand") for c in judgement.cues) or _asks_for_it(self.classes, analysis):
+        if any(c.axis in ("conduct", "demand") for c in judgement.cues) or asks_for_it(self.classes, analysis):
             return True  # 返して, 謝って, 対応してよ: asked of the listener, plainly (not ください: jmultiwoz)
         tokens = analysis.tokens
         for i, token in enumerate(tokens):
-            if _is_listener(self.classes, token) or token.lemma in self.addressees or token.surface in self.addressees \
+            if is_listener(self.classes, token) or token.lemma in self.addressees or token.surface in self.addressees \
                     or analysis.is_command(i):
                 return True  # お前, 担当者, 出せ
             if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in self.classes.group_marks:
@@ -198,8 +198,8 @@ class UtteranceJudge(TermRules):
         found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                  *self._grammar_cues(analysis), *repeated,
                  *self._repeated_contact(analysis),
-                 *_private_visit(self.classes, analysis), *self._long_hold(analysis),
-                 *_investigates_agent(self.classes, analysis), *_disowned_consequence(self.classes, analysis),
+                 *private_visit(self.classes, analysis), *self._long_hold(analysis),
+                 *investigates_agent(self.classes, analysis), *disowned_consequence(self.classes, analysis),
                  *self._labelled(analysis), *self._about_groups(analysis)]
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
@@ -217,7 +217,7 @@ class UtteranceJudge(TermRules):
         DOMAIN.md's grey zone is the invalid demand made *politely* (…いただけますか)."""
         demands = [c for c in cues if c.axis == "demand"]
         if sum(c.weight for c in demands) < self.cfg.demand_grey or not self.cfg.coercion \
-                or _is_polite(self.classes, analysis.tokens) or not _asks_for_it(self.classes, analysis) \
+                or is_polite(self.classes, analysis.tokens) or not asks_for_it(self.classes, analysis) \
                 or any(word in analysis.text for word in self.classes.legal_route):
             return []  # 弁護士に相談して慰謝料請求する: a claim through the proper channel is a right
         lead = max(demands, key=lambda c: c.weight)

@@ -3,9 +3,9 @@ guard's name goes to the trace)."""
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import _is_condition, _sentence_index
+from kasuhara_live.judge.clauses import is_condition, sentence_index
 from kasuhara_live.judge.cues import Cue
-from kasuhara_live.judge.grammar import _done
+from kasuhara_live.judge.grammar import told_as_done
 from kasuhara_live.judge.groups import GroupRules
 from kasuhara_live.judge.guards import (
     about_own,
@@ -19,7 +19,7 @@ from kasuhara_live.judge.guards import (
     names_a_thing,
     starts_inside_a_word,
 )
-from kasuhara_live.judge.harm import _described, _done_to_a_thing
+from kasuhara_live.judge.harm import described, done_to_a_thing
 from kasuhara_live.judge.japanese import Analysis
 from kasuhara_live.judge.lexicon import Construction, Match, Term, part_owner
 
@@ -53,7 +53,7 @@ class TermRules(GroupRules):
                        if all(part in by_owner for part in self._part_owners[i]))
         if not maybe:
             return []
-        sentence_of = _sentence_index(analysis)
+        sentence_of = sentence_index(analysis)
         blocked = [(m.first, m.last) for m in matches if m.owner in self.exceptions]
         cues = []
         for construction in (self.constructions[i] for i in maybe):
@@ -108,7 +108,7 @@ class TermRules(GroupRules):
             return "exception"
         if term.id not in self._attaching and starts_inside_a_word(analysis, match):
             return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
-        if term.axis != "complaint" and _is_condition(analysis.tokens, match.last):
+        if term.axis != "complaint" and is_condition(analysis.tokens, match.last):
             return "condition"  # 辞めちまえば終わり: 〜ば makes the words a condition, not an order
         if term.axis != "complaint" and is_negated(self.classes, analysis, match):
             return "negated"
@@ -117,16 +117,16 @@ class TermRules(GroupRules):
         if term.category == "dogeza" and is_own_wish(analysis, match):
             return "own_wish"  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
         if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
-                and _described(self.classes, analysis.tokens, match.last):
+                and described(self.classes, analysis.tokens, match.last):
             return "described"  # ネズミを殺す薬, 殴り合う練習: the verb describes, it does not threaten
         if term.category == "threat" and analysis.tokens[match.first].pos == "動詞" \
                 and self._done_to_no_one(analysis.tokens, match.first):
             return "object_not_a_target"  # さんま焼いてやる, 穴を埋めてやる
         if term.category == "threat" and analysis.tokens[match.first].pos == "動詞" \
-                and _done_to_a_thing(self.classes, analysis.tokens, match.first):
+                and done_to_a_thing(self.classes, analysis.tokens, match.first):
             # ゴキブリを殺すぞ: the match ends on ぞ, not on its verb, whose object is still no one (not_people)
             return "object_not_people"
-        if term.category in ("threat", "abuse") and _done(self.classes, analysis.tokens, match.last):
+        if term.category in ("threat", "abuse") and told_as_done(self.classes, analysis.tokens, match.last):
             return "told_as_done"  # ボコボコにしてやりましたよ (a game), 全部死んでくれた (the rats)
         if term.thing and names_a_thing(self.classes, analysis, match):
             return "names_a_thing"
