@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.clauses import self_match
 from kasuhara_live.judge.cues import Cue
@@ -27,7 +28,8 @@ from kasuhara_live.judge.grammar import (
 )
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.harm import HarmRules
-from kasuhara_live.judge.japanese import Analysis
+from kasuhara_live.judge.japanese import Analysis, Analyzer
+from kasuhara_live.judge.lexicon import Lexicon
 
 # a verb's a-row (未然形) or せ + んかい, ending its clause: 謝らんかい, 手続きせんかい, 見せんかい
 _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  # not な: そうなんかい is a question
@@ -36,7 +38,9 @@ _RUDE_NEGATIVE_DEMAND = re.compile(r"[さかたまらわがばせ]んかい$")  
 class GrammarCues(HarmRules):
     """The grammar cues of an utterance, token by token."""
 
-    states: frozenset[str]
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer) -> None:
+        super().__init__(lexicon, cfg, analyzer)
+        self.states = frozenset(lexicon.states)
 
     def _grammar_cues(self, analysis: Analysis) -> list[Cue]:
         cues = [cue for i, token in enumerate(analysis.tokens)

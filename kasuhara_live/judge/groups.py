@@ -3,11 +3,13 @@ listener called by a label (働けよ無職)."""
 
 from __future__ import annotations
 
+from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.clauses import is_listener, self_match, sentence_index
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.guards import is_negated, is_reported
-from kasuhara_live.judge.japanese import Analysis, Token
+from kasuhara_live.judge.japanese import Analysis, Analyzer, Token
+from kasuhara_live.judge.lexicon import Lexicon
 from kasuhara_live.judge.persistence import PersistenceRules
 from kasuhara_live.judge.word_classes import WordClasses
 
@@ -23,10 +25,12 @@ def _group_marked(classes: WordClasses, tokens: tuple[Token, ...], last: int) ->
 class GroupRules(PersistenceRules):
     """People spoken of as a group, or the listener by a label."""
 
-    contempt: frozenset[str]
-    labels: frozenset[str]
-    people: frozenset[str]
-    removal: frozenset[str]
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer) -> None:
+        super().__init__(lexicon, cfg, analyzer)
+        self.people = frozenset(lexicon.people)
+        self.labels = frozenset(lexicon.labels)
+        self.removal = frozenset(lexicon.removal)
+        self.contempt = frozenset(lexicon.contempt)
 
     def _labelled(self, analysis: Analysis) -> list[Cue]:
         """The listener called by a label (``[grammar] labels``: 無職, 底辺): after an order, as the one it is

@@ -4,10 +4,18 @@
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import clause_after, clause_text, followed_by, is_listener, self_match
+from kasuhara_live.config import JudgeConfig
+from kasuhara_live.judge.clauses import (
+    clause_after,
+    clause_text,
+    followed_by,
+    is_listener,
+    self_match,
+)
 from kasuhara_live.judge.grammar import rough_after, te_yaru
 from kasuhara_live.judge.guards import is_negated
-from kasuhara_live.judge.japanese import Analysis, Token
+from kasuhara_live.judge.japanese import Analysis, Analyzer, Token
+from kasuhara_live.judge.lexicon import Lexicon
 from kasuhara_live.judge.rule_base import RuleBase
 from kasuhara_live.judge.word_classes import WordClasses
 
@@ -92,12 +100,16 @@ def _asks_if_safe(classes: WordClasses, tokens: tuple[Token, ...], index: int) -
 class HarmRules(RuleBase):
     """Harm verbs: which verb harms, and whether it threatens anyone here."""
 
-    _harm_lemmas: tuple[str, ...]
-    _harm_stems: tuple[str, ...]
-    _targeted_stems: tuple[str, ...]
-    happenings: frozenset[str]
-    harm_targets: frozenset[str]
-    targeted_harm_verbs: frozenset[str]
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer) -> None:
+        super().__init__(lexicon, cfg, analyzer)
+        self.harm_verbs = frozenset(lexicon.harm_verbs)
+        self._harm_lemmas = tuple(sorted(self.harm_verbs))
+        self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
+                                         and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
+        self.happenings = frozenset(lexicon.happenings)
+        self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
+        self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
+        self.harm_targets = frozenset(lexicon.harm_targets)
 
     def _is_harm_verb(self, token: Token) -> bool:
         # 殴る, ぶん殴る (a lemma ending in one), or 殴り… heard with a kanji stem: three C-level string tests; not

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from kasuhara_live.judge.clauses import SENTENCE_ENDS, clause_after, self_match, sentence_after, sentence_start
+from kasuhara_live.config import JudgeConfig
+from kasuhara_live.judge.clauses import (
+    SENTENCE_ENDS,
+    clause_after,
+    self_match,
+    sentence_after,
+    sentence_start,
+)
 from kasuhara_live.judge.cues import CLEARED, Cue
 from kasuhara_live.judge.grammar_cues import GrammarCues
 from kasuhara_live.judge.guards import is_reported
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Token, count_value
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, count_value
+from kasuhara_live.judge.lexicon import Lexicon
 from kasuhara_live.judge.word_classes import WordClasses
 
 
@@ -87,11 +95,13 @@ def _future_share(classes: WordClasses, tokens: tuple[Token, ...], verb: int, co
 class PersistenceRules(GrammarCues):
     """Persistence and restraint: orders said again, contact, hours held."""
 
-    _frequency_heads: frozenset[str]
-    _frequency_prefixes: tuple[str, ...]
-    contact_nouns: frozenset[str]
-    contact_verbs: frozenset[str]
-    frequency_words: frozenset[str]
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer) -> None:
+        super().__init__(lexicon, cfg, analyzer)
+        self.contact_verbs = frozenset(lexicon.contact_verbs)
+        self.contact_nouns = frozenset(lexicon.contact_nouns)
+        self.frequency_words = frozenset(lexicon.frequency_words)
+        self._frequency_prefixes = tuple(self.frequency_words)  # 朝昼晩 is 朝/昼/晩 to unidic: read on the surface
+        self._frequency_heads = frozenset(word[:1] for word in self.frequency_words)
 
     def _repeated_clauses(self, analysis: Analysis) -> list[Cue]:
         """返金しろ。返金しろ。 / 社長を出せ、社長を出せ: the same order again in one breath is 執拗 (persistence).

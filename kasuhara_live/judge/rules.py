@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.behaviours import disowned_consequence, investigates_agent, private_visit
-from kasuhara_live.judge.clauses import begins_with_grammar, is_listener
+from kasuhara_live.judge.clauses import is_listener
 from kasuhara_live.judge.cues import (
     CLEARED,
     ENVIRONMENT_CATEGORIES,
@@ -47,11 +47,10 @@ from kasuhara_live.judge.cues import (
 from kasuhara_live.judge.grammar import asks_for_it, is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Analyzer
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term, part_owner
+from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher
 from kasuhara_live.judge.model import HarassmentModel, content_kana
 from kasuhara_live.judge.own_choice import own_choices
 from kasuhara_live.judge.terms import TermRules
-from kasuhara_live.judge.word_classes import word_classes
 
 # what callers import from here (the judge's vocabulary lives in cues.py, the guards in guards.py)
 __all__ = ["CLEARED", "ENVIRONMENT_CATEGORIES", "GRAMMAR_CUES", "NOTHING", "Cue", "Dismissal", "Judgement",
@@ -60,47 +59,14 @@ __all__ = ["CLEARED", "ENVIRONMENT_CATEGORIES", "GRAMMAR_CUES", "NOTHING", "Cue"
 
 class UtteranceJudge(TermRules):
     """Scores single utterances. Pure: text in, :class:`Judgement` out."""
+
     def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer | None = None,
                  model: HarassmentModel | None = None) -> None:
-        self.cfg = cfg
-        self.analyzer = analyzer or Analyzer()
+        super().__init__(lexicon, cfg, analyzer or Analyzer())
         self.model = model
-        # the named word classes the rules read (configs/word-classes.toml, with the lexicon's [classes.add/remove])
-        self.classes = lexicon.classes if lexicon.classes is not None else word_classes()
-        self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
-        # terms whose phrases continue the word before them (払っ|てもらうで): see Term.attaches
-        self._attaching = frozenset(t.id for t in lexicon.terms if t.attaches or (t.attaches is None and any(
-            begins_with_grammar(self.analyzer.analyze(phrase)) for phrase in t.phrases)))
-        self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
-        self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
-                                    if e.utterance_categories}
-        self.harm_verbs = frozenset(lexicon.harm_verbs)
-        self._harm_lemmas = tuple(sorted(self.harm_verbs))
-        self._harm_stems = tuple(sorted({verb[:-1] for verb in self.harm_verbs if len(verb) > 1
-                                         and any("\u4e00" <= c <= "\u9fff" for c in verb[:-1])}))
-        self.contact_verbs = frozenset(lexicon.contact_verbs)
         self.addressees = frozenset(lexicon.addressees)
-        self.people = frozenset(lexicon.people)
-        self.states = frozenset(lexicon.states)
-        self.labels = frozenset(lexicon.labels)
-        self.removal = frozenset(lexicon.removal)
-        self.contempt = frozenset(lexicon.contempt)
-        self.happenings = frozenset(lexicon.happenings)
-        self.targeted_harm_verbs = frozenset(lexicon.targeted_harm_verbs)
-        self._targeted_stems = tuple(sorted({v[:-1] for v in lexicon.targeted_harm_verbs if len(v) > 1}))
-        self.harm_targets = frozenset(lexicon.harm_targets)
-        self.contact_nouns = frozenset(lexicon.contact_nouns)
-        self.frequency_words = frozenset(lexicon.frequency_words)
-        self._frequency_prefixes = tuple(self.frequency_words)  # 朝昼晩 is 朝/昼/晩 to unidic: read on the surface
-        self._frequency_heads = frozenset(word[:1] for word in self.frequency_words)
-        self.constructions = lexicon.constructions
-        self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
-        self._by_first_part: dict[str, list[int]] = {}
-        for index, owners in enumerate(self._part_owners):
-            self._by_first_part.setdefault(owners[0], []).append(index)
         self.matcher = PhraseMatcher(lexicon, self.analyzer, cfg.min_fuzzy_kana, cfg.kana_per_error,
                                      cfg.max_reading_errors)
-        self._trace: list[Dismissal] | None = None  # set only while explain() runs
 
     def judge(self, text: str, extra: tuple[Cue, ...] = (), whole: bool = True) -> Judgement:
         """Judge one utterance; ``extra`` cues come from outside the text (shouting).

@@ -3,7 +3,8 @@ guard's name goes to the trace)."""
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import is_condition, sentence_index
+from kasuhara_live.config import JudgeConfig
+from kasuhara_live.judge.clauses import begins_with_grammar, is_condition, sentence_index
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.grammar import told_as_done
 from kasuhara_live.judge.groups import GroupRules
@@ -20,20 +21,27 @@ from kasuhara_live.judge.guards import (
     starts_inside_a_word,
 )
 from kasuhara_live.judge.harm import described, done_to_a_thing
-from kasuhara_live.judge.japanese import Analysis
-from kasuhara_live.judge.lexicon import Construction, Match, Term, part_owner
+from kasuhara_live.judge.japanese import Analysis, Analyzer
+from kasuhara_live.judge.lexicon import Lexicon, Match, Term, part_owner
 
 
 class TermRules(GroupRules):
     """Lexicon terms and constructions, each through its guards."""
 
-    _attaching: frozenset[str]
-    _by_first_part: dict[str, list[int]]
-    _part_owners: list[tuple[str, ...]]
-    constructions: tuple[Construction, ...]
-    exceptions: set[str]
-    terms: dict[str, Term]
-    utterance_exceptions: dict[str, frozenset[str]]
+    def __init__(self, lexicon: Lexicon, cfg: JudgeConfig, analyzer: Analyzer) -> None:
+        super().__init__(lexicon, cfg, analyzer)
+        self.terms: dict[str, Term] = {t.id: t for t in lexicon.terms}
+        # terms whose phrases continue the word before them (払っ|てもらうで): see Term.attaches
+        self._attaching = frozenset(t.id for t in lexicon.terms if t.attaches or (t.attaches is None and any(
+            begins_with_grammar(self.analyzer.analyze(phrase)) for phrase in t.phrases)))
+        self.exceptions = {e.id for e in lexicon.exceptions if not e.utterance_categories}
+        self.utterance_exceptions = {e.id: frozenset(e.utterance_categories) for e in lexicon.exceptions
+                                    if e.utterance_categories}
+        self.constructions = lexicon.constructions
+        self._part_owners = [tuple(part_owner(c.id, i) for i in range(len(c.parts))) for c in self.constructions]
+        self._by_first_part: dict[str, list[int]] = {}
+        for index, owners in enumerate(self._part_owners):
+            self._by_first_part.setdefault(owners[0], []).append(index)
 
     def _silenced_categories(self, matches: list[Match]) -> frozenset[str]:
         # Utterance-scope exceptions (コンロ silences threat words in the same utterance).
