@@ -120,7 +120,7 @@ class Alert:
     reason: str = ""
     utterance_id: str = ""
     wall: float | None = None
-    # What raised it, as an admin finds it in configs/ (see rules.Cue.origin), the deciding origin first:
+    # What raised it, as an admin finds it in configs/ (see judge.cues.Cue.origin), the deciding origin first:
     # "term:insult_baka, grammar:command", "construction:<id>", "model:0.91", "call:shouting", "call:length",
     # "call:repeated_demand, term:demand_isharyo", "call:after_final_warning, …"; "" when not known (older events)
     source: str = ""

@@ -186,12 +186,12 @@ def test_a_deed_done_to_someone_is_no_custom_taken_elsewhere(text: str) -> None:
     # sets such clauses aside before the model reads again must leave them in. (Whether the model then raises them
     # is the model's: the content-only model of 2026-12-07 no longer reads 〜からな as a threat.)
     from kasuhara_live.judge.japanese import Analyzer
-    from kasuhara_live.judge.rules import _own_choices
+    from kasuhara_live.judge.own_choice import own_choices
     from kasuhara_live.judge.word_classes import word_classes
 
     analysis = Analyzer().analyze(text)
     kept = {i for i, t in enumerate(analysis.tokens) if t.lemma in ("配る", "使う")}
-    assert kept and not kept & _own_choices(word_classes(), analysis.tokens)
+    assert kept and not kept & own_choices(word_classes(), analysis.tokens)
 
 
 @pytest.mark.parametrize(("text", "harassment"), [

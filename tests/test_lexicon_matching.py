@@ -288,9 +288,9 @@ def test_rough_demands_the_tokenizer_misreads_are_found_in_the_text(judge: Utter
     ("土下座しないなら帰らない", False),        # a condition
 ])
 def test_what_a_negation_after_the_words_means(text: str, denied: bool) -> None:
+    from kasuhara_live.judge.guards import is_negated
     from kasuhara_live.judge.japanese import Analyzer
     from kasuhara_live.judge.lexicon import Match
-    from kasuhara_live.judge.rules import is_negated
     from kasuhara_live.judge.word_classes import word_classes
 
     analysis = Analyzer().analyze(text)

@@ -109,7 +109,7 @@ class Lexicon:
     harm_verbs: tuple[str, ...]
     source: str = ""
     constructions: tuple[Construction, ...] = ()
-    # How a caller keeps contacting (電話する, かける, 送る) and how often (毎日, 毎晩): see rules._repeated_contact
+    # How a caller keeps contacting (電話する, かける, 送る) and how often (毎日, 毎晩): see judge/persistence.py
     contact_verbs: tuple[str, ...] = ()
     contact_nouns: tuple[str, ...] = ()
     frequency_words: tuple[str, ...] = ()
