@@ -10,8 +10,7 @@ from kasuhara_live.events import Level
 from kasuhara_live.judge.clauses import self_match
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.grammar import (
-    barked,
-    barked_with_yo,
+    barked_with,
     holds_on,
     insisted,
     is_imposition,
@@ -98,9 +97,12 @@ class GrammarCues(HarmRules):
             # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[i - 1 : i + 3])))
-        if any(c.source == "command" for c in cues) and (barked(classes, tokens, i) or insisted(classes, tokens, i)):
-            weight = cfg.barked_weight if barked_with_yo(tokens, i) and not insisted(classes, tokens, i) \
-                else cfg.rough_ending_weight
+        ordered = any(c.source == "command" for c in cues)
+        pushed = barked_with(classes, tokens, i) if ordered else ""
+        pressed = ordered and insisted(classes, tokens, i)
+        if pushed or pressed:
+            # an order pushed with よ alone weighs barked_weight (会えよ); with や, or insisted on, rough_ending_weight
+            weight = cfg.barked_weight if pushed.startswith("よ") and not pressed else cfg.rough_ending_weight
             cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if token.pos != "動詞":
