@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lines = verdict_lines(load_config())
     if args.write:
-        with gzip.open(FROZEN, "wt", encoding="utf-8", compresslevel=9) as fh:
-            # mtime=0 in the header would be nicer; gzip.open has no such argument, so the content is what matters
-            fh.write("\n".join(lines) + "\n")
+        # mtime=0: the same verdicts write the same bytes, so git sees a change only where a verdict changed
+        with gzip.GzipFile(FROZEN, "wb", compresslevel=9, mtime=0) as fh:
+            fh.write(("\n".join(lines) + "\n").encode("utf-8"))
         print(f"{len(lines) - 1} verdicts written to {FROZEN.relative_to(REPO)}")
         return 0
     with gzip.open(FROZEN, "rt", encoding="utf-8") as fh:
