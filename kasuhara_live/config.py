@@ -155,6 +155,28 @@ class MonitorConfig:
 
 
 @dataclass(frozen=True)
+class IngestConfig:
+    """The call server (`kasuhara-live ingest`): which protocols it listens on, who may send calls, and how each
+    call's agent is found from the phone system's metadata."""
+
+    hub_url: str
+    sip_listen: str  # "host:port" for SIPREC over UDP and TCP; "" = off
+    rtp_port_min: int = field(metadata=_spec(lo=1024, hi=65535))
+    rtp_port_max: int = field(metadata=_spec(lo=1024, hi=65535))
+    audiohook_listen: str  # "host:port" for AudioHook websockets; "" = off
+    audiohook_path: str
+    tls_cert: str  # PEM files for wss:// (AudioHook); "" = plain ws:// (loopback and tests only)
+    tls_key: str
+    allow: tuple[str, ...]  # peers (addresses or CIDR networks) that may send calls; others are refused
+    api_key_sha256: tuple[str, ...]  # AudioHook X-API-KEY values accepted, as hex sha256
+    agents: tuple[str, ...]  # "phone-system key = hub agent", e.g. "sip:2001@pbx.example = sato"
+    unknown_agent: str  # hub agent for calls whose key is not mapped; "" = refuse such calls
+    max_calls: int = field(metadata=_spec(lo=1, hi=10000))
+    no_media_timeout_s: float = field(metadata=_spec(lo=1.0, hi=3600.0))
+    max_lag_s: float = field(metadata=_spec(lo=0.1, hi=30.0))
+
+
+@dataclass(frozen=True)
 class StoreConfig:
     """The call store (SQLite): where it is and how long transcripts are kept."""
 
@@ -189,6 +211,7 @@ class Config:
     judge: JudgeConfig
     hub: HubConfig
     monitor: MonitorConfig
+    ingest: IngestConfig
     console: ConsoleConfig
     store: StoreConfig
     ui: UiConfig
