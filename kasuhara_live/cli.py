@@ -468,7 +468,7 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
     hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser)
     add_user = hub_sub.add_parser("add-user", help="add a user to the users file and print their new token")
     add_user.add_argument("name", help="user name, e.g. sato or seat-12")
-    add_user.add_argument("--role", required=True, choices=["monitor", "agent", "supervisor"])
+    add_user.add_argument("--role", required=True, choices=["monitor", "agent", "supervisor", "ingest"])
     add_user.add_argument("--agent", help="for a monitor: the agent user whose calls it publishes")
     add_user.add_argument("--team", help="for an agent: their team (trend reports group by it)")
     add_user.add_argument("--users-file", metavar="PATH", help="users file to add to (default: hub.users_file)")

@@ -39,7 +39,7 @@ from kasuhara_live.hub.users import Role, User, Users, hash_token
 from tests.conftest import FakeClock
 
 TOKENS = {"sato": "tok-sato", "suzuki": "tok-suzuki", "boss": "tok-boss", "seat-1": "tok-seat-1",
-          "seat-2": "tok-seat-2"}
+          "seat-2": "tok-seat-2", "callserver": "tok-callserver"}
 
 
 def make_users() -> Users:
@@ -49,6 +49,7 @@ def make_users() -> Users:
         User("boss", Role.SUPERVISOR, hash_token(TOKENS["boss"])),
         User("seat-1", Role.MONITOR, hash_token(TOKENS["seat-1"]), agent="sato"),
         User("seat-2", Role.MONITOR, hash_token(TOKENS["seat-2"]), agent="suzuki"),
+        User("callserver", Role.INGEST, hash_token(TOKENS["callserver"])),
     ])
 
 
@@ -79,8 +80,9 @@ class Rig:
         text = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
         return self.hub.receive(conn, text)
 
-    def publish(self, conn: ConnId, seq: int, event: Event) -> list[Output]:
-        return self.say(conn, {"v": 1, "kind": "publish", "seq": seq, "event": wire.to_json(event)})
+    def publish(self, conn: ConnId, seq: int, event: Event, agent: str | None = None) -> list[Output]:
+        named = {} if agent is None else {"agent": agent}
+        return self.say(conn, {"v": 1, "kind": "publish", "seq": seq, **named, "event": wire.to_json(event)})
 
 
 @pytest.fixture()
@@ -313,6 +315,47 @@ def test_a_call_belongs_to_the_monitor_that_published_it_first(rig: Rig) -> None
     rig.publish(seat1, 1, CallStarted("c1", 0.0, ("mixed",)))
     out = rig.publish(seat2, 2, final("c1", "u1", "乗っ取り"))
     assert to(out, seat2)[0]["code"] == "forbidden" and to(out, suzuki) == []
+
+
+def test_a_call_server_names_each_calls_agent_and_it_reaches_that_agent(rig: Rig) -> None:
+    server, sato, suzuki, boss = rig.login("callserver"), rig.login("sato"), rig.login("suzuki"), rig.login("boss")
+    out = rig.publish(server, 1, CallStarted("s1", 0.0, ("agent", "customer")), agent="sato")
+    [message] = to(out, sato)
+    assert message["agent"] == "sato" and message["monitor"] == "callserver" and to(out, suzuki) == []
+    assert len(to(out, boss)) == 1 and rig.sink.events[-1][1] == "sato"
+    out = rig.publish(server, 1, CallStarted("s2", 0.0, ("agent", "customer")), agent="suzuki")
+    assert len(to(out, suzuki)) == 1 and to(out, sato) == []
+    # Later events of a call stay with the agent it started with, whatever they name.
+    out = rig.publish(server, 2, final("s1", "u1", "土下座しろ"), agent="suzuki")
+    assert events_to(out, sato)[0]["text"] == "土下座しろ" and to(out, suzuki) == []
+
+
+@pytest.mark.parametrize("agent", [None, "", "nobody", "boss", "seat-1", 12])
+def test_a_call_server_must_name_an_agent_user_for_a_new_call(rig: Rig, agent: Any) -> None:
+    server = rig.login("callserver")
+    out = rig.say(server, {"v": 1, "kind": "publish", "seq": 1, **({} if agent is None else {"agent": agent}),
+                           "event": wire.to_json(CallStarted("s1", 0.0, ("mixed",)))})
+    [error] = to(out, server)
+    assert error["code"] == "forbidden" and "agent" in error["message"] and rig.hub.calls == {}
+
+
+def test_a_call_server_is_capped_per_agent_not_as_one_seat(rig: Rig) -> None:
+    server = rig.login("callserver")
+    for i in range(rig.hub.max_live_calls):
+        out = rig.publish(server, 1, CallStarted(f"a{i}", 0.0, ("mixed",)), agent="sato")
+        assert to(out, server)[0]["kind"] == "ack"
+    out = rig.publish(server, 1, CallStarted("a-over", 0.0, ("mixed",)), agent="sato")
+    assert to(out, server)[0]["code"] == "too_many_calls" and "callserver/sato" in to(out, server)[0]["message"]
+    # Another agent's calls through the same server are not held back by sato's.
+    assert to(rig.publish(server, 1, CallStarted("b0", 0.0, ("mixed",)), agent="suzuki"), server)[0]["kind"] == "ack"
+
+
+def test_a_call_server_neither_acts_nor_watches(rig: Rig) -> None:
+    server, seat = rig.login("callserver"), rig.login("seat-1")
+    rig.publish(seat, 1, CallStarted("c1", 0.0, ("mixed",)))
+    assert to(rig.say(server, {"v": 1, "kind": "act", "event": action("c1", ActionKind.RED_CARD)}), server)[0]["code"] \
+        == "forbidden"
+    assert to(rig.say(server, {"v": 1, "kind": "watch", "call_id": "c1"}), server)[0]["code"] == "forbidden"
 
 
 # -- act -------------------------------------------------------------------------------------------------

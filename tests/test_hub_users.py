@@ -59,7 +59,8 @@ def user(name: str, role: str, token_hash: str = HASH_A, extra: str = "") -> str
 
 @pytest.mark.parametrize(("text", "expected"), [
     (user("sato", "agent", extra='email = "x"'), "user 'sato': unknown key 'email'"),
-    (user("sato", "boss"), "user 'sato': role = 'boss' is not allowed: expected one of monitor, agent, supervisor"),
+    (user("sato", "boss"),
+     "user 'sato': role = 'boss' is not allowed: expected one of monitor, ingest, agent, supervisor"),
     (user("sato", "agent") + user("sato", "agent", HASH_B), "user 'sato': duplicate name"),
     (user("sato", "agent", "XYZ"), "user 'sato': token_sha256 must be 64 lowercase hex digits"),
     (user("sato", "agent", HASH_A.upper()), "user 'sato': token_sha256 must be 64 lowercase hex digits"),

@@ -180,8 +180,11 @@ class Publisher:
             self._loop = asyncio.get_running_loop()
             self._task = self._loop.create_task(self._run())
 
-    def publish(self, event: Event) -> None:
-        """Queue an event for the hub; returns at once.  Call from the publisher's event loop."""
+    def publish(self, event: Event, agent: str = "") -> None:
+        """Queue an event for the hub; returns at once.  Call from the publisher's event loop.
+
+        ``agent``: a call server (role ``ingest``) names the agent who takes the call on each event; a monitor's
+        agent is fixed by its user and it leaves this empty."""
         if self.failure is not None:
             raise self.failure
         if isinstance(event, Action):
@@ -198,7 +201,8 @@ class Publisher:
             if isinstance(event, UtterancePartial):
                 partial = utterance
                 self._partials[utterance] = key
-        text = f'{{"v":{PROTOCOL_VERSION},"kind":"publish","seq":{seq},"event":{wire.dumps(event)}}}'
+        named = f',"agent":{json.dumps(agent)}' if agent else ""
+        text = f'{{"v":{PROTOCOL_VERSION},"kind":"publish","seq":{seq}{named},"event":{wire.dumps(event)}}}'
         # "replace": a lone surrogate in some text must not become an event that can never be sent.
         self._buffer[key] = _Pending(text.encode("utf-8", "replace"), partial)
         self._unsent.append(key)
@@ -209,11 +213,11 @@ class Publisher:
         self._idle.clear()
         self._wakeup.set()
 
-    def publish_threadsafe(self, event: Event) -> None:
+    def publish_threadsafe(self, event: Event, agent: str = "") -> None:
         """:meth:`publish` from another thread (the monitor's audio/ASR thread)."""
         if self._loop is None:
             raise HubError("the publisher is not started: call start() in its event loop first")
-        self._loop.call_soon_threadsafe(self.publish, event)
+        self._loop.call_soon_threadsafe(self.publish, event, agent)
 
     async def wait_connected(self, timeout: float) -> bool:
         """Wait until the hub has welcomed us; False after ``timeout`` seconds, HubError if it refused us."""

@@ -155,6 +155,9 @@ class _Call:
     team: str
     # '{"v":1,"kind":"event","agent":…,"monitor":…,"event":' — the envelope of every broadcast of this call.
     envelope: str
+    # Whose caps the call counts against: the monitor; for a call server, the server and the call's agent, so one
+    # agent's calls are capped as a seat's are and the server as a whole is not.
+    seat: str = ""
     seqs: SeqWindow = field(default_factory=SeqWindow)
     history: OrderedDict[int, _Entry] = field(default_factory=OrderedDict)
     history_bytes: int = 0
@@ -307,10 +310,10 @@ class HubState:
 
     def _forget(self, call: _Call) -> list[Output]:
         del self._calls[call.call_id]
-        seat = self._seats.get(call.monitor, {})
+        seat = self._seats.get(call.seat, {})
         seat.pop(call.call_id, None)
         if not seat:
-            self._seats.pop(call.monitor, None)
+            self._seats.pop(call.seat, None)
         for conn in list(self._watchers.get(call.call_id, ())):
             self._unregister_watch(conn, call.call_id)
         text = _dumps({"v": PROTOCOL_VERSION, "kind": "forget", "call_id": call.call_id})
@@ -385,9 +388,9 @@ class HubState:
     # -- publish (monitors) ------------------------------------------------------------------------------
 
     def _publish(self, conn: ConnId, user: User, obj: dict[str, Any]) -> list[Output]:
-        if user.role is not Role.MONITOR:
+        if user.role not in (Role.MONITOR, Role.INGEST):
             raise _Refused(ErrorCode.FORBIDDEN, f"a {user.role.value} cannot publish events: only monitors "
-                           "publish; consoles send \"act\"")
+                           "and call servers publish; consoles send \"act\"")
         seq = obj.get("seq")
         if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
             raise _Refused(ErrorCode.BAD_MESSAGE, f"publish needs \"seq\": an integer from 1 to {MAX_SEQ}, "
@@ -398,7 +401,8 @@ class HubState:
                            "(\"act\")")
         call = self._calls.get(event.call_id)
         if call is None:
-            call = self._new_call(event.call_id, user)  # held only once its first event is recorded
+            # Held only once its first event is recorded.
+            call = self._new_call(event.call_id, user, self._agent_of(user, obj))
         elif call.monitor != user.name:
             raise _Refused(ErrorCode.FORBIDDEN, f"call {event.call_id!r} is published by monitor "
                            f"{call.monitor!r}: use a call_id unique to this seat")
@@ -424,27 +428,39 @@ class HubState:
         out.append(Send(conn, _dumps({"v": PROTOCOL_VERSION, "kind": "ack", "call_id": call.call_id, "seq": seq})))
         return out
 
-    def _new_call(self, call_id: str, monitor: User) -> _Call:
-        seat = self._seats.get(monitor.name, {})
+    def _agent_of(self, user: User, obj: dict[str, Any]) -> str:
+        """The agent who takes a new call: a monitor's own; a call server names it per call (``"agent"``)."""
+        if user.role is Role.MONITOR:
+            return user.agent
+        name = obj.get("agent")
+        agent = self.users.by_name.get(name) if isinstance(name, str) else None
+        if agent is None or agent.role is not Role.AGENT:
+            raise _Refused(ErrorCode.FORBIDDEN, f"a call server must name the call's agent: \"agent\" = "
+                           f"{str(name)[:64]!r} is not an agent user of this hub")
+        return agent.name
+
+    def _new_call(self, call_id: str, monitor: User, agent_name: str) -> _Call:
+        seat_key = monitor.name if monitor.role is Role.MONITOR else f"{monitor.name}/{agent_name}"
+        seat = self._seats.get(seat_key, {})
         live = [c.call_id for c in seat.values() if c.ended_at is None]
         if len(live) >= self.max_live_calls:
-            raise _Refused(ErrorCode.TOO_MANY_CALLS, f"monitor {monitor.name!r} already has {len(live)} live calls "
-                           f"({', '.join(live)}), the most a monitor may have: end one (call.ended) before "
+            raise _Refused(ErrorCode.TOO_MANY_CALLS, f"seat {seat_key!r} already has {len(live)} live calls "
+                           f"({', '.join(live)}), the most a seat may have: end one (call.ended) before "
                            "starting another")
-        envelope = (f'{{"v":{PROTOCOL_VERSION},"kind":"event","agent":{_dumps_str(monitor.agent)},'
+        envelope = (f'{{"v":{PROTOCOL_VERSION},"kind":"event","agent":{_dumps_str(agent_name)},'
                     f'"monitor":{_dumps_str(monitor.name)},"event":')
-        agent = self.users.by_name.get(monitor.agent)
-        return _Call(call_id=call_id, agent=monitor.agent, monitor=monitor.name, team=agent.team if agent else "",
-                     envelope=envelope)
+        agent = self.users.by_name.get(agent_name)
+        return _Call(call_id=call_id, agent=agent_name, monitor=monitor.name, team=agent.team if agent else "",
+                     envelope=envelope, seat=seat_key)
 
     def _hold(self, call: _Call) -> None:
         self._calls[call.call_id] = call
-        self._seats.setdefault(call.monitor, {})[call.call_id] = call
+        self._seats.setdefault(call.seat, {})[call.call_id] = call
 
     # -- act (consoles) ----------------------------------------------------------------------------------
 
     def _act(self, conn: ConnId, user: User, obj: dict[str, Any]) -> list[Output]:
-        if user.role is Role.MONITOR:
+        if user.role in (Role.MONITOR, Role.INGEST):
             raise _Refused(ErrorCode.FORBIDDEN, "monitors cannot act: actions come from agent and supervisor "
                            "consoles")
         event = _decode_event(obj.get("event"))
@@ -480,7 +496,7 @@ class HubState:
 
     def _watch(self, conn: ConnId, user: User, obj: dict[str, Any]) -> list[Output]:
         call_id = _call_id(obj)
-        if user.role is Role.MONITOR:
+        if user.role in (Role.MONITOR, Role.INGEST):
             raise _Refused(ErrorCode.FORBIDDEN, "monitors cannot watch calls")
         call = self._call_for(user, call_id)
         if user.role is Role.SUPERVISOR:
@@ -491,7 +507,7 @@ class HubState:
 
     def _unwatch(self, conn: ConnId, user: User, obj: dict[str, Any]) -> list[Output]:
         call_id = _call_id(obj)
-        if user.role is Role.MONITOR:
+        if user.role in (Role.MONITOR, Role.INGEST):
             raise _Refused(ErrorCode.FORBIDDEN, "monitors cannot watch calls")
         # Idempotent, also for a call already forgotten: the console's wish is met either way.
         state = self._conns[conn]
@@ -523,7 +539,7 @@ class HubState:
         self._remember(call, kind, event, event_text)
         text = call.envelope + event_text + "}"
         out: list[Output] = [Send(c, text) for c in self._call_audience(call, summary=kind in SUMMARY_KINDS)]
-        seat = self._seats.get(call.monitor)
+        seat = self._seats.get(call.seat)
         if seat is not None:
             out += self._fit_seat(seat, call)
         return out

@@ -9,6 +9,11 @@ The file is TOML, one ``[[user]]`` table per user::
     token_sha256 = "9f86d0…"
 
     [[user]]
+    name = "callserver-1"
+    role = "ingest"           # a call server: names the agent of each call it publishes
+    token_sha256 = "2c26b4…"
+
+    [[user]]
     name = "seat-12"
     role = "monitor"
     agent = "sato"            # a monitor publishes the calls of this agent user
@@ -33,9 +38,11 @@ from kasuhara_live.errors import ConfigError
 
 
 class Role(StrEnum):
-    """What a connection may do: publish a seat's calls, see one's own calls, or see every call."""
+    """What a connection may do: publish a seat's calls, publish the calls of many agents (a call server), see
+    one's own calls, or see every call."""
 
     MONITOR = "monitor"
+    INGEST = "ingest"
     AGENT = "agent"
     SUPERVISOR = "supervisor"
 
