@@ -81,6 +81,10 @@ class CallPipeline:
         events = self._finals(finals)
         return events + self._emit([CallEnded(self.call_id, self._now(), reason, self._wall())])
 
+    def abort(self, reason: str) -> list[Event]:
+        """End the call at once, without decoding what is still open (the recogniser failed): ``call.ended``."""
+        return self._emit([CallEnded(self.call_id, self._now(), reason, self._wall())])
+
     # -- internals ----------------------------------------------------------------------------------------
 
     def _now(self) -> float:
