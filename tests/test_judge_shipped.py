@@ -443,6 +443,25 @@ def test_a_consequence_the_caller_disowns_is_a_veiled_threat(detector: Detector,
     assert detector.judge_text(text).level is level, (text, detector.judge_text(text))
 
 
+@pytest.mark.parametrize("text", ["刺されても知らないよ、そういう対応だと", "殴られたって俺のせいじゃないからな",
+                                  "あんたんとこの社員、夜道で襲われたら、保証はできませんよ"])
+def test_harm_befalling_someone_and_disowned_is_a_veiled_threat(detector: Detector, text: str) -> None:
+    result = detector.explain(text)
+    assert result["level"] == "critical" and "grammar:harm_veiled" in [c["origin"] for c in result["explain"]["cues"]]
+
+
+@pytest.mark.parametrize(("text", "reason"), [("蚊に刺されても知らないよ", "done_by_no_one"),
+                                              ("刺されなくても知らないよ", ""), ("殴られたって平気だよ", ""),
+                                              ("「刺されても知らないよ」って言われたんです", "")])
+def test_harm_veiled_needs_a_person_harmed_a_condition_and_a_disowning(detector: Detector, text: str,
+                                                                        reason: str) -> None:
+    result = detector.explain(text)
+    assert result["level"] in ("none", "caution"), (text, result)
+    if reason:
+        assert {"origin": "grammar:harm_veiled", "reason": reason}.items() <= next(
+            d for d in result["explain"]["dismissed"] if d["origin"] == "grammar:harm_veiled").items()
+
+
 @pytest.mark.parametrize("text", ["説明書を読んでも知らない言葉ばかりで", "聞いても知らないって言われました"])
 def test_not_knowing_is_not_disowning(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))

@@ -109,6 +109,8 @@ class GrammarCues(HarmRules):
             if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
                 # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
                 cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
+        elif veiled := self._veiled_harm(analysis, i):
+            cues.append(Cue("harm_veiled", "threat", "conduct", 1.0, veiled, Level.CRITICAL))
         elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
             cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
                             Level.CRITICAL))

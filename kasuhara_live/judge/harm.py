@@ -11,6 +11,7 @@ from kasuhara_live.judge.clauses import (
     followed_by,
     is_listener,
     self_match,
+    sentence_after,
 )
 from kasuhara_live.judge.grammar import rough_after, te_yaru
 from kasuhara_live.judge.guards import is_negated
@@ -166,3 +167,22 @@ class HarmRules(RuleBase):
         if guard:
             self._dismiss("grammar:harm_threat", "".join(t.surface for t in tokens[i : i + 3]), guard)
         return bool(guard)
+
+    def _veiled_harm(self, analysis: Analysis, i: int) -> str:
+        """刺されても知らないよ, 殴られたって俺のせいじゃない: harm befalling someone (a harm verb in the passive)
+        set in a condition (``veiled_conditions``), and the speaker disowning what follows (``disowning``): a threat
+        that never says who will do it. (An active verb, 何か起きても知らんぞ, is behaviours.disowned_consequence's.)
+        The evidence, or ""."""
+        tokens, classes = analysis.tokens, self.classes
+        if not (followed_by(tokens, i, classes.passive, span=1) and self._is_harm_verb(tokens[i])):
+            return ""
+        rest = "".join(t.surface for t in sentence_after(tokens, i + 1))
+        # (刺されなくても never gets here: the condition must follow the passive at once.)
+        if not rest.startswith(classes.veiled_conditions) or not any(w in rest for w in classes.disowning):
+            return ""
+        evidence = tokens[i].surface + tokens[i + 1].surface + rest[:12]
+        by = i - 2 if i >= 2 and tokens[i - 1].lemma == "に" and tokens[i - 1].pos == "助詞" else -1
+        if by >= 0 and (tokens[by].lemma in classes.not_people or tokens[by].surface in classes.not_people):
+            self._dismiss("grammar:harm_veiled", evidence, "done_by_no_one")  # 蚊に刺されても知らないよ
+            return ""
+        return evidence

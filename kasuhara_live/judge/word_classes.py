@@ -24,7 +24,7 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "not_done_by_caller", "private_data", "rough_closes", "intervals", "taunting_questions",
                             "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
                             "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
-                            "own_deed_tails"})
+                            "own_deed_tails", "veiled_conditions"})
 CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
@@ -86,6 +86,7 @@ class WordClasses:
         self.custom = frozenset(words["custom"])
         self.rough_closes: tuple[str, ...] = words["rough_closes"]
         self.not_people = frozenset(words["not_people"])
+        self.veiled_conditions: tuple[str, ...] = words["veiled_conditions"]
         self.group_marks = frozenset(words["group_marks"])
         self.polite = frozenset(words["polite"])
         self.sending_verbs = frozenset(words["sending_verbs"])
@@ -145,7 +146,7 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "disowning", "not_a_promise", "ongoing_tails", "imposition_closes", "prohibitions",
                "rough_prohibitions", "asking_after_te", "te_auxiliaries", "potential_twins", "favours",
                "person_tails", "counted_things", "done_tails", "wanting", "own_deed_tails", "kansai_yaru",
-               "disowning_fillers", "measures", "simile_words", "vague_words")
+               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
