@@ -696,6 +696,17 @@ def test_a_plain_request_is_aimed_at_the_listener(detector: Detector, text: str,
     assert judge._addressed(judge.analyzer.analyze(text), judge.judge("", whole=False)) is addressed
 
 
+@pytest.mark.parametrize(("text", "addressed"), [
+    ("その口の利き方をなさってるんですね", True), ("十回おっしゃってください", True),
+    ("添乗員さん、鍵を開けといて", True), ("新人さん？五年目なの", True), ("田中さんが昨日来てくれたよ", False),
+    ("お母さんと買い物に行った", False)])
+def test_someone_called_or_spoken_of_with_respect_is_addressed(detector: Detector, text: str, addressed: bool) -> None:
+    # a subject honorific (なさる, おっしゃる) is never said of oneself; a name with さん before a pause or a question
+    # calls someone; a name in a story (田中さんが) only speaks of one
+    judge = detector.judge
+    assert judge._addressed(judge.analyzer.analyze(text), judge.judge("", whole=False)) is addressed
+
+
 @pytest.mark.parametrize(("text", "hate"), [
     ("みんなで在日を死刑にしよう", True), ("台湾人追放して土地を取ろう", True), ("消え去れ在日", True),
     ("移民は排除", True), ("朝鮮人を排斥すべきではない", False), ("戦時中に多くの中国人が虐殺された", False),

@@ -57,6 +57,7 @@ __all__ = ["CLEARED", "ENVIRONMENT_CATEGORIES", "GRAMMAR_CUES", "NOTHING", "Cue"
            "UtteranceJudge", "is_negated", "is_reported", "most_serious"]
 
 
+
 class UtteranceJudge(TermRules):
     """Scores single utterances. Pure: text in, :class:`Judgement` out."""
 
@@ -135,8 +136,9 @@ class UtteranceJudge(TermRules):
     def _addressed(self, analysis: Analysis, judgement: Judgement) -> bool:
         """The utterance is aimed at a person: a rule found something on the conduct or demand axis, someone is
         addressed (お前, あんた), one of the people on the other end of the line is named (担当者, 店員: ``[grammar]
-        addressees``), a group of people is spoken of as a group (女は, 外国人って: ``[grammar] people``), or an
-        order is given (出せ).
+        addressees``), someone is called (添乗員さん、: ``vocative_suffixes``) or spoken of with a subject honorific
+        (なさってる: ``honorific_verbs``), a group of people is spoken of as a group (女は, 外国人って: ``[grammar]
+        people``), or an order is given (出せ).
 
         Harassment needs a person. A model trained on sets where harassment was said plainly reads plain speech as
         evidence; on real casual Japanese almost all its false alarms were utterances aimed at no one (寒いしね, a
@@ -151,6 +153,11 @@ class UtteranceJudge(TermRules):
                 return True  # お前, 担当者, 出せ
             if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in self.classes.group_marks:
                 return True  # 女は, 外国人って, 女のわけわからん話: a group spoken of (not 会ってた女が: one woman)
+            if token.lemma in self.classes.honorific_verbs:
+                return True  # なさってる, おっしゃって: the listener's doing, spoken of with respect
+            if token.pos == "接尾辞" and token.lemma in self.classes.vocative_suffixes \
+                    and (i + 1 == len(tokens) or tokens[i + 1].surface in self.classes.vocative_marks):
+                return True  # 添乗員さん、 / 新人さん？: someone called by name or title
         return False
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...],

@@ -87,6 +87,9 @@ class WordClasses:
         self.rough_closes: tuple[str, ...] = words["rough_closes"]
         self.not_people = frozenset(words["not_people"])
         self.veiled_conditions: tuple[str, ...] = words["veiled_conditions"]
+        self.honorific_verbs = frozenset(words["honorific_verbs"])
+        self.vocative_suffixes = frozenset(words["vocative_suffixes"])
+        self.vocative_marks = frozenset(words["vocative_marks"])
         self.group_marks = frozenset(words["group_marks"])
         self.polite = frozenset(words["polite"])
         self.sending_verbs = frozenset(words["sending_verbs"])
@@ -146,7 +149,8 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "disowning", "not_a_promise", "ongoing_tails", "imposition_closes", "prohibitions",
                "rough_prohibitions", "asking_after_te", "te_auxiliaries", "potential_twins", "favours",
                "person_tails", "counted_things", "done_tails", "wanting", "own_deed_tails", "kansai_yaru",
-               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions")
+               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions",
+               "honorific_verbs", "vocative_suffixes", "vocative_marks")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
