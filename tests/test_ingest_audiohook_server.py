@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from kasuhara_live.config import Config, IngestConfig
-from kasuhara_live.errors import ConfigError
+from kasuhara_live.errors import AudioError, ConfigError
 from kasuhara_live.ingest.audiohook import AudioHookServer, run_audiohook, split_listen
 from kasuhara_live.ingest.audiohook_client import (
     AudioHookClient,
@@ -219,8 +219,11 @@ async def test_api_key_and_path(ingest: IngestConfig) -> None:
         assert await refused_status(running.url, api_key="wrong-key") == 401
         assert await refused_status(running.url) == 401
         assert await refused_status(running.url.replace("/audiohook", "/other")) == 404
-        await stream_call(running.url, synthetic_call(0.5), speed=0, api_key="right-key")
+        await stream_call(running.url, SAMPLES / "harassment_call.flac", speed=0, api_key="right-key")
+        with pytest.raises(AudioError, match="not stereo"):
+            await stream_call(running.url, SAMPLES / "complaint_call.flac", speed=0, api_key="right-key")
     assert [call.ends for call in sink.calls] == [["closed"]]
+    assert sink.calls[0].channel(1).size == 176.946375 * RATE  # the whole file
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")

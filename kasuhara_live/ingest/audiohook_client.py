@@ -126,7 +126,7 @@ class AudioHookClient:
             while (message := await self._inbox.get()) is not None:
                 if message.get("type") == kind:
                     return message
-                if message.get("type") == "disconnect":
+                if message.get("type") == "disconnect" and kind != "closed":  # closing after one is the norm
                     raise AudioHookClientError(f"server disconnected: {message['parameters'].get('info', '')}")
         raise AudioHookClientError(f"connection closed while waiting for {kind} (code {self.ws.close_code})")
 
@@ -153,14 +153,17 @@ class AudioHookClient:
             self._inbox.put_nowait(None)
 
 
-async def stream_call(url: str, call: np.ndarray, *, speed: float = 1.0, frame_ms: int = 100,
+async def stream_call(url: str, call: np.ndarray | Path, *, speed: float = 1.0, frame_ms: int = 100,
                       pauses: Sequence[tuple[float, float]] = (), ping_every_s: float = 0.0, api_key: str = "",
                       ssl: ssl_module.SSLContext | None = None, **open_params: Any) -> ClientResult:
-    """Stream ``call`` (n × 2 int16 at 8000 Hz: agent, customer) as one AudioHook session and close it.
+    """Stream ``call`` (n × 2 int16 at 8000 Hz: agent, customer; or a stereo file, left the agent) as one
+    AudioHook session and close it.
 
     ``pauses``: (at_s, seconds) client pauses, whose audio is skipped as Genesys skips it; ``ping_every_s``: a ping
     every so many seconds of audio.  A server disconnect stops the stream (see the result's ``disconnect_info``).
     """
+    if isinstance(call, Path):
+        call = load_stereo_8k(call)
     client = await AudioHookClient.connect(url, api_key=api_key, ssl=ssl)
     try:
         await client.open(**open_params)
