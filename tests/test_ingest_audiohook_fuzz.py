@@ -18,13 +18,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from kasuhara_live.config import IngestConfig
 from kasuhara_live.ingest.audiohook_client import STEREO, stream_call
+from kasuhara_live.ingest.audiohook_protocol import AudioHookSession, EndCall, OpenCall, Send
 from tests.audiohook_fakes import FakeSink
 from tests.test_ingest_audiohook_server import ingest, server, synthetic_call, through_ulaw  # noqa: F401
 
-pytestmark = pytest.mark.asyncio
-
 SEED = 20261207
-WEIRD: list[Any] = [None, -1, 0, 2**60, 1.5, True, "", "x" * 300, [], {}, {"a": [1]}, "PT-1S", "\u3042" * 50]
+WEIRD: list[Any] = [None, -1, 0, 2**60, 1.5, True, "", "x" * 300, [], {}, {"a": [1]}, "PT-1S", "\u3042" * 50,
+                    [["external"]], [{"type": "audio", "channels": [[1], {}], "rate": 8000, "format": "PCMU"}]]
 
 
 def valid(kind: str, seq: int, sid: str, rng: random.Random) -> dict[str, Any]:
@@ -48,6 +48,8 @@ def mutated_text(rng: random.Random, seq: int, sid: str) -> str:
         message.pop(rng.choice(list(message)))
     elif choice == 1:
         message[rng.choice(list(message))] = rng.choice(WEIRD)
+    elif choice == 2 and kind == "open" and rng.random() < 0.5:
+        message["parameters"]["media"] = [{**STEREO[0], rng.choice(list(STEREO[0])): rng.choice(WEIRD)}]
     elif choice == 2 and message["parameters"]:
         message["parameters"][rng.choice(list(message["parameters"]))] = rng.choice(WEIRD)
     elif choice == 3:
@@ -57,6 +59,18 @@ def mutated_text(rng: random.Random, seq: int, sid: str) -> str:
     elif choice == 5:
         return "[" * rng.randrange(1000, 50_000)
     return json.dumps(message)  # 6, or 2 without parameters: maybe even valid, in the wrong place
+
+
+def mutated_open(rng: random.Random, sid: str) -> str:
+    """A well-formed open with one value deep inside (media entry, participant, configs) made strange."""
+    message = valid("open", 1, sid, rng)
+    params = message["parameters"]
+    params["customConfig"], params["inputVariables"] = {"agent": "team"}, {"agent": "2001"}
+    params["media"] = [dict(STEREO[0])]
+    holder = rng.choice([params, params["media"][0], params["participant"], params["customConfig"],
+                         params["inputVariables"]])
+    holder[rng.choice(list(holder))] = rng.choice(WEIRD)
+    return json.dumps(message)
 
 
 def mutated_binary(rng: random.Random) -> bytes:
@@ -72,7 +86,7 @@ async def hostile_session(url: str, rng: random.Random) -> None:
             seq = 0
             if rng.random() < 0.7:
                 seq = 1
-                await ws.send(json.dumps(valid("open", 1, sid, rng)))
+                await ws.send(mutated_open(rng, sid) if rng.random() < 0.4 else json.dumps(valid("open", 1, sid, rng)))
                 await asyncio.wait_for(ws.recv(), 2)
                 if rng.random() < 0.5:
                     await ws.send(rng.randbytes(320))
@@ -95,6 +109,7 @@ async def finish_rudely(ws: ClientConnection, rng: random.Random) -> None:
                     pass
 
 
+@pytest.mark.asyncio
 async def test_fuzzed_sessions_never_hurt_a_good_one(ingest: IngestConfig,  # noqa: F811
                                                      caplog: pytest.LogCaptureFixture) -> None:
     rng = random.Random(SEED)
@@ -119,3 +134,28 @@ async def test_fuzzed_sessions_never_hurt_a_good_one(ingest: IngestConfig,  # no
     assert all(len(c.ends) == 1 for c in sink.calls)
     assert {e for c in sink.calls for e in c.ends} >= {"protocol_error", "sender_lost"}
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_sessions_without_sockets_survive_thousands_of_mutations() -> None:
+    """The session alone, fed far more mutations than a socket test can afford: it never raises, numbers its
+    replies 1, 2, 3…, ends a call at most once, and says nothing after its disconnect but closed."""
+    rng = random.Random(SEED + 1)
+    for _ in range(3000):
+        sid = str(uuid.uuid4())
+        session = AudioHookSession("fuzz:1", sid)
+        replies: list[dict[str, Any]] = []
+        ends = 0
+        first = mutated_open(rng, sid) if rng.random() < 0.5 else json.dumps(valid("open", 1, sid, rng))
+        inputs: list[str | bytes] = [first] + [
+            mutated_text(rng, seq, sid) if rng.random() < 0.6 else mutated_binary(rng) for seq in range(2, 6)]
+        for data in inputs:
+            actions = session.receive_text(data) if isinstance(data, str) else session.receive_binary(data)
+            if any(isinstance(a, OpenCall) for a in actions):
+                actions += session.accept() if rng.random() < 0.8 else session.refuse("no")
+            replies += [json.loads(a.text) for a in actions if isinstance(a, Send)]
+            ends += sum(isinstance(a, EndCall) for a in actions)
+        assert [r["seq"] for r in replies] == list(range(1, len(replies) + 1))
+        assert ends <= 1
+        kinds = [r["type"] for r in replies]
+        if "disconnect" in kinds:
+            assert set(kinds[kinds.index("disconnect") + 1:]) <= {"closed"}

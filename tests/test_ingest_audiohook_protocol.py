@@ -20,6 +20,7 @@ from kasuhara_live.ingest.audiohook_protocol import (
     OpenCall,
     Send,
     State,
+    Violation,
     agent_key_of,
     choose_media,
     parse_duration,
@@ -104,6 +105,18 @@ def test_media_choice() -> None:
     assert chosen is not None and chosen.channels == ("internal", "external")
     assert choose_media([{**reversed_stereo, "channels": ["external", "external"]}]) is None
     assert choose_media([{**reversed_stereo, "rate": 16000}]) is None
+    assert choose_media([{**reversed_stereo, "channels": [["external"], {"a": 1}]}]) is None  # unhashable
+    with pytest.raises(Violation, match=r"every parameters\.media entry"):
+        choose_media([[1]])
+
+
+def test_nested_values_are_named_not_printed() -> None:
+    session = AudioHookSession("p", SID)
+    nested: object = "x"
+    for _ in range(500):
+        nested = [nested]
+    Client(session).send("open", {}, version=nested)
+    assert session.failure == 'version a list: only "2" is spoken here'
 
 
 def test_stereo_frames_split_into_agent_and_customer() -> None:

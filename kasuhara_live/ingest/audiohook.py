@@ -208,7 +208,7 @@ class AudioHookServer:
             if session.state in (State.DISCONNECTING, State.CLOSED):
                 if not closing:
                     deadline = loop.time() + self.close_grace_s
-            elif not isinstance(data, str) or paused:
+            elif not isinstance(data, str) or paused or session.state is State.PAUSED:
                 deadline = loop.time() + self.no_media_timeout_s  # audio, or a paused client's sign of life
             if await self._run(link, actions):
                 return

@@ -129,8 +129,9 @@ def choose_media(offered: object) -> Media | None:
             raise Violation("open: every parameters.media entry must be an object")
         channels = item.get("channels")
         if (item.get("type") == "audio" and item.get("format") == "PCMU" and item.get("rate") == RATE
-                and isinstance(channels, list) and channels and len(set(channels)) == len(channels)
-                and all(isinstance(c, str) and c in CHANNEL_OF for c in channels)):
+                and isinstance(channels, list) and channels
+                and all(isinstance(c, str) and c in CHANNEL_OF for c in channels)
+                and len(set(channels)) == len(channels)):
             usable.append(Media(tuple(channels)))
     stereo = [m for m in usable if len(m.channels) == 2]
     return stereo[0] if stereo else (usable[0] if usable else None)
@@ -152,8 +153,10 @@ def _is_seq(value: object) -> bool:
 
 
 def _text(value: object) -> str:
-    """A hostile value, quoted and cut short for a one-line error."""
-    return repr(value)[:60]
+    """A hostile value, quoted and cut short for a one-line error (containers by kind: never repr'd whole)."""
+    if value is None or isinstance(value, str | int | float):
+        return repr(value)[:60]
+    return f"a {type(value).__name__}"
 
 
 class AudioHookSession:
@@ -182,7 +185,6 @@ class AudioHookSession:
             "resumed": self._on_resumed, "discarded": self._on_discarded, "update": self._on_update,
             "error": self._on_error,
         }
-
 
     def receive_text(self, text: str) -> list[Action]:
         """One text message from the client."""
@@ -216,7 +218,6 @@ class AudioHookSession:
         for channel in (AGENT, CUSTOMER):
             by_channel.setdefault(channel, np.zeros(samples.shape[0], dtype=np.int16))  # mono: the other is silent
         return [Audio(AGENT, by_channel[AGENT]), Audio(CUSTOMER, by_channel[CUSTOMER])]
-
 
     def accept(self) -> list[Action]:
         """The sink took the call; a session that ended meanwhile ends the new call at once."""
@@ -252,7 +253,6 @@ class AudioHookSession:
     def resume(self) -> list[Action]:
         """Ask the client to resume (it answers ``resumed`` with the duration it discarded)."""
         return [self._send("resume", {})] if self.state in (State.ACTIVE, State.PAUSED) else []
-
 
     def _validate(self, text: str) -> dict[str, Any]:
         if len(text) > MAX_TEXT_BYTES:
@@ -291,7 +291,6 @@ class AudioHookSession:
             self.id = found
         elif found != self.id:
             raise Violation(f"{kind}: id {_text(found)} is not this session's")
-
 
     def _on_open(self, message: dict[str, Any]) -> list[Action]:
         if self.state is not State.AWAIT_OPEN:
@@ -351,7 +350,6 @@ class AudioHookSession:
         params = message["parameters"]
         self.client_error = f"{_text(params.get('code'))} {_text(params.get('message'))}"
         return []
-
 
     def _require_open(self, kind: str) -> None:
         if self.state not in (State.ACTIVE, State.PAUSED):
