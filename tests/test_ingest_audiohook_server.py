@@ -120,6 +120,29 @@ async def test_a_client_pause_is_silence_on_the_call_clock(ingest: IngestConfig)
     assert handle.ends == ["closed"]
 
 
+async def test_a_server_pause_is_answered_and_kept_on_the_clock(ingest: IngestConfig) -> None:
+    call = synthetic_call(4.0)
+    sink = FakeSink()
+    async with server(ingest, sink) as running:
+        streaming = asyncio.create_task(stream_call(running.url, call, speed=2, frame_ms=20))
+        async with asyncio.timeout(10):
+            while not sink.calls or sink.calls[0].channel(0).size < 4000:
+                await asyncio.sleep(0.01)
+        (handle,) = sink.calls
+        assert await running.pause(handle.meta.session)
+        await asyncio.sleep(0.2)
+        assert await running.resume(handle.meta.session)
+        assert not await running.pause("no-such-session")
+        result = await streaming
+    assert [m["type"] for m in result.messages if m["type"] in ("pause", "resume")] == ["pause", "resume"]
+    received = np.stack([handle.channel(0), handle.channel(1)], axis=1)
+    assert received.shape == call.shape and handle.ends == ["closed"]
+    differs = np.flatnonzero((received != through_ulaw(call)).any(axis=1))
+    assert differs.size and differs[0] >= 4000  # what was sent before the pause arrived intact
+    assert not received[differs[0]: differs[-1] + 1].any()  # one stretch of silence where audio was discarded
+    assert differs[-1] - differs[0] > 0.1 * RATE
+
+
 async def test_a_mono_session(ingest: IngestConfig) -> None:
     call = synthetic_call(1.0)
     sink = FakeSink()

@@ -149,6 +149,24 @@ class AudioHookServer:
             await self._server.wait_closed()
             self._server = None
 
+    async def pause(self, session_id: str) -> bool:
+        """Ask the client of this session to pause its audio (it answers paused); False if there is no such session.
+
+        The audio it discards meanwhile comes back as silence when it resumes, so the call's clock goes on."""
+        return await self._ask(session_id, pause=True)
+
+    async def resume(self, session_id: str) -> bool:
+        """Ask the client of this session to resume after :meth:`pause`."""
+        return await self._ask(session_id, pause=False)
+
+    async def _ask(self, session_id: str, *, pause: bool) -> bool:
+        link = next((link for link in self._links.values() if link.session.id == session_id), None)
+        if link is None:
+            return False
+        with contextlib.suppress(ConnectionClosed):
+            await self._run(link, link.session.pause() if pause else link.session.resume())
+        return True
+
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         host = _host(connection)
         if self._stopping:

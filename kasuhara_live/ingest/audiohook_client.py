@@ -61,6 +61,8 @@ class AudioHookClient:
         self.serverseq = 0
         self.samples = 0  # stream position in samples, discarded audio included
         self.media: list[str] = []
+        self.asked_to_pause = False  # the server's last word was pause (not resume)
+        self.paused_at: int | None = None  # where our pause began, in samples, while paused
         self.result = ClientResult(session_id)
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._reader = asyncio.create_task(self._read())
@@ -113,6 +115,16 @@ class AudioHookClient:
         self.samples += round(seconds * RATE)
         await self.send("resumed", {"start": start, "discarded": duration(seconds)})
 
+    async def follow_server(self) -> None:
+        """Answer the server's pause with paused and its resume with resumed, as Genesys does."""
+        if self.asked_to_pause and self.paused_at is None:
+            self.paused_at = self.samples
+            await self.send("paused", {})
+        elif not self.asked_to_pause and self.paused_at is not None:
+            start, self.paused_at = self.paused_at, None
+            await self.send("resumed", {"start": duration(start / RATE),
+                                        "discarded": duration((self.samples - start) / RATE)})
+
     async def close(self, reason: str = "end") -> dict[str, Any]:
         """The close transaction, then the websocket's own close, as Genesys ends a session."""
         await self.send("close", {"reason": reason})
@@ -144,6 +156,8 @@ class AudioHookClient:
                 message = json.loads(data)
                 self.result.messages.append(message)
                 self.serverseq = max(self.serverseq, int(message.get("seq", 0)))
+                if message.get("type") in ("pause", "resume"):
+                    self.asked_to_pause = message["type"] == "pause"
                 if message.get("type") == "disconnect":
                     self.result.disconnect_info = str(message["parameters"].get("info", "")) or "(no info)"
                 self._inbox.put_nowait(message)
@@ -160,7 +174,8 @@ async def stream_call(url: str, call: np.ndarray | Path, *, speed: float = 1.0, 
     AudioHook session and close it.
 
     ``pauses``: (at_s, seconds) client pauses, whose audio is skipped as Genesys skips it; ``ping_every_s``: a ping
-    every so many seconds of audio.  A server disconnect stops the stream (see the result's ``disconnect_info``).
+    every so many seconds of audio.  The server's pause and resume are answered as Genesys answers them.  A server
+    disconnect stops the stream (see the result's ``disconnect_info``).
     """
     if isinstance(call, Path):
         call = load_stereo_8k(call)
@@ -187,7 +202,12 @@ async def _stream(client: AudioHookClient, call: np.ndarray, speed: float, frame
         if pauses and pauses[0][0] * RATE <= client.samples:
             await client.pause(pauses.pop(0)[1])
             continue
-        await client.send_audio(call[client.samples: client.samples + frame])
+        await client.follow_server()
+        chunk = call[client.samples: client.samples + frame]
+        if client.paused_at is None:
+            await client.send_audio(chunk)
+        else:
+            client.samples += chunk.shape[0]  # paused by the server: this audio is discarded, its time passes
         if ping_every_s and client.samples >= next_ping * RATE:
             next_ping += ping_every_s
             await client.send("ping", {})
