@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import random
@@ -16,15 +17,19 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from kasuhara_live.config import IngestConfig
+from kasuhara_live.config import Config, IngestConfig
 from kasuhara_live.ingest.audiohook_client import STEREO, stream_call
 from kasuhara_live.ingest.audiohook_protocol import AudioHookSession, EndCall, OpenCall, Send
-from tests.audiohook_fakes import FakeSink
-from tests.test_ingest_audiohook_server import ingest, server, synthetic_call, through_ulaw  # noqa: F401
+from tests.audiohook_fakes import FakeSink, server, synthetic_call, through_ulaw
 
 SEED = 20261207
 WEIRD: list[Any] = [None, -1, 0, 2**60, 1.5, True, "", "x" * 300, [], {}, {"a": [1]}, "PT-1S", "\u3042" * 50,
                     [["external"]], [{"type": "audio", "channels": [[1], {}], "rate": 8000, "format": "PCMU"}]]
+
+
+@pytest.fixture()
+def ingest(cfg: Config) -> IngestConfig:
+    return dataclasses.replace(cfg.ingest, allow=("127.0.0.1",), api_key_sha256=(), no_media_timeout_s=30.0)
 
 
 def valid(kind: str, seq: int, sid: str, rng: random.Random) -> dict[str, Any]:
@@ -110,8 +115,7 @@ async def finish_rudely(ws: ClientConnection, rng: random.Random) -> None:
 
 
 @pytest.mark.asyncio
-async def test_fuzzed_sessions_never_hurt_a_good_one(ingest: IngestConfig,  # noqa: F811
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_fuzzed_sessions_never_hurt_a_good_one(ingest: IngestConfig, caplog: pytest.LogCaptureFixture) -> None:
     rng = random.Random(SEED)
     sink = FakeSink()
     call = synthetic_call(8.0)

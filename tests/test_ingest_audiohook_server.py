@@ -11,7 +11,6 @@ import logging
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +20,14 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from kasuhara_live.config import Config, IngestConfig
 from kasuhara_live.errors import AudioError, ConfigError
-from kasuhara_live.ingest.audiohook import AudioHookServer, run_audiohook, split_listen
+from kasuhara_live.ingest.audiohook import run_audiohook, split_listen
 from kasuhara_live.ingest.audiohook_client import (
     AudioHookClient,
     AudioHookClientError,
     load_stereo_8k,
     stream_call,
 )
-from kasuhara_live.ingest.g711 import decode_ulaw, encode_ulaw
-from tests.audiohook_fakes import FakeSink
+from tests.audiohook_fakes import FakeSink, server, synthetic_call, through_ulaw
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.asyncio
@@ -41,26 +39,6 @@ RATE = 8000
 def ingest(cfg: Config) -> IngestConfig:
     return dataclasses.replace(cfg.ingest, allow=("127.0.0.1",), api_key_sha256=(), max_calls=4,
                                no_media_timeout_s=30.0, tls_cert="", tls_key="")
-
-
-@contextlib.asynccontextmanager
-async def server(ingest: IngestConfig, sink: FakeSink, **kwargs: object) -> AsyncIterator[AudioHookServer]:
-    async with run_audiohook(ingest, sink, host="127.0.0.1", port=0, **kwargs) as running:  # type: ignore[arg-type]
-        running.close_grace_s = 0.5
-        yield running
-
-
-def synthetic_call(seconds: float, seed: int = 1) -> np.ndarray:
-    """Agent: a 440 Hz tone in bursts; customer: noise in other bursts (n × 2 int16)."""
-    t = np.arange(int(seconds * RATE)) / RATE
-    gate_a = (np.sin(2 * np.pi * 0.7 * t) > 0).astype(float)
-    agent = 6000 * np.sin(2 * np.pi * 440 * t) * gate_a
-    customer = np.random.default_rng(seed).normal(0, 3000, t.size) * (1 - gate_a)
-    return np.stack([agent, customer], axis=1).astype(np.int16)
-
-
-def through_ulaw(call: np.ndarray) -> np.ndarray:
-    return decode_ulaw(encode_ulaw(call.reshape(-1))).reshape(-1, 2)
 
 
 def envelope(samples: np.ndarray, window: int = 400) -> np.ndarray:
