@@ -12,7 +12,8 @@ A session ends its call once, with the reason: ``closed`` (the client's close), 
 without one), ``no_media`` (no audio for ``ingest.no_media_timeout_s``; a paused session counts any message as life,
 since Genesys keeps pinging through a pause), ``protocol_error`` (hostile or broken input: that session is
 disconnected, no other) or ``shutdown``.  Beyond ``ingest.max_calls`` live calls a new session is answered with a
-``disconnect``, as is one the sink refuses.  Every session ends with one log line.
+``disconnect``, as is one the sink refuses.  Every session ends with one log line.  The core may ask a session to
+pause and resume (:meth:`AudioHookServer.pause`); what Genesys discards meanwhile becomes silence on the call.
 """
 
 from __future__ import annotations
