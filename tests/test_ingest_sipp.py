@@ -11,6 +11,7 @@ Run alone: ``PYTHONPATH=$PWD pytest -q tests/test_ingest_sipp.py``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
 import socket
@@ -20,8 +21,8 @@ import numpy as np
 import pytest
 
 from kasuhara_live.ingest.siprec import SiprecServer
-from tests.siprec_helpers import FakeHandle, FakeSink, ingest_cfg
 from tests.sipp.siprec_pcap import siprec_pcap
+from tests.siprec_helpers import FakeHandle, FakeSink, ingest_cfg
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "sipp"
@@ -142,10 +143,8 @@ async def test_four_sipp_calls_at_once_all_complete(tmp_path: Path) -> None:
         peak = 0
         while process.returncode is None:
             peak = max(peak, server.active_calls)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(process.wait()), 0.05)
-            except TimeoutError:
-                pass
         await finished(process, workdir)
         await until_ended(sink.calls)
     assert len(sink.calls) == 4 and peak == 4

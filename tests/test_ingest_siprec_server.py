@@ -97,6 +97,9 @@ async def test_a_call_records_both_streams_agent_first_and_ends_on_bye() -> None
         ok = await client.final()
         assert ok.status == 200 and ok.get("content-type") == "application/sdp"
         assert "tag=" in ok.get("to") and "+sip.srs" in ok.get("contact")
+        await asyncio.sleep(0.6)
+        assert (await client.final()).serialise() == ok.serialise()  # no ACK yet: the 200 is sent again
+        client.send(server, request("ACK", cseq=1, peer=client.peer))
         body = ok.body.decode()
         assert body.count("a=recvonly") == 2 and "a=label:1" in body and "a=label:2" in body
         ports = answer_ports(ok)

@@ -220,7 +220,7 @@ def split_multipart(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
     boundary = header_param(content_type, "boundary")
     if not boundary:
         raise SipError(f"sip: multipart Content-Type {content_type[:60]!r} has no boundary")
-    delimiter = b"--" + boundary.encode("latin-1")
+    delimiter = b"--" + boundary.encode("utf-8")
     chunks = body.split(delimiter)
     if len(chunks) < 3:
         raise SipError("sip: the multipart body has no parts between its boundaries")

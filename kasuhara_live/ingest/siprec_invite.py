@@ -58,6 +58,7 @@ class Dialog:
     codecs: dict[int, tuple[int, str]] = field(default_factory=dict)  # channel → (payload type, encoding)
     session_id: int = 0
     version: int = 1
+    acked: bool = False
 
     @property
     def active(self) -> bool:
@@ -116,6 +117,8 @@ class InviteHandler:
         reply(dialog.response)
         if dialog.call is None:  # refused: answer retransmissions for a while, then forget it
             asyncio.get_running_loop().call_later(_LINGER_S, self._forget, dialog)
+        elif peer.transport == "udp":
+            await _until_acked(dialog, number, reply)
 
     def _forget(self, dialog: Dialog) -> None:
         if self.dialogs.get(dialog.call_id) is dialog:
@@ -130,7 +133,7 @@ class InviteHandler:
             return
         number, _ = request.cseq()
         if request.method == "INVITE":
-            dialog.invite_cseq = number
+            dialog.invite_cseq, dialog.acked = number, False
         try:
             offer = self._read_offer(request)
         except _Refuse as refused:
@@ -144,9 +147,14 @@ class InviteHandler:
         if request.method == "INVITE":
             dialog.response = response.serialise()
         reply(response.serialise())
+        if request.method == "INVITE" and peer.transport == "udp":
+            await _until_acked(dialog, number, reply)
 
     def ack(self, request: SipMessage, number: int) -> None:
-        """ACKs need no answer; one for a refused INVITE just ends its transaction."""
+        """ACKs need no answer; one for our 200 stops its retransmissions."""
+        dialog = self.dialogs.get(request.call_id)
+        if dialog is not None and number == dialog.invite_cseq:
+            dialog.acked = True
 
     def _same_stream(self, dialog: Dialog, index: int, label: str) -> AnswerStream:
         channel = dialog.channel_of.get(label) if label else dialog.channel_at.get(index)
@@ -210,6 +218,20 @@ class InviteHandler:
             return _Offer(parse_sdp(sdp.decode("utf-8")), metadata)
         except (SipError, SdpError, UnicodeDecodeError) as err:
             raise _Refuse(400, "Bad Request", str(err).splitlines()[0][:200]) from None
+
+
+async def _until_acked(dialog: Dialog, number: int, reply: Reply) -> None:
+    """Send the 200 again at 0.5, 1, 2, 4, 4… s until its ACK, for at most 32 s (RFC 3261 §13.3.1.4)."""
+    interval, waited = 0.5, 0.0
+    while waited < _LINGER_S:
+        await asyncio.sleep(interval)
+        waited += interval
+        call = dialog.call
+        if dialog.acked or dialog.invite_cseq != number or call is None or call.ended:
+            return
+        reply(dialog.response)
+        interval = min(interval * 2, 4.0)
+    log.warning("siprec: call %s: no ACK for our 200 OK in %.0f s", dialog.call_id[:64], _LINGER_S)
 
 
 def _parts(content_type: str, request: SipMessage) -> list[tuple[str, bytes]]:

@@ -91,6 +91,8 @@ def _root(data: bytes) -> ET.Element:
         root = ET.fromstring(data)
     except ET.ParseError as err:
         raise MetadataError(f"metadata: not well-formed XML ({err})") from None
+    except (LookupError, ValueError) as err:  # an XML declaration naming an encoding Python does not know
+        raise MetadataError(f"metadata: unreadable XML ({str(err)[:80]})") from None
     if root.tag != _Q + "recording":
         raise MetadataError(f"metadata: the root is {root.tag[:80]!r}, not <recording> in {NS}")
     return root
