@@ -100,7 +100,7 @@ async def test_a_sipp_recording_session_gives_both_channels(tmp_path: Path, tran
     workdir, source = workdir_with_pcap(tmp_path / "call", 6.0)
     sink = FakeSink()
     async with SiprecServer(ingest_cfg(), sink) as server:
-        await finished(await sipp(server, workdir, "siprec_uac.xml", "-t", transport, "-m", "1", "-d", "6500"),
+        await finished(await sipp(server, workdir, "siprec_uac.xml", "-t", transport, "-m", "1", "-d", "7500"),
                        workdir)
         await until_ended(sink.calls)
         assert len(sink.calls) == 1 and sink.calls[0].meta.protocol == "siprec"
@@ -112,9 +112,9 @@ async def test_a_killed_sipp_ends_by_no_media_while_another_call_completes(tmp_p
     long_dir, _ = workdir_with_pcap(tmp_path / "long", 20.0)
     short_dir, source = workdir_with_pcap(tmp_path / "short", 6.0)
     sink = FakeSink()
-    async with SiprecServer(ingest_cfg(no_media_timeout_s=1.5), sink) as server:
+    async with SiprecServer(ingest_cfg(no_media_timeout_s=3.0), sink) as server:
         doomed = await sipp(server, long_dir, "siprec_uac.xml", "-m", "1", "-d", "20000", media_port=6100)
-        normal = await sipp(server, short_dir, "siprec_uac.xml", "-m", "1", "-d", "6500", media_port=6200)
+        normal = await sipp(server, short_dir, "siprec_uac.xml", "-m", "1", "-d", "7500", media_port=6200)
         await asyncio.sleep(2.5)
         doomed.send_signal(signal.SIGKILL)  # no BYE, no more RTP
         await doomed.wait()
@@ -139,7 +139,7 @@ async def test_four_sipp_calls_at_once_all_complete(tmp_path: Path) -> None:
     workdir, source = workdir_with_pcap(tmp_path / "four", 3.0)
     sink = FakeSink()
     async with SiprecServer(ingest_cfg(), sink) as server:
-        process = await sipp(server, workdir, "siprec_uac.xml", "-m", "4", "-l", "4", "-r", "20", "-d", "3500")
+        process = await sipp(server, workdir, "siprec_uac.xml", "-m", "4", "-l", "4", "-r", "20", "-d", "4500")
         peak = 0
         while process.returncode is None:
             peak = max(peak, server.active_calls)

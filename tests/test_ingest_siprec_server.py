@@ -12,9 +12,10 @@ import pytest
 
 from kasuhara_live.ingest.g711 import encode_ulaw
 from kasuhara_live.ingest.rtp import build_rtp
+from kasuhara_live.ingest.sink import CallMeta
 from kasuhara_live.ingest.sip import SipMessage, parse_message
 from kasuhara_live.ingest.siprec import SiprecServer
-from tests.siprec_helpers import METADATA, FakeSink, ingest_cfg, invite, offer_sdp, request
+from tests.siprec_helpers import METADATA, FakeHandle, FakeSink, ingest_cfg, invite, offer_sdp, request
 
 pytestmark = pytest.mark.asyncio
 
@@ -286,3 +287,50 @@ async def test_fuzzed_sip_and_rtp_leave_the_server_and_a_good_call_standing() ->
         assert call.ends == ["bye"] and len(call.channel(0)) >= 50 * 160
         client = await sbc()
         await place_call(server, client, "after-fuzz")  # still answering
+
+
+class BrokenSink(FakeSink):
+    def open_call(self, meta: CallMeta) -> FakeHandle:
+        raise RuntimeError("the core fell over")
+
+
+async def test_extensions_non_siprec_invites_port_exhaustion_and_a_failing_core() -> None:
+    sink = FakeSink()
+    async with SiprecServer(ingest_cfg(rtp_port_min=41000, rtp_port_max=41003), sink) as server:
+        client = await sbc()
+        client.send(server, invite("ext", peer=client.peer).replace(b"Require: siprec", b"Require: siprec, 100rel"))
+        busy = await client.final()
+        assert busy.status == 420 and busy.get("unsupported") == "100rel"
+        plain = invite("plain", peer=client.peer).replace(b"Require: siprec\r\n", b"").replace(b";+sip.src", b"")
+        client.send(server, plain)
+        assert (await client.final()).status == 488
+        ok = await place_call(server, client, "only-one")
+        assert sorted(answer_ports(ok)) == [41000, 41002]
+        client.send(server, invite("no-ports", peer=client.peer))
+        assert (await client.final()).status == 503
+        client.send(server, request("BYE", "only-one", 2, client.peer))
+        assert (await client.final()).status == 200
+    broken = BrokenSink()
+    async with SiprecServer(ingest_cfg(), broken) as server:
+        client = await sbc()
+        client.send(server, invite("broken", peer=client.peer))
+        assert (await client.final()).status == 500
+        assert server.active_calls == 0 and not server.pool._used
+
+
+async def test_in_dialog_requests() -> None:
+    sink = FakeSink()
+    async with SiprecServer(ingest_cfg(), sink) as server:
+        client = await sbc()
+        ok = await place_call(server, client, "dlg")
+        tag = ok.get("to").split("tag=")[1]
+        for method, status in (("CANCEL", 200), ("INFO", 200), ("UPDATE", 200), ("SUBSCRIBE", 405)):
+            client.send(server, request(method, "dlg", 3, client.peer, to_tag=tag))
+            response = await client.final()
+            assert response.status == status, method
+            assert response.body == b""
+        client.send(server, request("INVITE", "dlg", 4, client.peer, to_tag=tag))
+        offer = await client.final()  # a re-INVITE without SDP: our last SDP comes back as the offer
+        assert offer.status == 200 and answer_ports(offer) == answer_ports(ok)
+        client.send(server, request("ACK", "dlg", 4, client.peer, to_tag=tag))
+        assert sink.calls[0].ends == []

@@ -13,6 +13,7 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from kasuhara_live.config import IngestConfig
 from kasuhara_live.errors import KasuharaError
@@ -59,6 +60,7 @@ class Dialog:
     session_id: int = 0
     version: int = 1
     acked: bool = False
+    answer: str = ""  # our last SDP: re-sent as the offer of a 200 to a re-INVITE without one
 
     @property
     def active(self) -> bool:
@@ -107,12 +109,15 @@ class InviteHandler:
         self.dialogs[request.call_id] = dialog
         reply(build_response(request, 100, "Trying").serialise())
         try:
-            answer = await self._accept(request, dialog, peer)
-            response = self._ok(request, dialog, peer, answer)
+            dialog.answer = await self._accept(request, dialog, peer)
+            response = self._ok(request, dialog, peer, dialog.answer)
         except _Refuse as refused:
             log.warning("siprec: refused call %s from %s: %s", request.call_id[:64], peer, refused)
             response = build_response(request, refused.status, refused.reason, dialog.tag,
                                       extra=[*refused.extra, ("warning", f'399 kasuhara "{refused}"')])
+        except Exception as err:  # a bug or a failing core costs this call only, answered 500
+            log.error("siprec: call %s from %s failed: %s: %s", request.call_id[:64], peer, type(err).__name__, err)
+            response = build_response(request, 500, "Server Internal Error", dialog.tag)
         dialog.response = response.serialise()
         reply(dialog.response)
         if dialog.call is None:  # refused: answer retransmissions for a while, then forget it
@@ -135,15 +140,18 @@ class InviteHandler:
         if request.method == "INVITE":
             dialog.invite_cseq, dialog.acked = number, False
         try:
-            offer = self._read_offer(request)
+            offer = self._read_offer(request, need_sdp=False)
         except _Refuse as refused:
             reply(build_response(request, refused.status, refused.reason, dialog.tag).serialise())
             return
-        call.media_hosts |= {m.host for m in offer.sdp.media if m.host and m.host not in ("0.0.0.0", "::")}
-        streams = [self._same_stream(dialog, i, m.label) for i, m in enumerate(offer.sdp.media)]
-        dialog.version += 1
-        answer = build_answer(offer.sdp, streams, _answer_host(peer), dialog.session_id, dialog.version)
-        response = self._ok(request, dialog, peer, answer)
+        if offer is None:  # no SDP: a metadata update, or a re-INVITE asking for our offer
+            response = self._ok(request, dialog, peer, dialog.answer if request.method == "INVITE" else "")
+        else:
+            call.media_hosts |= {m.host for m in offer.sdp.media if m.host and m.host not in ("0.0.0.0", "::")}
+            streams = [self._same_stream(dialog, i, m.label) for i, m in enumerate(offer.sdp.media)]
+            dialog.version += 1
+            dialog.answer = build_answer(offer.sdp, streams, _answer_host(peer), dialog.session_id, dialog.version)
+            response = self._ok(request, dialog, peer, dialog.answer)
         if request.method == "INVITE":
             dialog.response = response.serialise()
         reply(response.serialise())
@@ -164,6 +172,7 @@ class InviteHandler:
         return AnswerStream(dialog.call.ports[channel], pt, encoding)
 
     def _ok(self, request: SipMessage, dialog: Dialog, peer: Origin, answer: str) -> SipMessage:
+        """200 OK with our SDP (none when ``answer`` is empty)."""
         extra = [("contact", self.contact(peer.local, peer.transport)), ("supported", "siprec")]
         return build_response(request, 200, "OK", dialog.tag, extra=extra, body=answer.encode(),
                               content_type="application/sdp")
@@ -172,7 +181,7 @@ class InviteHandler:
         _check_siprec(request)
         if sum(1 for d in self.dialogs.values() if d.active) > self.cfg.max_calls:
             raise _Refuse(486, "Busy Here", f"already {self.cfg.max_calls} calls (ingest.max_calls)")
-        offer = self._read_offer(request)
+        offer = self._read_offer(request, need_sdp=True)
         roles = _roles(offer.metadata, self.keys)
         usable = [i for i, m in enumerate(offer.sdp.media) if m.codec() is not None]
         if not usable:
@@ -200,18 +209,28 @@ class InviteHandler:
                         caller=roles.caller, channels=("agent", "customer") if channels == 2 else ("mixed",))
         try:
             handle = self.sink.open_call(meta)
-        except CallRefused as refused:
+        except Exception as err:
             call.close()
             self.pool.give_back(call.base, len(call.ports))
-            raise _Refuse(486, "Busy Here", f"the call core refused it: {refused}") from None
+            if isinstance(err, CallRefused):
+                raise _Refuse(486, "Busy Here", f"the call core refused it: {err}") from None
+            raise
         call.start(handle)
         log.info("siprec: call %s from %s recording on ports %s", request.call_id[:64], peer, call.ports)
 
-    def _read_offer(self, request: SipMessage) -> _Offer:
+    @overload
+    def _read_offer(self, request: SipMessage, need_sdp: Literal[True]) -> _Offer: ...
+
+    @overload
+    def _read_offer(self, request: SipMessage, need_sdp: bool) -> _Offer | None: ...
+
+    def _read_offer(self, request: SipMessage, need_sdp: bool) -> _Offer | None:
         content_type = request.get("content-type").split(";", 1)[0].strip().lower()
         try:
-            parts = _parts(content_type, request)
+            parts = _parts(content_type, request) if request.body else []
             sdp = next((body for kind, body in parts if kind == "application/sdp"), None)
+            if sdp is None and not need_sdp:
+                return None
             if sdp is None:
                 raise _Refuse(488, "Not Acceptable Here", "no application/sdp offer in the INVITE")
             metadata = next((body for kind, body in parts if kind == "application/rs-metadata+xml"), b"")
