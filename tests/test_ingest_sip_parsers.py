@@ -220,7 +220,7 @@ def test_metadata_participants_and_the_streams_they_send() -> None:
 @pytest.mark.parametrize(("agents", "agent_key", "caller", "labels"), [
     ((), "sip:2001@pbx.example", "0312345678", ("2", "1")),  # nobody listed: the second participant (callee)
     (("2001 = sato",), "2001", "0312345678", ("2", "1")),  # the extension
-    (("SIP:2001@pbx.example = sato",), "sip:2001@pbx.example", "0312345678", ("2", "1")),  # the whole AOR
+    (("SIP:2001@PBX.example = sato",), "SIP:2001@PBX.example", "0312345678", ("2", "1")),  # the whole AOR
     (("0312345678 = odd",), "0312345678", "2001", ("1", "2")),  # the site says the first one is its agent
 ])
 def test_roles_from_ingest_agents_else_the_callee(agents: tuple[str, ...], agent_key: str, caller: str,
@@ -266,7 +266,7 @@ def test_fuzzed_input_raises_only_the_parsers_own_errors() -> None:
                 for media in parse_sdp(data.decode("utf-8", "replace")).media:
                     media.codec()
             elif kind == "xml":
-                choose_roles(parse_metadata(data), {"2001"})
+                choose_roles(parse_metadata(data), {"2001": "2001"})
             else:
                 parsed = parse_rtp(data)
                 if isinstance(parsed, RtpPacket):

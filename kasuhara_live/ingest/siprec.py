@@ -3,15 +3,17 @@ each call handed to the call core through :class:`~kasuhara_live.ingest.sink.Cal
 
 Pointing a site's SBC at it
 ---------------------------
-1. ``[ingest] sip_listen = "ADDRESS:5060"`` on an address the SBC reaches; ``rtp_port_min``/``rtp_port_max`` a
-   UDP range open from the SBC's media address (four ports per call: two streams, each with its RTCP neighbour).
-2. ``allow = ["SBC signalling and media addresses"]``: every other peer gets 403 Forbidden.
-3. On the SBC, add a SIP recording server (Cisco CUBE: ``media-recording`` + ``media-profile`` with a dial-peer
-   ``session target ipv4:ADDRESS:5060``; Avaya SBCE: a Recording Server profile; Oracle/Acme: a
-   ``session-recording-server``), transport UDP or TCP, no SRTP, codecs G.711 μ-law or A-law, 20 ms, and the
-   recording metadata (rs-metadata) switched on.  The server answers OPTIONS pings with 200.
+1. ``[ingest] sip_listen = "ADDRESS:5060"`` on an address the SBC reaches (UDP and TCP, same port; no TLS yet).
+   ``rtp_port_min``/``rtp_port_max``: a UDP range the firewall opens from the SBC's media address; a call takes
+   one block of four ports (two streams at base and base+2, each with its RTCP neighbour kept free).
+2. ``allow = ["SBC signalling address or network"]``: every other peer gets 403 Forbidden.  RTP is heard only from
+   the call's signalling address or the ``c=`` address of its SDP offer.
+3. On the SBC, add a SIPREC recording server (Cisco CUBE: a recorder dial-peer whose session target is
+   ADDRESS:5060, used by a media class; Avaya SBCE and Oracle/Acme: a session recording server / SRS profile):
+   transport UDP or TCP, RTP/AVP without SRTP, G.711 μ-law or A-law, and rs-metadata on.  OPTIONS pings get 200.
 4. ``agents = ["sip:2001@pbx.example = sato", "2002 = suzuki"]``: the agent's AOR or extension as the metadata
-   names it.  Unmatched calls take the caller/callee convention of :mod:`siprec_metadata`.
+   names it (``CallMeta.agent_key`` is the key that matched).  Calls with no listed participant take the
+   caller-first convention of :mod:`siprec_metadata` (the second participant is the agent).
 
 Each INVITE (``Require: siprec`` or ``+sip.src``) with a multipart SDP + rs-metadata body gets 100 Trying and 200 OK
 with one ``a=recvonly`` m-line per stream (re-INVITEs keep the ports); BYE ends the call ("bye"), so does

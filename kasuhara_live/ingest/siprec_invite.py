@@ -11,7 +11,7 @@ import asyncio
 import logging
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, overload
 
@@ -271,7 +271,7 @@ def _check_siprec(request: SipMessage) -> None:
         raise _Refuse(488, "Not Acceptable Here", "not a SIPREC session (no Require: siprec, no +sip.src)")
 
 
-def _roles(metadata: bytes, keys: set[str]) -> Roles:
+def _roles(metadata: bytes, keys: Mapping[str, str]) -> Roles:
     if not metadata:
         return default_roles()
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kasuhara_live.errors import KasuharaError
@@ -117,20 +117,21 @@ def aor_user(aor: str) -> str:
     return rest.split("@", 1)[0]
 
 
-def agent_keys(entries: Iterable[str]) -> set[str]:
-    """The keys of ``ingest.agents`` ("key = agent" lines), lower-cased."""
-    return {entry.split("=", 1)[0].strip().lower() for entry in entries if entry.split("=", 1)[0].strip()}
+def agent_keys(entries: Iterable[str]) -> dict[str, str]:
+    """The keys of ``ingest.agents`` ("key = agent" lines): lower-cased → as the site wrote them."""
+    keys = (entry.split("=", 1)[0].strip() for entry in entries)
+    return {key.lower(): key for key in keys if key}
 
 
-def _matching_key(participant: Participant, keys: set[str]) -> str:
+def _matching_key(participant: Participant, keys: Mapping[str, str]) -> str:
     for aor in participant.aors:
         for candidate in (aor.lower(), aor_user(aor).lower()):
             if candidate in keys:
-                return candidate
+                return keys[candidate]
     return ""
 
 
-def choose_roles(participants: Sequence[Participant], keys: set[str]) -> Roles:
+def choose_roles(participants: Sequence[Participant], keys: Mapping[str, str]) -> Roles:
     """Agent and customer: by ``ingest.agents`` keys, else the caller-first convention in the module docstring."""
     agent = next((p for p in participants if _matching_key(p, keys)), None)
     if agent is None and len(participants) >= 2:
