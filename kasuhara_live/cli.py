@@ -350,6 +350,26 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return 0 if result.delivered else 1
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import logging
+
+    from kasuhara_live.asr.engine import load_engine
+    from kasuhara_live.ingest.server import run_ingest
+    from kasuhara_live.monitor import SharedTranscriber
+
+    cfg = _config(args)
+    token = _token(args, "ingest")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    detector = _detector(cfg)
+    transcriber = SharedTranscriber(load_engine(cfg.asr))
+    result = run_ingest(cfg, transcriber, lambda call_id: [detector.for_call(call_id)],
+                        hub_url=args.hub or cfg.ingest.hub_url, token=token, config_version=detector.config_version)
+    print(result.summary())
+    return 0 if result.delivered else 1
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from kasuhara_live.console.app import run_console
     from kasuhara_live.hub.client import ConsoleClient
@@ -493,6 +513,12 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
     monitor.add_argument("--speed", type=_positive, default=1.0, help="with --file: play it this many times faster")
     monitor.add_argument("--caller-id", help="the caller's number or customer id (stored only as a keyed hash, "
                          "to recognise repeat callers)")
+
+    ingest = command("ingest", cmd_ingest, "the call server: every call of the centre from its phone system "
+                     "(SIPREC from an SBC, Genesys AudioHook), one batched recogniser, events to the hub")
+    ingest.add_argument("--hub", metavar="URL", help="hub URL (default: ingest.hub_url)")
+    ingest.add_argument("--token-file", metavar="PATH", help="file holding the call server's token (role ingest; "
+                        "default: $KASUHARA_TOKEN)")
 
     console = command("console", cmd_console, "the agent's or supervisor's live console (Textual)")
     console.add_argument("--role", choices=["agent", "supervisor"], help="which console (default: the role the hub "

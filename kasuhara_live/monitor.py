@@ -127,11 +127,13 @@ def hash_caller(caller_id: str, salt: str) -> str:
     return hmac.new(salt.encode("utf-8"), caller_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
-def open_publisher(cfg: Config, url: str, token: str) -> Publisher:
-    """The hub client for one seat, bounded and backing off as ``[monitor]`` says."""
+def open_publisher(cfg: Config, url: str, token: str, role: str = "monitor", buffer_events: int = 0) -> Publisher:
+    """The hub client for one seat (or, ``role="ingest"``, a call server), bounded and backing off as ``[monitor]``
+    says; ``buffer_events`` overrides its bound (a call server holds many calls' events)."""
     from kasuhara_live.hub.client import Publisher
 
-    return Publisher(url, token, buffer_events=cfg.monitor.buffer_events, reconnect_max_s=cfg.monitor.reconnect_max_s)
+    return Publisher(url, token, buffer_events=buffer_events or cfg.monitor.buffer_events,
+                     reconnect_max_s=cfg.monitor.reconnect_max_s, role=role)
 
 
 def run_monitor(cfg: Config, source: AudioSource, transcriber: Transcriber, detector: Detector, *, url: str,

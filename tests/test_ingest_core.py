@@ -173,18 +173,6 @@ def test_calls_are_refused_without_an_agent_over_the_limit_and_when_closing(cfg:
     assert desk.refused == 3 and desk.opened == 1
 
 
-def test_a_call_without_audio_is_ended_as_no_media_and_its_events_kept(cfg: Config) -> None:
-    desk, out = desk_for(cfg, no_media_timeout_s=5.0)
-    call = desk.open_call(CallMeta("siprec", "s", "127.0.0.1:1", "2001"))
-    speak(call, 1.0)
-    assert desk.end_silent(now=call.last_audio + 1.0) == []
-    assert desk.end_silent(now=call.last_audio + 6.0) == [call.call_id]
-    call.thread.join(5)
-    events = out.of(call.call_id)
-    assert isinstance(events[-1], CallEnded) and events[-1].reason == "no_media"
-    assert any(isinstance(e, UtteranceFinal) for e in events)
-
-
 class FailingTranscriber(ScriptedTranscriber):
     def transcribe(self, audios, final=False):  # type: ignore[no-untyped-def]
         raise RuntimeError("engine gone")

@@ -121,8 +121,9 @@ class Publisher:
     """
 
     def __init__(self, url: str, token: str, buffer_events: int = 10000, reconnect_max_s: float = 5.0, *,
-                 ssl: ssl_module.SSLContext | None = None) -> None:
+                 ssl: ssl_module.SSLContext | None = None, role: str = "monitor") -> None:
         self.url = url
+        self.role = role  # the role the token must have: "monitor", or "ingest" for a call server
         self.token = token
         self.buffer_events = buffer_events
         self.reconnect_max_s = reconnect_max_s
@@ -269,10 +270,10 @@ class Publisher:
                 await asyncio.sleep(delay)
                 delay = _backoff(delay, self.reconnect_max_s)
                 continue
-            if welcome.role != "monitor":
+            if welcome.role != self.role:
                 await ws.close()
-                self._fail(HubError(f"the token belongs to {welcome.user!r}, a {welcome.role}: a monitor needs a "
-                                    "monitor user's token (`kasuhara-live hub add-user NAME --role monitor`)"))
+                self._fail(HubError(f"the token belongs to {welcome.user!r}, a {welcome.role}: this needs a "
+                                    f"{self.role} user's token (`kasuhara-live hub add-user NAME --role {self.role}`)"))
                 return
             delay = FIRST_RETRY_S
             self.connects += 1

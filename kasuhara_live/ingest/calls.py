@@ -62,7 +62,6 @@ class IngestCall:
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._ended = threading.Event()
         self.end_reason = ""
-        self.last_audio = time.monotonic()
         self.finals = 0
         self.thread = threading.Thread(target=self._run, name=f"call-{call_id}", daemon=True)
 
@@ -73,7 +72,6 @@ class IngestCall:
     def audio(self, channel: int, samples: np.ndarray, rate: int = 8000) -> None:
         if self._ended.is_set():
             return
-        self.last_audio = time.monotonic()
         self._queue.put((channel, samples, rate))
 
     def end(self, reason: str) -> None:
@@ -178,15 +176,6 @@ class CallDesk:
     def live(self) -> list[IngestCall]:
         with self._lock:
             return list(self._live.values())
-
-    def end_silent(self, now: float | None = None) -> list[str]:
-        """End the calls that sent no audio for ``ingest.no_media_timeout_s`` (a sender gone without a BYE)."""
-        now = time.monotonic() if now is None else now
-        silent = [c for c in self.live() if not c.ended and now - c.last_audio > self.cfg.ingest.no_media_timeout_s]
-        for call in silent:
-            log.warning("call %s: no audio for %.0f s, ended", call.call_id, now - call.last_audio)
-            call.end("no_media")
-        return [c.call_id for c in silent]
 
     def close(self, timeout: float = 30.0) -> bool:
         """Refuse new calls, end the live ones (``shutdown``), wait for their last events; False if some hang."""
