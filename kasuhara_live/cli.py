@@ -552,7 +552,7 @@ def build_parser(with_store_commands: bool = True) -> argparse.ArgumentParser:
 # Commands defined above need none of the review and report modules: not importing those saves a tenth of a
 # second of `scan`'s start-up (chat logs are often scanned in many small batches).
 _OWN_COMMANDS = frozenset({"replay", "scan", "eval", "check-config", "train-model", "hub", "monitor", "console",
-                           "demo", "models"})
+                           "demo", "models", "ingest"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
