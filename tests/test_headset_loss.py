@@ -9,20 +9,21 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from kasuhara_live import wire
 from kasuhara_live.audio.frames import AudioChunk
-from kasuhara_live.audio.live import TwoDeviceSource, delivered_blocks
+from kasuhara_live.audio.live import LiveSource, TwoDeviceSource, delivered_blocks
 from kasuhara_live.audio.sources import FileSource
 from kasuhara_live.config import Config
-from kasuhara_live.errors import DeviceLost
+from kasuhara_live.errors import AudioError, DeviceLost
 from kasuhara_live.events import CallEnded, UtteranceFinal
 from kasuhara_live.monitor import MonitorResult, monitor_call
 from kasuhara_live.pipeline import CallPipeline, run_call
+from kasuhara_live.replay import stream_call
 from tests.conftest import SAMPLES, FakeClock, LoudnessDetector, ScriptedTranscriber, quiet, tone
 from tests.test_monitor import RecordingPublisher
 
@@ -157,30 +158,46 @@ def test_the_monitor_delivers_everything_before_the_loss_and_says_why_the_call_e
 
 
 class ScriptedDevice:
-    """One device of a two-device call: some blocks, then lost (or not); remembers being closed."""
+    """One device of a two-device call: some blocks, then lost (or not); logs its starts, reads and stops."""
 
-    def __init__(self, blocks: int, lost: bool) -> None:
-        self.blocks, self.lost, self.closed = blocks, lost, False
+    def __init__(self, name: str, log: list[str], blocks: int, lost: bool) -> None:
+        self.name, self.log, self.blocks, self.lost = name, log, blocks, lost
 
-    def chunks(self) -> Generator[AudioChunk, None, None]:
-        try:
-            for n in range(self.blocks):
-                yield AudioChunk(np.zeros((1, 1600), np.int16), n * 1600)
-            if self.lost:
-                raise DeviceLost("lost input device 'caller' mid-call (its stream stopped)")
-        finally:
-            self.closed = True
+    def start(self) -> str:
+        self.log.append(f"start {self.name}")
+        return self.name
+
+    def read(self, stream: str) -> Iterator[AudioChunk]:
+        self.log.append(f"read {stream}")
+        for n in range(self.blocks):
+            yield AudioChunk(np.zeros((1, 1600), np.int16), n * 1600)
+        if self.lost:
+            raise DeviceLost(f"lost input device {stream!r} mid-call (its stream stopped)")
+
+    def stop(self, stream: str) -> None:
+        self.log.append(f"stop {stream}")
 
 
-def test_two_devices_one_lost_closes_the_other_at_once() -> None:
+def _two_devices(log: list[str], caller_blocks: int) -> TwoDeviceSource:
     two = TwoDeviceSource(None, None)
-    agent, caller = ScriptedDevice(100, lost=False), ScriptedDevice(3, lost=True)
-    two.agent, two.caller = agent, caller  # type: ignore[assignment]
-    chunks = two.chunks()
+    two.agent = ScriptedDevice("agent", log, 100, lost=False)  # type: ignore[assignment]
+    two.caller = ScriptedDevice("caller", log, caller_blocks, lost=True)  # type: ignore[assignment]
+    return two
+
+
+def test_two_devices_start_together_before_either_is_read() -> None:
+    # Paired by arrival: a device started only after the other's first block would lag the call by that long.
+    log: list[str] = []
+    chunks = iter(_two_devices(log, 3).chunks())
+    assert log == ["start agent", "start caller"]  # started when the call's audio is asked for, not read yet
+    assert next(chunks).channels == 2
+
+
+def test_two_devices_one_lost_stops_both_at_once() -> None:
+    log: list[str] = []
     with pytest.raises(DeviceLost, match="'caller'"):
-        for chunk in chunks:
-            assert chunk.channels == 2
-    assert agent.closed and caller.closed  # the agent's stream is not left open until garbage collection
+        list(_two_devices(log, 3).chunks())
+    assert {"stop agent", "stop caller"} <= set(log[-2:])  # not left open until garbage collection
 
 
 def test_the_headset_tests_tell_swapped_speakers_apart() -> None:
@@ -188,10 +205,19 @@ def test_the_headset_tests_tell_swapped_speakers_apart() -> None:
     # start-up loss it allows; wrong with the channels swapped, wherever the excerpt is placed.
     from tests.test_headset_pulse import excerpt_lines, misplaced
 
-    lost_at_start = 1.7
-    finals = [(line.speaker, max(0.0, line.start - lost_at_start), line.end - lost_at_start)
-              for line in excerpt_lines()]
-    assert len(finals) == 4 and not misplaced(finals, estimate=0.5)
+    estimate, lost_at_start = 0.5, 1.7  # the excerpt then starts at 0.5 - 1.7 s in call time
+    finals = [(line.speaker, max(0.0, line.start - 1.2), line.end - 1.2) for line in excerpt_lines()]
+    assert len(finals) == 4 and not misplaced(finals, estimate, lag=lost_at_start + 0.2)
     swapped = [("customer" if speaker == "agent" else "agent", start, end) for speaker, start, end in finals]
-    assert misplaced(swapped, estimate=0.5)
-    assert misplaced(finals[:1], estimate=10.0)  # far outside the allowed start-up loss
+    assert misplaced(swapped, estimate, lag=lost_at_start + 0.2)
+    assert misplaced(swapped, estimate, lag=30.0)  # wherever the excerpt is put
+    assert misplaced(finals, estimate, lag=0.2)  # lost more at the start than the events allow
+
+
+def test_a_device_that_cannot_be_opened_fails_before_the_call_starts(cfg: Config) -> None:
+    # Otherwise the hub would hold a started call that never ends.
+    events: list[object] = []
+    with pytest.raises(AudioError, match="kasuhara-no-such-device"):
+        stream_call(LiveSource("kasuhara-no-such-device", 2), "c1", cfg, ScriptedTranscriber(), events.append,
+                    realtime=True, live=True)
+    assert events == []

@@ -129,22 +129,43 @@ class LiveSource:
         except queue.Full:
             self.overflows += 1  # audio the pipeline could not keep up with; counted, not silently lost
 
-    def chunks(self) -> Generator[AudioChunk, None, None]:
+    def start(self) -> Any:
+        """Open and start the device's stream: the audio's time 0. An :class:`AudioError` if it cannot."""
         sd = _sounddevice()
         try:
             stream = sd.InputStream(device=self.device, channels=self._channels, samplerate=SAMPLE_RATE,
                                     dtype="int16", blocksize=self.block, callback=self._callback)
-            stream.start()
         except Exception as exc:
             raise AudioError(f"cannot open input device {self.device!r}: {exc}") from None
-        position = 0
         try:
-            label = repr(self.device) if self.device is not None else "(the system default)"
-            for block in delivered_blocks(self._queue, stream, label):
-                yield AudioChunk(block, position)
-                position += block.shape[1]
-        finally:
+            stream.start()
+        except Exception as exc:
             _close(sd, stream)
+            raise AudioError(f"cannot start input device {self.device!r}: {exc}") from None
+        return stream
+
+    def read(self, stream: Any) -> Iterator[AudioChunk]:
+        """A started stream's audio, in chunks, until its device is lost (:class:`DeviceLost`)."""
+        label = repr(self.device) if self.device is not None else "(the system default)"
+        position = 0
+        for block in delivered_blocks(self._queue, stream, label):
+            yield AudioChunk(block, position)
+            position += block.shape[1]
+
+    def stop(self, stream: Any) -> None:
+        """Stop and close a started stream (never blocking for long on a lost device)."""
+        _close(_sounddevice(), stream)
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        # The device starts now, not at the first chunk asked for: one that cannot be opened fails before the
+        # call has started at the hub, and the call's time 0 is the capture's.
+        return self._until_closed(self.start())
+
+    def _until_closed(self, stream: Any) -> Generator[AudioChunk, None, None]:
+        try:
+            yield from self.read(stream)
+        finally:
+            self.stop(stream)
 
 
 class TwoDeviceSource:
@@ -172,17 +193,27 @@ class TwoDeviceSource:
         return self.agent.overflows + self.caller.overflows
 
     def chunks(self) -> Iterator[AudioChunk]:
-        position = 0
-        agents, callers = self.agent.chunks(), self.caller.chunks()
+        # Both devices start together: blocks are paired in arrival order, so a device started only after the
+        # other's first block (which a sound server may take a second or two to deliver) would lag by that long.
+        agent = self.agent.start()
         try:
-            for agent, caller in zip(agents, callers, strict=False):
+            caller = self.caller.start()
+        except AudioError:
+            self.agent.stop(agent)
+            raise
+        return self._paired(agent, caller)
+
+    def _paired(self, agent_stream: Any, caller_stream: Any) -> Generator[AudioChunk, None, None]:
+        position = 0
+        try:
+            for agent, caller in zip(self.agent.read(agent_stream), self.caller.read(caller_stream), strict=False):
                 size = min(agent.length, caller.length)
                 yield AudioChunk(np.vstack([agent.samples[:, :size], caller.samples[:, :size]]), position)
                 position += size
         finally:
-            # When one device is lost the other's stream is closed now, not whenever its generator is collected.
-            agents.close()
-            callers.close()
+            # When one device is lost the other's stream is closed now, not whenever it is collected.
+            self.agent.stop(agent_stream)
+            self.caller.stop(caller_stream)
 
 
 def parse_device(value: str) -> int | str | None:
