@@ -169,17 +169,23 @@ def of_call(events: list[Event], call_id: str) -> dict[str, int]:
     return {kind: kinds.count(kind) for kind in COUNTED}
 
 
-def started(record: HubRecord) -> CallStarted:
-    events = record.wait(lambda es: any(isinstance(e, CallStarted) for e in es), 120.0, "call.started")
+def started(record: HubRecord, monitor: Monitor) -> CallStarted:
+    """The monitor's call.started at the hub; a monitor that exits first (no such device) fails with its error."""
+    def found(events: list[Event]) -> bool:
+        if monitor.process.poll() is not None:
+            raise AssertionError(f"the monitor exited before its call started: {monitor.stderr()[-1500:]}")
+        return any(isinstance(e, CallStarted) for e in events)
+
+    events = record.wait(found, 120.0, "call.started")
     call = next(e for e in events if isinstance(e, CallStarted))
     assert call.speakers == ("agent", "customer")
     return call
 
 
-def play_call(pulse: PulseEnv, record: HubRecord, plays: dict[str, Path]) -> tuple[CallStarted, float]:
+def play_call(pulse: PulseEnv, record: HubRecord, monitor: Monitor,
+              plays: dict[str, Path]) -> tuple[CallStarted, float]:
     """Once the monitor's call has started, play each file into its sink; the playback's start in call time."""
-    call = started(record)
-    time.sleep(0.5)  # the capture stream opens right after call.started
+    call = started(record, monitor)  # the devices have started: they start before the call
     begun = time.time()
     players = [pulse.play(sink, audio) for sink, audio in plays.items()]
     for player in players:
@@ -244,7 +250,7 @@ def test_a_stereo_headset_is_captured_transcribed_by_speaker_and_delivered(
     url, record = hub
     monitor = Monitor(tmp_path, pulse.env, "--stereo", "--input-device", device("headset"), "--hub", url)
     try:
-        call, offset = play_call(pulse, record, {"headset": excerpt["stereo"]})
+        call, offset = play_call(pulse, record, monitor, {"headset": excerpt["stereo"]})
         record.wait_quiet(5.0, timeout=60.0)
         code, summary, err = monitor.stop()
     finally:
@@ -263,7 +269,7 @@ def test_two_devices_agent_microphone_and_caller_loopback(
                     f'caller_device = "{device("caller")}"\n')
     monitor = Monitor(tmp_path, pulse.env, "--config", str(site))
     try:
-        call, offset = play_call(pulse, record, {"agent": excerpt["agent"], "caller": excerpt["caller"]})
+        call, offset = play_call(pulse, record, monitor, {"agent": excerpt["agent"], "caller": excerpt["caller"]})
         record.wait_quiet(5.0, timeout=60.0)
         code, summary, err = monitor.stop()
     finally:
@@ -284,8 +290,7 @@ def test_a_device_lost_mid_call_ends_the_call_and_loses_nothing_said_before(
     url, record = hub
     monitor = Monitor(tmp_path, pulse.env, "--stereo", "--input-device", device("headset"), "--hub", url)
     try:
-        call = started(record)
-        time.sleep(0.5)
+        call = started(record, monitor)
         player = pulse.play("headset", excerpt["stereo"])
         record.wait(lambda es: any(isinstance(e, UtteranceFinal) for e in es), 60.0, "a final")
         if how == "kill":  # mid-call, with the customer speaking
