@@ -347,6 +347,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     result = run_monitor(cfg, source, engine, detector, url=args.hub or cfg.monitor.hub_url, token=token,
                          seat=args.seat, live=not args.file, speed=args.speed, caller_id=args.caller_id or "")
     print(result.summary())
+    if result.lost:
+        raise KasuharaError(f"{result.lost}; the call was ended as device_lost")
     return 0 if result.delivered else 1
 
 

@@ -30,6 +30,7 @@ from kasuhara_live.console.link import (
 from kasuhara_live.errors import KasuharaError
 from kasuhara_live.events import Alert, CallEnded, CallStarted, Event, LevelChanged, UtteranceFinal
 from kasuhara_live.hub.client import ConsoleClient
+from kasuhara_live.hub.protocol import EventSink
 from kasuhara_live.hub.server import run_hub
 from kasuhara_live.hub.users import Role, User, Users, hash_token, new_token
 from kasuhara_live.judge import labels
@@ -77,8 +78,10 @@ class DemoUsers:
 class BackgroundHub:
     """The real hub, running in a thread with its own event loop, on a free loopback port."""
 
-    def __init__(self, cfg: Config, users: Users, store_path: Path | None = None) -> None:
-        self.cfg, self.users, self.store_path = cfg, users, store_path
+    def __init__(self, cfg: Config, users: Users, store_path: Path | None = None,
+                 sink: EventSink | None = None) -> None:
+        """``store_path``: keep the calls in a store; else ``sink`` (tests record what the hub accepted)."""
+        self.cfg, self.users, self.store_path, self.sink = cfg, users, store_path, sink
         self.url = ""
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -110,7 +113,8 @@ class BackgroundHub:
         store = CallStore(self.store_path) if self.store_path else None
         try:
             # Plain ws:// on loopback: the demo's hub is not reachable from elsewhere.
-            async with run_hub(self.cfg.hub, self.users, sink=store, host="127.0.0.1", port=0,
+            sink = store if store is not None else self.sink
+            async with run_hub(self.cfg.hub, self.users, sink=sink, host="127.0.0.1", port=0,
                                ssl_context=None) as hub:
                 self.url = f"ws://127.0.0.1:{hub.port}"
                 self._ready.set()

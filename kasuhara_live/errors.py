@@ -13,6 +13,15 @@ class AudioError(KasuharaError):
     """Audio cannot be read, is empty, or has a format the pipeline cannot use."""
 
 
+class DeviceLost(AudioError):
+    """A live input device stopped delivering audio mid-call (unplugged, its driver or sound server gone).
+
+    The call it was capturing is ended with ``reason`` (``call.ended``), not left open at the hub.
+    """
+
+    reason = "device_lost"
+
+
 class ModelError(KasuharaError):
     """The speech-recognition model is missing, corrupt or cannot be loaded."""
 

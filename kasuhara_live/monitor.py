@@ -28,6 +28,7 @@ from kasuhara_live import wire
 from kasuhara_live.asr.transcriber import Transcriber, Transcript
 from kasuhara_live.audio.sources import AudioSource
 from kasuhara_live.config import Config
+from kasuhara_live.errors import DeviceLost
 from kasuhara_live.events import Event
 from kasuhara_live.pipeline import EventHook
 from kasuhara_live.replay import stream_call
@@ -74,6 +75,7 @@ class MonitorResult:
     seconds: float = 0.0
     refused: int = 0
     refusal: str = ""  # the hub's reason for the first refused event
+    lost: str = ""  # why the input device was lost mid-call ("" when the call ended normally)
 
     def summary(self) -> str:
         parts = ", ".join(f"{self.counts[kind]} {kind}" for kind in ("utterance.final", "alert", "level.changed"))
@@ -110,8 +112,11 @@ async def monitor_call(source: AudioSource, call_id: str, cfg: Config, transcrib
         result.counts[wire.kind_of(event)] += 1
         loop.call_soon_threadsafe(publisher.publish, event)
 
-    await asyncio.to_thread(stream_call, source, call_id, cfg, transcriber, sink, realtime, hooks, speed,
-                            stop.is_set, live, caller, config_version)
+    try:
+        await asyncio.to_thread(stream_call, source, call_id, cfg, transcriber, sink, realtime, hooks, speed,
+                                stop.is_set, live, caller, config_version)
+    except DeviceLost as exc:
+        result.lost = str(exc)  # the call has ended (device_lost); what it produced is still delivered below
     drained = await publisher.drain(drain_timeout)
     result.refused = publisher.refused(call_id)
     result.delivered = drained and not result.refused

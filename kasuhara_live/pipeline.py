@@ -16,6 +16,7 @@ from kasuhara_live.asr.transcriber import Transcriber
 from kasuhara_live.audio.frames import SAMPLE_RATE, AudioChunk, loudness_db
 from kasuhara_live.audio.vad import Segment, Segmenter, VoiceDetector
 from kasuhara_live.config import Config
+from kasuhara_live.errors import DeviceLost
 from kasuhara_live.events import CallEnded, CallStarted, Event, UtteranceFinal, UtterancePartial
 
 Clock = Callable[[], float]
@@ -159,14 +160,20 @@ def run_call(pipeline: CallPipeline, chunks: Iterable[AudioChunk], source: str =
     """Drive a pipeline over a whole source, yielding events as they are produced.
 
     ``should_stop`` is polled per chunk: a call stopped early still ends properly (open utterances flushed,
-    ``call.ended`` with reason ``stopped``).
+    ``call.ended`` with reason ``stopped``).  A live device lost mid-call ends it the same way, with reason
+    ``device_lost``, before :class:`DeviceLost` is raised on to the caller.
     """
     yield from pipeline.start(source, started_at, caller, config_version)
-    for chunk in chunks:
-        if should_stop():
-            yield from pipeline.finish("stopped")
-            return
-        yield from pipeline.feed(chunk)
+    try:
+        for chunk in chunks:
+            if should_stop():
+                yield from pipeline.finish("stopped")
+                return
+            yield from pipeline.feed(chunk)
+    except DeviceLost as lost:
+        # What was said before the loss is still transcribed, judged and sent, and the hub sees the call end.
+        yield from pipeline.finish(lost.reason)
+        raise
     yield from pipeline.finish()
 
 

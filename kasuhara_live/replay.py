@@ -175,9 +175,11 @@ def stream_call(source: AudioSource, call_id: str, cfg: Config, transcriber: Tra
     """
     # Wall time in audio seconds, so the pipeline's "behind real time" test holds at any speed.
     clock = (lambda: time.monotonic() * speed) if realtime else None
+    # A live source starts its device here; the pipeline's clock starts after, so the time a device takes to
+    # open (a second for two devices on a sound server) is not taken for lag, which would cost the partials.
+    chunks = source.chunks()
     pipeline = CallPipeline(call_id, cfg, speakers_for(source.channels, cfg), transcriber,
                             lambda: WebRtcDetector(cfg.vad.aggressiveness), clock=clock, hooks=hooks)
-    chunks = source.chunks()
     if realtime and not live:
         chunks = paced(chunks, speed=speed)
     for event in run_call(pipeline, chunks, source.name, started_at=time.time(), caller=caller,

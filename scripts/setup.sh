@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
 
-# System packages: PortAudio for live capture, sox for sample audio and tests.
+# System packages: PortAudio for live capture, sox for sample audio and tests; for the headset tests a private
+# PulseAudio (null sinks) that PortAudio reaches through ALSA's pulse plugin; SIPp for the SIPREC tests.
 need=()
-for pkg in libportaudio2 sox; do
+for pkg in libportaudio2 sox pulseaudio pulseaudio-utils libasound2-plugins sip-tester; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,16 +6,53 @@ run everything else; its absence is then a clear error naming the package to ins
 
 from __future__ import annotations
 
+import atexit
 import queue
-from collections.abc import Iterator
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, Protocol
 
 import numpy as np
 
 from kasuhara_live.audio.frames import SAMPLE_RATE, AudioChunk
-from kasuhara_live.errors import AudioError
+from kasuhara_live.errors import AudioError, DeviceLost
 
 _QUEUE_BLOCKS = 200  # ~20 s of 100 ms blocks: the pipeline may fall behind briefly, never unboundedly
+_POLL_S = 0.25  # how often an empty queue checks that its stream is still alive
+# A running device delivers a block every chunk_ms; this long with none (and the pipeline waiting) means it
+# has gone, even where PortAudio still calls the stream active. Generous, so a loaded machine is not a loss.
+STALL_S = 3.0
+_START_S = 10.0  # the first block may take longer: a sound server or a Bluetooth headset starting up
+_CLOSE_WAIT_S = 2.0  # a healthy stream closes in milliseconds
+
+
+class _Stream(Protocol):
+    @property
+    def active(self) -> bool: ...
+
+
+def delivered_blocks(blocks: queue.Queue[np.ndarray], stream: _Stream, device: str, *, poll_s: float = _POLL_S,
+                     stall_s: float = STALL_S, start_s: float = _START_S,
+                     clock: Callable[[], float] = time.monotonic) -> Iterator[np.ndarray]:
+    """The blocks a running stream's callback queues, in order, until the device is lost (:class:`DeviceLost`).
+
+    Lost: the stream stopped by itself (PortAudio ends it on a device or driver error) or nothing came for
+    ``stall_s`` (``start_s`` before the first block). Without this a gone device leaves the monitor waiting
+    forever and the call open at the hub.
+    """
+    last, allowed = clock(), start_s
+    while True:
+        try:
+            block = blocks.get(timeout=poll_s)
+        except queue.Empty:
+            if not stream.active or clock() - last >= allowed:
+                why = "its stream stopped" if not stream.active else f"no audio for {allowed:g} s"
+                raise DeviceLost(f"lost input device {device} mid-call ({why}): unplugged, or its driver or "
+                                 "sound server stopped") from None
+            continue
+        last, allowed = clock(), stall_s
+        yield block
 
 
 def _sounddevice() -> Any:
@@ -38,6 +75,28 @@ def list_devices() -> str:
             lines.append(f"{index:3d}  {dev['name']}  (inputs: {dev['max_input_channels']}, "
                          f"default rate: {int(dev['default_samplerate'])} Hz)")
     return "\n".join(lines) if lines else "no input devices found"
+
+
+def _close(sd: Any, stream: Any) -> None:
+    """Stop and close a stream without ever hanging the call's end on it.
+
+    A lost device's driver or sound server may never answer (a hung PulseAudio blocks PortAudio's stop and
+    close for good), so the stream is closed in a thread that is waited for only briefly.
+    """
+    def close() -> None:
+        # ignore_errors: a lost device may fail to stop as well, and must not hide why the call ended.
+        stream.stop(ignore_errors=True)
+        stream.close(ignore_errors=True)
+
+    closer = threading.Thread(target=close, name="close-input-stream", daemon=True)
+    closer.start()
+    closer.join(_CLOSE_WAIT_S)
+    if closer.is_alive():
+        # sounddevice's exit handler would stop this stream again and wait forever: the monitor could not exit.
+        # The operating system releases the device when the process ends.
+        handler = getattr(sd, "_exit_handler", None)
+        if handler is not None:
+            atexit.unregister(handler)
 
 
 class LiveSource:
@@ -70,19 +129,43 @@ class LiveSource:
         except queue.Full:
             self.overflows += 1  # audio the pipeline could not keep up with; counted, not silently lost
 
-    def chunks(self) -> Iterator[AudioChunk]:
+    def start(self) -> Any:
+        """Open and start the device's stream: the audio's time 0. An :class:`AudioError` if it cannot."""
         sd = _sounddevice()
         try:
             stream = sd.InputStream(device=self.device, channels=self._channels, samplerate=SAMPLE_RATE,
                                     dtype="int16", blocksize=self.block, callback=self._callback)
         except Exception as exc:
             raise AudioError(f"cannot open input device {self.device!r}: {exc}") from None
+        try:
+            stream.start()
+        except Exception as exc:
+            _close(sd, stream)
+            raise AudioError(f"cannot start input device {self.device!r}: {exc}") from None
+        return stream
+
+    def read(self, stream: Any) -> Iterator[AudioChunk]:
+        """A started stream's audio, in chunks, until its device is lost (:class:`DeviceLost`)."""
+        label = repr(self.device) if self.device is not None else "(the system default)"
         position = 0
-        with stream:
-            while True:
-                block = self._queue.get()
-                yield AudioChunk(block, position)
-                position += block.shape[1]
+        for block in delivered_blocks(self._queue, stream, label):
+            yield AudioChunk(block, position)
+            position += block.shape[1]
+
+    def stop(self, stream: Any) -> None:
+        """Stop and close a started stream (never blocking for long on a lost device)."""
+        _close(_sounddevice(), stream)
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        # The device starts now, not at the first chunk asked for: one that cannot be opened fails before the
+        # call has started at the hub, and the call's time 0 is the capture's.
+        return self._until_closed(self.start())
+
+    def _until_closed(self, stream: Any) -> Generator[AudioChunk, None, None]:
+        try:
+            yield from self.read(stream)
+        finally:
+            self.stop(stream)
 
 
 class TwoDeviceSource:
@@ -110,11 +193,27 @@ class TwoDeviceSource:
         return self.agent.overflows + self.caller.overflows
 
     def chunks(self) -> Iterator[AudioChunk]:
+        # Both devices start together: blocks are paired in arrival order, so a device started only after the
+        # other's first block (which a sound server may take a second or two to deliver) would lag by that long.
+        agent = self.agent.start()
+        try:
+            caller = self.caller.start()
+        except AudioError:
+            self.agent.stop(agent)
+            raise
+        return self._paired(agent, caller)
+
+    def _paired(self, agent_stream: Any, caller_stream: Any) -> Generator[AudioChunk, None, None]:
         position = 0
-        for agent, caller in zip(self.agent.chunks(), self.caller.chunks(), strict=False):
-            size = min(agent.length, caller.length)
-            yield AudioChunk(np.vstack([agent.samples[:, :size], caller.samples[:, :size]]), position)
-            position += size
+        try:
+            for agent, caller in zip(self.agent.read(agent_stream), self.caller.read(caller_stream), strict=False):
+                size = min(agent.length, caller.length)
+                yield AudioChunk(np.vstack([agent.samples[:, :size], caller.samples[:, :size]]), position)
+                position += size
+        finally:
+            # When one device is lost the other's stream is closed now, not whenever it is collected.
+            self.agent.stop(agent_stream)
+            self.caller.stop(caller_stream)
 
 
 def parse_device(value: str) -> int | str | None:

@@ -66,6 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "summary.not_reviewed": "この通話はまだレビューされていません。",
         "end.end_of_audio": "録音の終わり",
         "end.stopped": "監視の停止",
+        "end.device_lost": "録音機器の切断",
         # incident: demands, exchange, actions
         "demands.none": "要求に関するアラートはありません。",
         "col.time": "時刻",
@@ -274,6 +275,7 @@ TEXT: dict[str, dict[str, str]] = {
         "summary.not_reviewed": "This call has not been reviewed yet.",
         "end.end_of_audio": "end of the recording",
         "end.stopped": "monitoring stopped",
+        "end.device_lost": "the audio device was lost",
         "demands.none": "No alerts concern a demand.",
         "col.time": "Time",
         "col.speaker": "Speaker",
