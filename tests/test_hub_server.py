@@ -393,7 +393,7 @@ async def test_a_publisher_with_a_bad_token_fails_clearly_instead_of_retrying(hu
                 pub.publish(final("c1", 1))
         async with Publisher(hub.url, TOKENS["sato"]) as pub:
             pub.publish(final("c1", 1))
-            with pytest.raises(HubError, match="this needs a monitor user.s token"):
+            with pytest.raises(HubError, match=r"this needs a monitor user's token"):
                 await pub.drain(3)
 
 

@@ -93,7 +93,8 @@ async def supervise(url: str, events: list[dict[str, Any]], done: asyncio.Event)
 async def sipp(sip: str, workdir: Path, media_port: int) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         "sipp", sip, "-sf", str(SCENARIOS / "siprec_uac.xml"), "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1",
-        "-mp", str(media_port), "-m", "1", "-d", str(int(EXCERPT[1] * 1000) + 500), "-nostdin", "-timeout", "90s", "-timeout_error", cwd=workdir,
+        "-mp", str(media_port), "-m", "1", "-d", str(int(EXCERPT[1] * 1000) + 500), "-nostdin", "-timeout", "90s",
+        "-timeout_error", cwd=workdir,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
