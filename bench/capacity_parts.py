@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from kasuhara_live.hub.users import hash_token  # noqa: E402
 from tests.sipp.siprec_pcap import siprec_pcap  # noqa: E402
 
-SAMPLES = [REPO / "samples" / "harassment_call.flac", REPO / "samples" / "complaint_call.flac"]
+SAMPLE = REPO / "samples" / "harassment_call.flac"  # stereo: left the agent, right the customer
 SCENARIO = REPO / "tests" / "sipp" / "siprec_uac.xml"
 OFFSET_STEP_S = 41.3  # call i starts this much further into the source: calls do not speak in lockstep
 
@@ -42,13 +42,12 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 
 
 def source_audio(work: Path, seconds: float) -> Path:
-    """The samples, repeated until long enough, as one stereo 8 kHz phone-band file (left agent, right customer)."""
-    once = float(subprocess.run(["soxi", "-D", *map(str, SAMPLES)], capture_output=True, text=True,
-                                check=True).stdout.split()[0]) + 150.0
+    """The stereo sample call, repeated until long enough, as one 8 kHz phone-band file (left agent, right customer).
+    (The complaint sample is mono: both voices in one channel, no use for a stereo recording server.)"""
+    once = float(subprocess.run(["soxi", "-D", str(SAMPLE)], capture_output=True, text=True, check=True).stdout)
     repeats = int(seconds / once) + 2
     out = work / "source.wav"
-    subprocess.run(["sox", *[str(p) for _ in range(repeats) for p in SAMPLES], "-r", "8000", "-c", "2", str(out)],
-                   check=True)
+    subprocess.run(["sox", *[str(SAMPLE)] * repeats, "-r", "8000", "-c", "2", str(out)], check=True)
     return out
 
 
