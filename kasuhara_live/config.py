@@ -71,6 +71,10 @@ class AsrConfig:
     partial_interval_s: float = field(metadata=_spec(lo=0.2, hi=30.0))
     min_partial_s: float = field(metadata=_spec(lo=0.1, hi=30.0))
     max_batch: int = field(metadata=_spec(lo=1, hi=64))
+    partial_windows_s: tuple[float, ...] = field(metadata=_spec(lo=1.0, hi=30.0))
+    partial_max_wait_s: float = field(metadata=_spec(lo=0.05, hi=60.0))
+    max_queued_partials: int = field(metadata=_spec(lo=1, hi=4096))
+    max_queued_finals: int = field(metadata=_spec(lo=1, hi=4096))
     skip_partials_behind_s: float = field(metadata=_spec(lo=0.0, hi=60.0))
     no_speech_threshold: float = field(metadata=_spec(lo=0.0, hi=1.0))
     logprob_threshold: float = field(metadata=_spec(lo=-20.0, hi=0.0))
@@ -256,6 +260,10 @@ def resolve_config_file(cfg: Config, name: str, key: str = "") -> Path:
 
 def _coerce(path: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
     """Check one leaf value against its declared type and metadata; return the typed value."""
+    if typing.get_origin(tp) is tuple and typing.get_args(tp)[0] is float:
+        if not isinstance(value, list):
+            raise ConfigError(f"{path} = {value!r} is not allowed: expected a list of numbers")
+        return tuple(_coerce(f"{path}[{i}]", v, float, meta) for i, v in enumerate(value))
     if typing.get_origin(tp) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{path} = {value!r} is not allowed: expected a list of strings")

@@ -42,33 +42,39 @@ class WhisperEngine:
 
         self._tokenizer = Tokenizer(self._model.hf_tokenizer, True, task="transcribe", language=cfg.language)
         self._window = int(cfg.window_s * SAMPLE_RATE)
-        self._frames = self._window // self._model.feature_extractor.hop_length
         self._prompt = self._model.get_prompt(self._tokenizer, [], without_timestamps=True,
                                               hotwords=cfg.hotwords or None)
         from faster_whisper.transcribe import get_suppressed_tokens
 
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
 
-    def features(self, audio: np.ndarray) -> np.ndarray:
-        """Log-mel features of one utterance, zero-padded to the encoder window (Whisper's own floor)."""
-        wave = as_float(audio)[: self._window]
-        padded = np.zeros(self._window, dtype=np.float32)
+    def features(self, audio: np.ndarray, window_s: float | None = None) -> np.ndarray:
+        """Log-mel features of one utterance, zero-padded to the encoder window (Whisper's own floor).
+
+        ``window_s`` overrides ``asr.window_s`` (a fixed shorter bucket for short partials: padding is what keeps
+        the decoder from looping, so never pass the utterance's exact length)."""
+        window = self._window if window_s is None else int(window_s * SAMPLE_RATE)
+        wave = as_float(audio)[:window]
+        padded = np.zeros(window, dtype=np.float32)
         padded[: len(wave)] = wave
         feats: np.ndarray = self._model.feature_extractor(padded, padding=0)
-        return feats[:, : self._frames]
+        return feats[:, : window // self._model.feature_extractor.hop_length]
 
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False, *,
+                   window_s: float | None = None) -> list[Transcript]:
         """Decode one batch. Partials greedily; finals with ``final_beam_size`` beams, the best
-        ``final_hypotheses`` of which (within ``hypothesis_margin`` of the best score) come back as alternatives."""
+        ``final_hypotheses`` of which (within ``hypothesis_margin`` of the best score) come back as alternatives.
+        ``window_s``: encoder window for this batch (default ``asr.window_s``); longer audio is cut to it."""
         if not audios:
             return []
         import ctranslate2
 
         cfg = self.cfg
+        window = cfg.window_s if window_s is None else window_s
         beams, readings = (cfg.final_beam_size, cfg.final_hypotheses) if final else (cfg.beam_size, 1)
-        batch = np.stack([self.features(a) for a in audios]).astype(np.float32)
+        batch = np.stack([self.features(a, window) for a in audios]).astype(np.float32)
         longest = max(len(a) for a in audios) / SAMPLE_RATE
-        max_new = int(10 + cfg.max_tokens_per_second * min(longest, cfg.window_s))
+        max_new = int(10 + cfg.max_tokens_per_second * min(longest, window))
         results = self._model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(batch)),
             [self._prompt] * len(audios),
