@@ -356,8 +356,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     import logging
 
     from kasuhara_live.asr.engine import load_engine
+    from kasuhara_live.asr.scheduler import BatchScheduler
     from kasuhara_live.ingest.server import run_ingest
-    from kasuhara_live.monitor import SharedTranscriber
 
     cfg = _config(args)
     token = _token(args, "ingest")
@@ -365,10 +365,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     detector = _detector(cfg)
-    transcriber = SharedTranscriber(load_engine(cfg.asr))
-    result = run_ingest(cfg, transcriber, lambda call_id: [detector.for_call(call_id)],
-                        hub_url=args.hub or cfg.ingest.hub_url, token=token, config_version=detector.config_version)
+    # One recogniser for every call: their utterances are decoded together in shared batches.
+    with BatchScheduler(load_engine(cfg.asr), cfg.asr) as transcriber:
+        result = run_ingest(cfg, transcriber, lambda call_id: [detector.for_call(call_id)],
+                            hub_url=args.hub or cfg.ingest.hub_url, token=token,
+                            config_version=detector.config_version)
+        stats = transcriber.stats()
     print(result.summary())
+    print(f"asr: {stats.items} utterances in {stats.batches} batches (mean {stats.mean_batch:.1f}), "
+          f"{stats.dropped_partials} partials dropped, queue wait p95 {stats.wait_p95_s:.2f} s "
+          f"(finals {stats.final_wait_p95_s:.2f} s), engine busy {stats.busy_fraction:.0%}")
     return 0 if result.delivered else 1
 
 

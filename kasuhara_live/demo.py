@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from kasuhara_live.asr.scheduler import BatchScheduler
 from kasuhara_live.asr.transcriber import Transcriber
 from kasuhara_live.audio.sources import FileSource
 from kasuhara_live.config import Config
@@ -35,7 +36,7 @@ from kasuhara_live.hub.server import run_hub
 from kasuhara_live.hub.users import Role, User, Users, hash_token, new_token
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.detector import Detector
-from kasuhara_live.monitor import MonitorResult, SharedTranscriber, monitor_call, open_publisher
+from kasuhara_live.monitor import MonitorResult, monitor_call, open_publisher
 from kasuhara_live.printable import printable
 from kasuhara_live.replay import alert_headline, format_clock
 from kasuhara_live.store.store import CallStore
@@ -222,7 +223,8 @@ def run_demo(cfg: Config, samples: Sequence[Path], transcriber: Transcriber, det
     users = DemoUsers.make(len(samples))
     hub = BackgroundHub(cfg, users.users, store_path)
     url = hub.start()
-    shared = SharedTranscriber(transcriber)
+    # The seats share one recogniser: their utterances are decoded together in batches (finals first).
+    shared = BatchScheduler(transcriber, cfg.asr, name="demo-asr")
     runs = [SeatRun(path, seat, agent) for path, (seat, agent) in zip(samples, users.seats, strict=True)]
     all_done = threading.Event()
 
@@ -253,6 +255,7 @@ def run_demo(cfg: Config, samples: Sequence[Path], transcriber: Transcriber, det
         for run in runs:
             run.stop.set()
         all_done.wait(timeout=30)
+        shared.close(timeout=5)
         hub.stop()
     for run in runs:
         if run.error is not None:

@@ -22,10 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from kasuhara_live import wire
-from kasuhara_live.asr.transcriber import Transcriber, Transcript
+from kasuhara_live.asr.transcriber import Transcriber
 from kasuhara_live.audio.sources import AudioSource
 from kasuhara_live.config import Config
 from kasuhara_live.errors import DeviceLost
@@ -48,21 +46,6 @@ class EventPublisher(Protocol):
     def refused(self, call_id: str | None = None) -> int: ...
 
     def refusal(self, call_id: str) -> str: ...
-
-
-class SharedTranscriber:
-    """One engine shared by the calls of one process (the demo's two seats): one batch at a time.
-
-    CTranslate2 uses all its threads for a batch; two batches at once on two cores only slow each other.
-    """
-
-    def __init__(self, engine: Transcriber) -> None:
-        self.engine = engine
-        self._lock = threading.Lock()
-
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
-        with self._lock:
-            return self.engine.transcribe(audios, final)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from kasuhara_live import wire
 from kasuhara_live.audio.sources import FileSource
 from kasuhara_live.config import Config
 from kasuhara_live.events import CallEnded, CallStarted, Event, UtteranceFinal
-from kasuhara_live.monitor import SharedTranscriber, monitor_call, new_call_id
+from kasuhara_live.monitor import monitor_call, new_call_id
 from tests.conftest import REPO, SAMPLES, ScriptedTranscriber
 
 
@@ -67,32 +67,6 @@ def test_a_stopped_monitor_still_ends_the_call(cfg: Config) -> None:
     kinds = [wire.kind_of(e) for e in publisher.events]
     assert kinds == ["call.started", "call.ended"]
     assert isinstance(publisher.events[-1], CallEnded) and publisher.events[-1].reason == "stopped"
-
-
-def test_shared_transcriber_runs_one_batch_at_a_time() -> None:
-    inside, most = 0, 0
-    guard = threading.Lock()
-
-    class Slow(ScriptedTranscriber):
-        def transcribe(self, audios, final=False):  # type: ignore[no-untyped-def]
-            nonlocal inside, most
-            with guard:
-                inside += 1
-                most = max(most, inside)
-            threading.Event().wait(0.02)
-            with guard:
-                inside -= 1
-            return super().transcribe(audios)
-
-    import numpy as np
-
-    shared = SharedTranscriber(Slow())
-    threads = [threading.Thread(target=shared.transcribe, args=([np.zeros(1600, np.int16)],)) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert most == 1
 
 
 def test_call_ids_are_per_seat_and_time() -> None:
