@@ -84,11 +84,14 @@ def run_ingest(work: Path, files: list[tuple[Path, Path]], seconds: float, extra
     sip = re.search(r'sip_listen = "([^"]+)"', site.read_text()).group(1)  # type: ignore[union-attr]
     scenario = agent_scenario(work)
     sampler = Sampler([ingest.pid])
+    others = Sampler([hub.pid])  # the hub and the SIPp senders share the machine: their CPU is shown apart
     watch = Watch(url, tokens["boss"])
 
     def senders() -> None:
         sampler.start()
         running = [sipp(folder, scenario, sip, i, seconds) for i, (folder, _) in enumerate(files)]
+        others.pids += [p.pid for p in running]
+        others.start()
         for process in running:
             process.wait(seconds + 180)
 
@@ -96,12 +99,14 @@ def run_ingest(work: Path, files: list[tuple[Path, Path]], seconds: float, extra
         asyncio.run(watched(watch, calls, senders, 120.0))
     finally:
         sampler.stop()
+        others.stop()
         ingest.send_signal(signal.SIGTERM)
         ingest.wait(120)
         hub.terminate()
         hub.wait(30)
     made = {m.group(1): int(m.group(3)) for m in ENDED.finditer((work / "ingest.log").read_text(errors="replace"))}
-    return {**measure(watch, seconds, made), "cpu": mean(sampler.cpu), "rss_mb": sampler.rss_peak_mb}
+    return {**measure(watch, seconds, made), "cpu": mean(sampler.cpu), "rss_mb": sampler.rss_peak_mb,
+            "others_cpu": mean(others.cpu)}
 
 
 def run_processes(work: Path, files: list[tuple[Path, Path]], seconds: float, extra: str) -> dict[str, Any]:
@@ -111,6 +116,7 @@ def run_processes(work: Path, files: list[tuple[Path, Path]], seconds: float, ex
     watch = Watch(url, tokens["boss"])
     monitors: list[subprocess.Popen[bytes]] = []
     sampler = Sampler([])
+    others = Sampler([hub.pid])
     outputs: list[str] = []
 
     def senders() -> None:
@@ -121,6 +127,7 @@ def run_processes(work: Path, files: list[tuple[Path, Path]], seconds: float, ex
                 env=env_with(tokens[f"seat{i}"])))
         sampler.pids = [m.pid for m in monitors]
         sampler.start()
+        others.start()
         for monitor in monitors:
             out, _ = monitor.communicate(timeout=seconds + 600)
             outputs.append(out.decode(errors="replace"))
@@ -129,13 +136,15 @@ def run_processes(work: Path, files: list[tuple[Path, Path]], seconds: float, ex
         asyncio.run(watched(watch, calls, senders, 120.0))
     finally:
         sampler.stop()
+        others.stop()
         for monitor in monitors:
             if monitor.poll() is None:
                 monitor.kill()
         hub.terminate()
         hub.wait(30)
     made = {m.group(1): int(m.group(2)) for text in outputs for m in MONITOR_SUMMARY.finditer(text)}
-    return {**measure(watch, seconds, made), "cpu": mean(sampler.cpu), "rss_mb": sampler.rss_peak_mb}
+    return {**measure(watch, seconds, made), "cpu": mean(sampler.cpu), "rss_mb": sampler.rss_peak_mb,
+            "others_cpu": mean(others.cpu)}
 
 
 def python_m() -> list[str]:
@@ -158,7 +167,8 @@ def row(design: str, calls: int, r: dict[str, Any]) -> str:
     kept = "yes" if r["ended"] == calls and r["end_lag_max"] <= 5.0 and r["finals_lost"] == 0 else "**no**"
     return (f"| {design} | {calls} | {r['ended']}/{calls} | {r['finals']} | {r['finals_lost']} | "
             f"{r['final_p50']:.2f} / {r['final_p95']:.2f} | {r['alert_p50']:.2f} / {r['alert_p95']:.2f} "
-            f"({r['alerts']}) | {r['end_lag_max']:.1f} | {r['cpu']:.2f} | {r['rss_mb']:.0f} | {kept} |")
+            f"({r['alerts']}) | {r['end_lag_max']:.1f} | {r['cpu']:.2f} | {r['others_cpu']:.2f} | {r['rss_mb']:.0f} | "
+            f"{kept} |")
 
 
 def main() -> None:
@@ -175,8 +185,8 @@ def main() -> None:
     designs = args.designs.split(",")
     print(f"Machine: {machine()}; calls of {args.seconds:.0f} s\n")
     print("| design | calls | ended | finals | finals lost | final latency p50 / p95 (s) | alert latency p50 / p95 "
-          "(s) (alerts) | worst end lag (s) | CPU (cores) | peak RSS (MB) | keeps up |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "(s) (alerts) | worst end lag (s) | CPU (cores) | hub + senders CPU | peak RSS (MB) | keeps up |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
         work = Path(tmp)
         source = source_audio(work, args.seconds + max(counts) * 41.3)
