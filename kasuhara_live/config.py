@@ -178,6 +178,7 @@ class IngestConfig:
     max_calls: int = field(metadata=_spec(lo=1, hi=10000))
     no_media_timeout_s: float = field(metadata=_spec(lo=1.0, hi=3600.0))
     max_lag_s: float = field(metadata=_spec(lo=0.1, hi=30.0))
+    partial_speakers: tuple[str, ...]  # whose utterances get partial hypotheses; the others get finals only
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ audio's sample count, wall time comes from an injected clock, and the transcribe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from kasuhara_live.asr.streaming import HallucinationFilter, PartialSchedule, stable_prefix
@@ -36,7 +36,7 @@ class CallPipeline:
 
     def __init__(self, call_id: str, cfg: Config, speakers: Sequence[str], transcriber: Transcriber,
                  detector_factory: Callable[[], VoiceDetector], clock: Clock | None = None,
-                 hooks: Sequence[EventHook] = ()) -> None:
+                 hooks: Sequence[EventHook] = (), partial_speakers: Collection[str] | None = None) -> None:
         self.call_id = call_id
         self.cfg = cfg
         self.speakers = tuple(speakers)
@@ -46,6 +46,10 @@ class CallPipeline:
         self.schedule = PartialSchedule(cfg.asr)
         self.clock = clock
         self.hooks = tuple(hooks)
+        # Whose open utterances get partial hypotheses (None: everyone's). A call server may keep them for the
+        # customer, whose words are judged as they are spoken, and give the agent finals only: half the decoding.
+        self.partial_channels = frozenset(ch for ch, speaker in enumerate(self.speakers)
+                                          if partial_speakers is None or speaker in partial_speakers)
         self._origin = clock() if clock else 0.0
         self._position = 0
         self._ids: dict[tuple[int, int], str] = {}
@@ -71,6 +75,8 @@ class CallPipeline:
         behind = self._behind()
         partials = []
         for ch, segmenter in enumerate(self.segmenters):
+            if ch not in self.partial_channels:
+                continue
             snap = segmenter.snapshot()
             if snap is not None and self.schedule.due((ch, snap.start), snap.end - snap.start, behind):
                 partials.append(_Pending(ch, snap))

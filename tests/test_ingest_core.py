@@ -10,7 +10,7 @@ import pytest
 
 from kasuhara_live.config import Config
 from kasuhara_live.errors import ConfigError
-from kasuhara_live.events import CallEnded, CallStarted, Event, UtteranceFinal
+from kasuhara_live.events import CallEnded, CallStarted, Event, UtteranceFinal, UtterancePartial
 from kasuhara_live.ingest.agents import AgentDirectory, seat_key
 from kasuhara_live.ingest.align import ChannelAligner
 from kasuhara_live.ingest.calls import CallDesk
@@ -189,3 +189,14 @@ def test_a_failing_recogniser_ends_that_call_with_error_and_the_desk_goes_on(cfg
     desk.transcriber = ScriptedTranscriber()
     assert desk.open_call(CallMeta("siprec", "t", "127.0.0.1:1", "2001")).call_id
     assert desk.close(timeout=5)
+
+
+def test_the_desk_asks_partials_for_the_configured_speakers_only(cfg: Config) -> None:
+    desk, out = desk_for(cfg, partial_speakers=("customer",))
+    call = desk.open_call(CallMeta("siprec", "p", "127.0.0.1:1", "2001"))
+    speak(call, 2.5)
+    call.end("bye")
+    assert desk.close(timeout=10)
+    events = out.of(call.call_id)
+    assert {e.speaker for e in events if isinstance(e, UtterancePartial)} == {"customer"}
+    assert {e.speaker for e in events if isinstance(e, UtteranceFinal)} == {"agent", "customer"}

@@ -84,3 +84,12 @@ def test_finals_are_decoded_carefully_and_carry_their_alternative_readings(cfg: 
     assert finals and all(f.alternatives == ("土下座しろ",) for f in finals)
     assert True in asr.finals and False in asr.finals  # partials greedy, finals careful
     assert len(asr.finals) == len(asr.batches)
+
+
+def test_partials_only_for_the_speakers_asked_and_finals_for_everyone(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    pipe = CallPipeline("c1", cfg, ("agent", "customer"), asr, LoudnessDetector, partial_speakers=("customer",))
+    events = list(run_call(pipe, chunks(stereo_call()), "test"))
+    partial_speakers = {e.speaker for e in events if isinstance(e, UtterancePartial)}
+    final_speakers = [e.speaker for e in events if isinstance(e, UtteranceFinal)]
+    assert partial_speakers == {"customer"} and final_speakers == ["agent", "customer"]

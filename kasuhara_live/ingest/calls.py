@@ -161,7 +161,8 @@ class CallDesk:
         call_id = new_call_id(agent)
         cfg = self.cfg
         pipeline = CallPipeline(call_id, cfg, speakers_for(len(meta.channels), cfg), self.transcriber,
-                                self.detector_factory, clock=time.monotonic, hooks=self.hooks_for(call_id))
+                                self.detector_factory, clock=time.monotonic, hooks=self.hooks_for(call_id),
+                                partial_speakers=cfg.ingest.partial_speakers)
         block = SAMPLE_RATE * cfg.audio.chunk_ms // 1000
         aligner = ChannelAligner(len(meta.channels), block, int(cfg.ingest.max_lag_s * SAMPLE_RATE))
         return IngestCall(call_id, agent, meta, pipeline, aligner, self.publish,
