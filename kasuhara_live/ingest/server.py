@@ -81,7 +81,9 @@ async def serve(cfg: Config, transcriber: Transcriber, hooks_for: HooksFor, *, h
                     log.warning("the hub at %s is not reachable yet; events are kept until it is", hub_url)
                 if ready is not None:
                     ready(where)
+                health = asyncio.create_task(_report_health(desk, transcriber, stop))
                 await stop.wait()
+                await health
         finally:
             # The adapters have ended their calls (shutdown); the desk waits for each call's last events.
             await asyncio.to_thread(desk.close, 60.0)
@@ -90,6 +92,26 @@ async def serve(cfg: Config, transcriber: Transcriber, hooks_for: HooksFor, *, h
             result.events_refused = publisher.refused()
             result.delivered = result.delivered and not result.events_refused
     return result
+
+
+HEALTH_EVERY_S = 60.0
+
+
+async def _report_health(desk: CallDesk, transcriber: Transcriber, stop: asyncio.Event) -> None:
+    """One log line a minute: live calls, and how the shared recogniser keeps up (a queue that waits long means
+    the machine carries more calls than it can: move some to another server)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HEALTH_EVERY_S)
+        if stop.is_set():
+            return
+        stats = getattr(transcriber, "stats", None)
+        asr = ""
+        if callable(stats):
+            now = stats()
+            asr = (f"; asr busy {now.busy_fraction:.0%}, queue wait p95 {now.wait_p95_s:.2f} s (finals "
+                   f"{now.final_wait_p95_s:.2f} s), {now.dropped_partials} partials dropped so far")
+        log.info("%d live calls, %d taken, %d refused%s", len(desk.live()), desk.opened, desk.refused, asr)
 
 
 def run_ingest(cfg: Config, transcriber: Transcriber, hooks_for: HooksFor, *, hub_url: str, token: str,
