@@ -49,6 +49,7 @@ class VadConfig:
     tail_ms: int = field(metadata=_spec(lo=0, hi=2000))
     min_speech_ms: int = field(metadata=_spec(lo=0, hi=5000))
     max_utterance_s: float = field(metadata=_spec(lo=1.0, hi=30.0))
+    cut_search_s: float = field(metadata=_spec(lo=0.0, hi=30.0))
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class AsrConfig:
     logprob_threshold: float = field(metadata=_spec(lo=-20.0, hi=0.0))
     hotwords: str
     hallucination_blocklist: tuple[str, ...]
+    previous_tokens: int = field(metadata=_spec(lo=0, hi=200))
 
 
 @dataclass(frozen=True)

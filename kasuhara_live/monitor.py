@@ -59,9 +59,12 @@ class SharedTranscriber:
         self.engine = engine
         self._lock = threading.Lock()
 
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False,
+                   previous: Sequence[str] | None = None) -> list[Transcript]:
         with self._lock:
-            return self.engine.transcribe(audios, final)
+            if previous is None:  # engines that predate the keyword keep working
+                return self.engine.transcribe(audios, final)
+            return self.engine.transcribe(audios, final, previous=previous)
 
 
 @dataclass

@@ -50,6 +50,7 @@ class CallPipeline:
         self._ids: dict[tuple[int, int], str] = {}
         self._last_partial: dict[tuple[int, int], str] = {}
         self._count = 0
+        self._previous: dict[int, str] = {}  # channel -> the end of its finals so far (this call only)
 
     # -- public API -------------------------------------------------------------------------------------
 
@@ -103,12 +104,40 @@ class CallPipeline:
     def _decode(self, pending: list[_Pending], final: bool = False) -> list[tuple[str, tuple[str, ...]]]:
         """Each utterance's text ("" when dropped) and its alternative readings."""
         out: list[tuple[str, tuple[str, ...]]] = []
-        batch = self.cfg.asr.max_batch
-        for i in range(0, len(pending), batch):
-            group = pending[i : i + batch]
-            out += [self.filter.readings(result)
-                    for result in self.transcriber.transcribe([p.segment.audio for p in group], final)]
+        for group in self._groups(pending, final):
+            audios = [p.segment.audio for p in group]
+            if final and self.cfg.asr.previous_tokens > 0:
+                previous = [self._previous.get(p.channel, "") for p in group]
+                results = self.transcriber.transcribe(audios, final, previous=previous)
+            else:
+                results = self.transcriber.transcribe(audios, final)
+            readings = [self.filter.readings(result) for result in results]
+            if final:
+                self._remember(group, readings)
+            out += readings
         return out
+
+    def _groups(self, pending: list[_Pending], final: bool) -> Iterator[list[_Pending]]:
+        """Batches of at most ``asr.max_batch``; with previous-text conditioning a speaker's second final waits
+        for the next batch, so that it is decoded after (and with the text of) the first."""
+        group: list[_Pending] = []
+        chained = final and self.cfg.asr.previous_tokens > 0
+        for item in pending:
+            if len(group) == self.cfg.asr.max_batch or (chained and any(p.channel == item.channel for p in group)):
+                yield group
+                group = []
+            group.append(item)
+        if group:
+            yield group
+
+    def _remember(self, group: list[_Pending], readings: list[tuple[str, tuple[str, ...]]]) -> None:
+        # What each speaker said last in this call, for the next final's previous text. Dropped results (silence,
+        # hallucinations) are not context. Bounded: the engine reads at most previous_tokens tokens, and a token
+        # never stands for more than a few characters.
+        keep = 4 * self.cfg.asr.previous_tokens
+        for item, (text, _) in zip(group, readings, strict=True):
+            if text and keep:
+                self._previous[item.channel] = (self._previous.get(item.channel, "") + text)[-keep:]
 
     def _finals(self, pending: list[_Pending]) -> list[Event]:
         pending.sort(key=lambda p: p.segment.start)

@@ -39,10 +39,13 @@ class ScriptedTranscriber:
         self.finals: list[bool] = []  # per batch: decoded as finished utterances?
         self.no_speech = no_speech
         self.alternatives = alternatives  # other readings offered for finals
+        self.previous: list[list[str] | None] = []  # per batch: the previous texts it was given
 
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False,
+                   previous: Sequence[str] | None = None) -> list[Transcript]:
         self.batches.append(len(audios))
         self.finals.append(final)
+        self.previous.append(None if previous is None else list(previous))
         return [Transcript(f"{len(a) / 16000:.2f}秒の発話", self.no_speech, -0.2,
                            self.alternatives if final else ()) for a in audios]
 

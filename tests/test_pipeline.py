@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from kasuhara_live.audio.frames import AudioChunk
@@ -84,3 +86,57 @@ def test_finals_are_decoded_carefully_and_carry_their_alternative_readings(cfg: 
     assert finals and all(f.alternatives == ("土下座しろ",) for f in finals)
     assert True in asr.finals and False in asr.finals  # partials greedy, finals careful
     assert len(asr.finals) == len(asr.batches)
+
+
+def _with_previous(cfg: Config, tokens: int) -> Config:
+    return dataclasses.replace(cfg, asr=dataclasses.replace(cfg.asr, previous_tokens=tokens))
+
+
+def _final_batches(asr: ScriptedTranscriber) -> list[list[str] | None]:
+    return [prev for prev, final in zip(asr.previous, asr.finals, strict=True) if final]
+
+
+def test_each_final_gets_its_own_speakers_previous_finals_as_context(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    agent = np.concatenate([quiet(0.5), tone(1.0), quiet(1.5), tone(2.0), quiet(3.0)])
+    customer = np.concatenate([quiet(5.5), tone(1.5), quiet(1.0)])
+    pipe = CallPipeline("c1", _with_previous(cfg, 16), ("agent", "customer"), asr, LoudnessDetector)
+    finals = [e for e in run_call(pipe, chunks([agent, customer])) if isinstance(e, UtteranceFinal)]
+    assert [f.speaker for f in finals] == ["agent", "agent", "customer"]
+    given = [prev for batch in _final_batches(asr) for prev in batch or []]
+    # The agent's second final follows its first; the customer's first has no context, not the agent's words.
+    assert given == ["", finals[0].text, ""]
+    assert all(prev is None for prev, final in zip(asr.previous, asr.finals, strict=True) if not final)
+
+
+def test_previous_text_is_reset_per_call_and_bounded(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    many = np.concatenate([np.concatenate([tone(0.6), quiet(0.8)]) for _ in range(12)])
+    call = _with_previous(cfg, 4)
+    for call_id in ("c1", "c2"):
+        before = len(asr.previous)
+        pipe = CallPipeline(call_id, call, ("mixed",), asr, LoudnessDetector)
+        finals = [e for e in run_call(pipe, chunks([many])) if isinstance(e, UtteranceFinal)]
+        given = [prev for batch, final in zip(asr.previous[before:], asr.finals[before:], strict=True)
+                 if final and batch for prev in batch]
+        assert len(finals) == len(given) == 12
+        assert given[0] == ""  # a new call starts without the last call's words
+        # At most 4 characters per token of context are kept: the end of what the speaker said.
+        assert given[-1] == "".join(f.text for f in finals[:-1])[-16:]
+
+
+def test_two_finals_of_one_speaker_closing_together_are_decoded_in_order(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    pipe = CallPipeline("c1", _with_previous(cfg, 16), ("mixed",), asr, LoudnessDetector)
+    pipe.start()
+    # Both utterances close in one feed: the second must wait for the first's text.
+    events = pipe.feed(AudioChunk(np.concatenate([tone(0.6), quiet(0.8), tone(0.9), quiet(0.8)])[None, :], 0))
+    finals = [e for e in events if isinstance(e, UtteranceFinal)]
+    assert len(finals) == 2 and _final_batches(asr) == [[""], [finals[0].text]]
+
+
+def test_without_previous_tokens_the_transcriber_is_called_as_before(cfg: Config) -> None:
+    asr = ScriptedTranscriber()
+    pipe = CallPipeline("c1", _with_previous(cfg, 0), ("agent", "customer"), asr, LoudnessDetector)
+    list(run_call(pipe, chunks(stereo_call())))
+    assert asr.previous and all(prev is None for prev in asr.previous)

@@ -48,6 +48,10 @@ class WhisperEngine:
         from faster_whisper.transcribe import get_suppressed_tokens
 
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
+        # Left padding for shorter previous texts: CTranslate2 needs <|startoftranscript|> at the same position
+        # in every prompt of a batch. A space carries no words to repeat, but padding still shifts the decoder's
+        # reading (measured), so prompts are padded no further than the batch needs.
+        self._pad = self._tokenizer.encode(" ")[0]
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """Log-mel features of one utterance, zero-padded to the encoder window (Whisper's own floor)."""
@@ -57,9 +61,31 @@ class WhisperEngine:
         feats: np.ndarray = self._model.feature_extractor(padded, padding=0)
         return feats[:, : self._frames]
 
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]:
+    def prompts(self, count: int, previous: Sequence[str] | None) -> list[list[int]]:
+        """One decoder prompt per item: ``<|startofprev|>`` + (hotwords) + the tail of the item's previous text
+        (at most ``asr.previous_tokens`` tokens) before the start-of-transcript sequence; the fixed prompt when
+        no item has previous text. Tails are left-padded to one length: CTranslate2 needs the start of the
+        transcript at the same position in every prompt of a batch."""
+        limit = self.cfg.previous_tokens
+        if not previous or limit <= 0:
+            return [self._prompt] * count
+        if len(previous) != count:
+            raise ValueError(f"{len(previous)} previous texts for {count} utterances")
+        tails = [self._tokenizer.encode(" " + text.strip())[-limit:] if text.strip() else [] for text in previous]
+        # Padded to the batch's longest tail only: padding every prompt to the full limit made Whisper drop words
+        # of a call's first utterance (measured, bench/FINALS_CER.md), so a lone utterance gets no padding.
+        width = max(len(t) for t in tails)
+        if width == 0:
+            return [self._prompt] * count
+        return [self._model.get_prompt(self._tokenizer, [self._pad] * (width - len(tail)) + tail,
+                                       without_timestamps=True, hotwords=self.cfg.hotwords or None)
+                for tail in tails]
+
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False,
+                   previous: Sequence[str] | None = None) -> list[Transcript]:
         """Decode one batch. Partials greedily; finals with ``final_beam_size`` beams, the best
-        ``final_hypotheses`` of which (within ``hypothesis_margin`` of the best score) come back as alternatives."""
+        ``final_hypotheses`` of which (within ``hypothesis_margin`` of the best score) come back as alternatives.
+        ``previous``: per item, the text the same speaker said before (Whisper's previous-text conditioning)."""
         if not audios:
             return []
         import ctranslate2
@@ -69,12 +95,13 @@ class WhisperEngine:
         batch = np.stack([self.features(a) for a in audios]).astype(np.float32)
         longest = max(len(a) for a in audios) / SAMPLE_RATE
         max_new = int(10 + cfg.max_tokens_per_second * min(longest, cfg.window_s))
+        prompts = self.prompts(len(audios), previous)
         results = self._model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(batch)),
-            [self._prompt] * len(audios),
+            prompts,
             beam_size=beams,
             num_hypotheses=readings,
-            max_length=len(self._prompt) + max_new,
+            max_length=len(prompts[0]) + max_new,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

@@ -26,10 +26,12 @@ class Transcriber(Protocol):
     """Turns utterances (16 kHz int16 or float32 arrays) into transcripts, in order, as one batch.
 
     ``final`` asks for the careful decoding of finished utterances (and their alternative readings, where the
-    recogniser has them); partials are decoded for speed.
+    recogniser has them); partials are decoded for speed. ``previous`` (optional, one per audio): what the same
+    speaker said before it in the call, as context; a recogniser without context ignores it.
     """
 
-    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False) -> list[Transcript]: ...
+    def transcribe(self, audios: Sequence[np.ndarray], final: bool = False,
+                   previous: Sequence[str] | None = None) -> list[Transcript]: ...
 
 
 def as_float(audio: np.ndarray) -> np.ndarray:
