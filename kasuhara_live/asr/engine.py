@@ -72,8 +72,8 @@ class WhisperEngine:
         if len(previous) != count:
             raise ValueError(f"{len(previous)} previous texts for {count} utterances")
         tails = [self._tokenizer.encode(" " + text.strip())[-limit:] if text.strip() else [] for text in previous]
-        # Padded to the batch's longest tail only: padding every prompt to the full limit made Whisper drop words
-        # of a call's first utterance (measured, bench/FINALS_CER.md), so a lone utterance gets no padding.
+        # Padded to the batch's longest tail only: with 64 tokens of padding Whisper dropped the first words of a
+        # call's first utterance (bench/FINALS_CER.md), so a lone utterance gets no padding.
         width = max(len(t) for t in tails)
         if width == 0:
             return [self._prompt] * count
