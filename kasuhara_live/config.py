@@ -49,6 +49,7 @@ class VadConfig:
     tail_ms: int = field(metadata=_spec(lo=0, hi=2000))
     min_speech_ms: int = field(metadata=_spec(lo=0, hi=5000))
     max_utterance_s: float = field(metadata=_spec(lo=1.0, hi=30.0))
+    cut_search_s: float = field(metadata=_spec(lo=0.0, hi=30.0))
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,26 @@ def test_long_monologue_is_cut_at_max_and_continues_seamlessly(cfg: Config) -> N
     assert segments[0].end == segments[1].start and segments[1].end == segments[2].start
 
 
+def _talk_with_pauses() -> np.ndarray:
+    # Pauses of 0.15 s and 0.3 s, both shorter than the hangover: one utterance until the 5 s limit.
+    return np.concatenate([quiet(0.3), tone(2.0), quiet(0.15), tone(1.5), quiet(0.3), tone(3.0), quiet(1.0)])
+
+
+def test_long_monologue_is_cut_in_its_longest_recent_pause_not_mid_word(cfg: Config) -> None:
+    segments = run(cfg, _talk_with_pauses(), max_utterance_s=5.0, cut_search_s=3.0, hangover_ms=450)
+    assert len(segments) == 2
+    assert int(3.95 * RATE) < segments[0].end < int(4.25 * RATE)  # inside the 0.3 s pause
+    assert segments[0].end == segments[1].start  # seamless: nothing lost, nothing twice
+    assert segments[1].end > int(7.3 * RATE)
+    assert all(s.end - s.start <= 5 * RATE for s in segments)
+
+
+def test_without_a_search_window_the_cut_is_on_the_limit(cfg: Config) -> None:
+    segments = run(cfg, _talk_with_pauses(), max_utterance_s=5.0, cut_search_s=0.0, hangover_ms=450)
+    assert 5 * RATE <= segments[0].end - segments[0].start < 5 * RATE + 480  # the first frame end past it
+    assert segments[0].end == segments[1].start
+
+
 def test_snapshot_of_open_utterance_and_flush_at_end_of_audio(cfg: Config) -> None:
     seg = Segmenter(cfg.vad, LoudnessDetector())
     assert seg.push(np.concatenate([quiet(0.5), tone(1.2)])) == []

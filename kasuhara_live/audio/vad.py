@@ -8,7 +8,9 @@ The rules, all in frames of ``vad.frame_ms``:
   starts ``pre_roll_ms`` before the first speech frame of that window (so the first mora is kept);
 * speaking → closed after ``hangover_ms`` without speech; the utterance ends ``tail_ms`` after the last
   speech frame;
-* an utterance reaching ``max_utterance_s`` is cut there and a new one continues seamlessly;
+* an utterance reaching ``max_utterance_s`` is cut and a new one continues seamlessly; the cut goes in the
+  middle of the longest run of non-speech frames of the last ``cut_search_s`` (a word is not split in two),
+  or on the limit itself where there is none;
 * an utterance with less than ``min_speech_ms`` of speech frames is dropped (a cough, a click).
 """
 
@@ -68,6 +70,7 @@ class Segmenter:
         self.tail = SAMPLE_RATE * cfg.tail_ms // 1000
         self.min_speech_frames = cfg.min_speech_ms // cfg.frame_ms
         self.max_samples = int(cfg.max_utterance_s * SAMPLE_RATE)
+        self.cut_search = int(cfg.cut_search_s * SAMPLE_RATE)
         # All audio not yet released: only as much as pre-roll needs while idle, the open utterance otherwise.
         self._buffer = np.zeros(0, dtype=np.int16)
         self._buffer_start = 0  # call sample index of _buffer[0]
@@ -79,6 +82,7 @@ class Segmenter:
         self._last_speech_end = 0
         self._speech_frames = 0
         self._silent_run = 0
+        self._frames: list[tuple[int, bool]] = []  # (start, is speech) of the open utterance's frames
 
     @property
     def is_open(self) -> bool:
@@ -125,8 +129,10 @@ class Segmenter:
                 self._speech_frames = len(voiced)
                 self._last_speech_end = frame_end
                 self._silent_run = 0
+                self._frames = list(self._recent)
                 self._recent.clear()
             return None
+        self._frames.append((frame_start, speech))
         if speech:
             self._speech_frames += 1
             self._last_speech_end = frame_end
@@ -136,14 +142,36 @@ class Segmenter:
         if self._silent_run >= self.hangover_frames:
             return self._close(min(self._last_speech_end + self.tail, frame_end))
         if frame_end - self._open_start >= self.max_samples:
-            # Cut a long monologue here and keep listening: the next utterance starts on this very sample.
-            segment = self._close(frame_end)
-            self._open_start = frame_end
-            self._speech_frames = 0
-            self._last_speech_end = frame_end
-            self._silent_run = 0
-            return segment
+            return self._cut_long(frame_end)
         return None
+
+    def _cut_long(self, frame_end: int) -> Segment | None:
+        # Cut a long monologue and keep listening: the next utterance starts on the very sample of the cut.
+        cut = self._pause_point(frame_end)
+        before = [f for f in self._frames if f[0] < cut]
+        after = [f for f in self._frames if f[0] >= cut]
+        self._speech_frames = sum(speech for _, speech in before)
+        segment = self._close(cut)
+        self._open_start = cut
+        self._frames = after
+        self._speech_frames = sum(speech for _, speech in after)
+        voiced = [start for start, speech in after if speech]
+        self._last_speech_end = voiced[-1] + self.frame if voiced else cut
+        self._silent_run = len(after) - 1 - max((i for i, (_, sp) in enumerate(after) if sp), default=-1)
+        return segment
+
+    def _pause_point(self, frame_end: int) -> int:
+        """The middle of the longest run of non-speech frames in the last ``cut_search`` samples (the latest of
+        equals), or ``frame_end`` when there is none."""
+        best_len, best_mid, run = 0, frame_end, 0
+        first = max(frame_end - self.cut_search, (self._open_start or 0) + self.frame)
+        for start, speech in self._frames:
+            if start < first:
+                continue
+            run = 0 if speech else run + 1
+            if run and run >= best_len:
+                best_len, best_mid = run, start + self.frame - run * self.frame // 2
+        return best_mid if best_len else frame_end
 
     def _close(self, end: int) -> Segment | None:
         start = self._open_start
@@ -154,6 +182,7 @@ class Segmenter:
         self._released = end
         self._speech_frames = 0
         self._silent_run = 0
+        self._frames = []
         return segment
 
     def _slice(self, start: int, end: int) -> np.ndarray:
