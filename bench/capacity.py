@@ -178,6 +178,8 @@ def main() -> None:
     parser.add_argument("--designs", default="ingest,processes", help="ingest, processes or both (default)")
     parser.add_argument("--max-processes", type=int, default=4,
                         help="run the one-process-per-call design only up to this many calls (default 4)")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (logs of the hub, the server, "
+                        "the calls' audio) instead of a temporary folder")
     parser.add_argument("--config-extra", default="", help="TOML lines added to the [ingest] table's site file "
                         "(a later [asr] table may follow, e.g. '[asr]\\nfinal_beam_size = 2')")
     args = parser.parse_args()
@@ -188,7 +190,8 @@ def main() -> None:
           "(s) (alerts) | worst end lag (s) | CPU (cores) | hub + senders CPU | peak RSS (MB) | keeps up |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
-        work = Path(tmp)
+        work = Path(args.keep) if args.keep else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         source = source_audio(work, args.seconds + max(counts) * 41.3)
         files = [call_files(source, work, i, args.seconds) for i in range(max(counts))]
         for calls in counts:

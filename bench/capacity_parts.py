@@ -96,7 +96,7 @@ def start(args: list[str], pattern: str, log: Path,
           env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """A kasuhara-live process whose stderr goes to ``log``; waits for ``pattern`` there and returns its group."""
     handle = log.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "kasuhara_live", *args], cwd=REPO, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "kasuhara_live", *args], cwd=REPO, stdout=handle,
                                stderr=handle, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -118,7 +118,7 @@ class Sampler(threading.Thread):
         self.pids = pids
         self.cpu: list[float] = []
         self.rss_peak_mb = 0.0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._tick = os.sysconf("SC_CLK_TCK")
 
     def _totals(self) -> tuple[float, float]:
@@ -134,7 +134,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         last, then = self._totals()[0], time.monotonic()
-        while not self._stop.wait(1.0):
+        while not self._halt.wait(1.0):
             cpu, rss = self._totals()
             now = time.monotonic()
             self.cpu.append((cpu - last) / (now - then))
@@ -142,7 +142,7 @@ class Sampler(threading.Thread):
             self.rss_peak_mb = max(self.rss_peak_mb, rss)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
 
 @dataclass
