@@ -122,7 +122,7 @@ class TermRules(GroupRules):
             return "negated"
         if term.axis != "complaint" and is_reported(self.classes, analysis, match):
             return "reported"
-        if term.category == "dogeza" and is_own_wish(analysis, match):
+        if term.category == "dogeza" and is_own_wish(self.classes, analysis, match):
             return "own_wish"  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
         if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
                 and described(self.classes, analysis.tokens, match.last):

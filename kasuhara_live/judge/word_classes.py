@@ -24,7 +24,8 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "not_done_by_caller", "private_data", "rough_closes", "intervals", "taunting_questions",
                             "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
                             "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
-                            "own_deed_tails", "veiled_conditions"})
+                            "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
+                            "insisting_ongoing"})
 CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
@@ -130,6 +131,56 @@ class WordClasses:
         self.measures = frozenset(words["measures"])
         self.simile_words = frozenset(words["simile_words"])
         self.vague_words = frozenset(words["vague_words"])
+        self.contempt_auxiliaries = frozenset(words["contempt_auxiliaries"])
+        self.seeing = frozenset(words["seeing"])
+        self.bare_quotes = frozenset(words["bare_quotes"])
+        self.telling = frozenset(words["telling"])
+        self.subject_marks = frozenset(words["subject_marks"])
+        self.question_particles = frozenset(words["question_particles"])
+        self.nominalisers = frozenset(words["nominalisers"])
+        self.rebuke_questions = frozenset(words["rebuke_questions"])
+        self.getting_done_humbly = frozenset(words["getting_done_humbly"])
+        self.causatives = frozenset(words["causatives"])
+        self.polite_imposition_closes = frozenset(words["polite_imposition_closes"])
+        self.getting_done = frozenset(words["getting_done"])
+        self.challenge_questions = frozenset(words["challenge_questions"])
+        self.kansai_copula = frozenset(words["kansai_copula"])
+        self.prohibition_closes = frozenset(words["prohibition_closes"])
+        self.warning_words: tuple[str, ...] = words["warning_words"]
+        self.warning_ends: tuple[str, ...] = words["warning_ends"]
+        self.giving_to_speaker = frozenset(words["giving_to_speaker"])
+        self.conjecture = frozenset(words["conjecture"])
+        self.te_particles = frozenset(words["te_particles"])
+        self.how_about = frozenset(words["how_about"])
+        self.how_about_closes = frozenset(words["how_about_closes"])
+        self.of_course = frozenset(words["of_course"])
+        self.copulas = frozenset(words["copulas"])
+        self.demand_closes = frozenset(words["demand_closes"])
+        self.plan_marks: tuple[str, ...] = words["plan_marks"]
+        self.doing_for = frozenset(words["doing_for"])
+        self.kansai_yaro = frozenset(words["kansai_yaro"])
+        self.saying = frozenset(words["saying"])
+        self.only_particles = frozenset(words["only_particles"])
+        self.thinking = frozenset(words["thinking"])
+        self.conditional_copula = frozenset(words["conditional_copula"])
+        self.not_caring = frozenset(words["not_caring"])
+        self.knowing = frozenset(words["knowing"])
+        self.hedges = frozenset(words["hedges"])
+        self.plain_quotes = frozenset(words["plain_quotes"])
+        self.asking_marks = frozenset(words["asking_marks"])
+        self.past_auxiliaries = frozenset(words["past_auxiliaries"])
+        self.told_auxiliaries = frozenset(words["told_auxiliaries"])
+        self.insisting_ongoing: tuple[str, ...] = words["insisting_ongoing"]
+        self.while_doing = frozenset(words["while_doing"])
+        self.say_verbs = frozenset(words["say_verbs"])
+        self.saying_or_thinking = frozenset(words["saying_or_thinking"])
+        self.must_verbs = frozenset(words["must_verbs"])
+        self.simile_joins = frozenset(words["simile_joins"])
+        self.reflexive = frozenset(words["reflexive"])
+        self.thing_particles = frozenset(words["thing_particles"])
+        self.wish_auxiliaries = frozenset(words["wish_auxiliaries"])
+        self.polite_auxiliaries = frozenset(words["polite_auxiliaries"])
+        self.asking_particles = frozenset(words["asking_particles"])
         # derived: the first characters of the rough tails, a cheap test before the clause is read
         self.rough_tail_heads = frozenset(tail[0] for tail in self.rough_tails)
 
@@ -149,8 +200,16 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "disowning", "not_a_promise", "ongoing_tails", "imposition_closes", "prohibitions",
                "rough_prohibitions", "asking_after_te", "te_auxiliaries", "potential_twins", "favours",
                "person_tails", "counted_things", "done_tails", "wanting", "own_deed_tails", "kansai_yaru",
-               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions",
-               "honorific_verbs", "vocative_suffixes", "vocative_marks")
+               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions", "honorific_verbs",
+               "vocative_suffixes", "vocative_marks", "contempt_auxiliaries", "seeing", "bare_quotes", "telling",
+               "subject_marks", "question_particles", "nominalisers", "rebuke_questions", "getting_done_humbly",
+               "causatives", "polite_imposition_closes", "getting_done", "challenge_questions", "kansai_copula",
+               "prohibition_closes", "warning_words", "warning_ends", "giving_to_speaker", "conjecture",
+               "te_particles", "how_about", "how_about_closes", "of_course", "copulas", "demand_closes", "plan_marks",
+               "doing_for", "kansai_yaro", "saying", "only_particles", "thinking", "conditional_copula", "not_caring",
+               "knowing", "hedges", "plain_quotes", "asking_marks", "past_auxiliaries", "told_auxiliaries",
+               "insisting_ongoing", "while_doing", "say_verbs", "saying_or_thinking", "must_verbs", "simile_joins",
+               "reflexive", "thing_particles", "wish_auxiliaries", "polite_auxiliaries", "asking_particles")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
