@@ -25,7 +25,8 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
                             "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
                             "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
-                            "insisting_ongoing"})
+                            "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
+                            "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads"})
 CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
@@ -181,6 +182,30 @@ class WordClasses:
         self.wish_auxiliaries = frozenset(words["wish_auxiliaries"])
         self.polite_auxiliaries = frozenset(words["polite_auxiliaries"])
         self.asking_particles = frozenset(words["asking_particles"])
+        self.cursed_deeds: tuple[str, ...] = words["cursed_deeds"]
+        self.way_of = frozenset(words["way_of"])
+        self.te_yaru_marks: tuple[str, ...] = words["te_yaru_marks"]
+        self.mutual_endings: tuple[str, ...] = words["mutual_endings"]
+        self.concessive_tails: tuple[str, ...] = words["concessive_tails"]
+        self.polite_verb_endings = frozenset(words["polite_verb_endings"])
+        self.mishap_told = frozenset(words["mishap_told"])
+        self.object_marks = frozenset(words["object_marks"])
+        self.wondering = frozenset(words["wondering"])
+        self.continuing = frozenset(words["continuing"])
+        self.continuing_stems: tuple[str, ...] = words["continuing_stems"]
+        self.every: tuple[str, ...] = words["every"]
+        self.vague_counts = frozenset(words["vague_counts"])
+        self.endless_marks = frozenset(words["endless_marks"])
+        self.ordinal_suffixes = frozenset(words["ordinal_suffixes"])
+        self.call_counters = frozenset(words["call_counters"])
+        self.counted_fillers = frozenset(words["counted_fillers"])
+        self.grievance_marks: tuple[str, ...] = words["grievance_marks"]
+        self.apology_leads: tuple[str, ...] = words["apology_leads"]
+        self.but_particles = frozenset(words["but_particles"])
+        self.misread_calling = frozenset(words["misread_calling"])
+        self.misread_calling_forms = frozenset(words["misread_calling_forms"])
+        self.waiting = frozenset(words["waiting"])
+        self.doing = frozenset(words["doing"])
         # derived: the first characters of the rough tails, a cheap test before the clause is read
         self.rough_tail_heads = frozenset(tail[0] for tail in self.rough_tails)
 
@@ -209,7 +234,11 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "doing_for", "kansai_yaro", "saying", "only_particles", "thinking", "conditional_copula", "not_caring",
                "knowing", "hedges", "plain_quotes", "asking_marks", "past_auxiliaries", "told_auxiliaries",
                "insisting_ongoing", "while_doing", "say_verbs", "saying_or_thinking", "must_verbs", "simile_joins",
-               "reflexive", "thing_particles", "wish_auxiliaries", "polite_auxiliaries", "asking_particles")
+               "reflexive", "thing_particles", "wish_auxiliaries", "polite_auxiliaries", "asking_particles",
+               "cursed_deeds", "way_of", "te_yaru_marks", "mutual_endings", "concessive_tails", "polite_verb_endings",
+               "mishap_told", "object_marks", "wondering", "continuing", "continuing_stems", "every", "vague_counts",
+               "endless_marks", "ordinal_suffixes", "call_counters", "counted_fillers", "grievance_marks",
+               "apology_leads", "but_particles", "misread_calling", "misread_calling_forms", "waiting", "doing")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
