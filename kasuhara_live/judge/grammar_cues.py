@@ -92,7 +92,8 @@ class GrammarCues(HarmRules):
         if holds_on(classes, tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
-        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and insisted(classes, tokens, i) \
+        if token.surface == "か" and i > 0 and tokens[i - 1].surface in classes.nominalisers \
+                and insisted(classes, tokens, i) \
                 and not is_polite(classes, tokens):
             # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
@@ -106,7 +107,7 @@ class GrammarCues(HarmRules):
             cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
         if token.pos != "動詞":
-            if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
+            if nxt is not None and nxt.surface in classes.kansai_threat_tails and self._is_harm_verb(token):
                 # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
                 cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
         elif veiled := self._veiled_harm(analysis, i):

@@ -116,7 +116,7 @@ class TermRules(GroupRules):
             return "exception"
         if term.id not in self._attaching and starts_inside_a_word(analysis, match):
             return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
-        if term.axis != "complaint" and is_condition(analysis.tokens, match.last):
+        if term.axis != "complaint" and is_condition(self.classes, analysis.tokens, match.last):
             return "condition"  # 辞めちまえば終わり: 〜ば makes the words a condition, not an order
         if term.axis != "complaint" and is_negated(self.classes, analysis, match):
             return "negated"

@@ -26,7 +26,8 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
                             "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
                             "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
-                            "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads"})
+                            "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
+                            "hazard_marks", "negative_endings"})
 CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
@@ -206,6 +207,28 @@ class WordClasses:
         self.misread_calling_forms = frozenset(words["misread_calling_forms"])
         self.waiting = frozenset(words["waiting"])
         self.doing = frozenset(words["doing"])
+        self.home_suffix = frozenset(words["home_suffix"])
+        self.goal_particles = frozenset(words["goal_particles"])
+        self.possessive_marks = frozenset(words["possessive_marks"])
+        self.following_verbs = frozenset(words["following_verbs"])
+        self.going_along = frozenset(words["going_along"])
+        self.impossible = frozenset(words["impossible"])
+        self.who_or_what = frozenset(words["who_or_what"])
+        self.hazard_marks: tuple[str, ...] = words["hazard_marks"]
+        self.linking_marks = frozenset(words["linking_marks"])
+        self.about_marks = frozenset(words["about_marks"])
+        self.label_closes = frozenset(words["label_closes"])
+        self.order_particles = frozenset(words["order_particles"])
+        self.pointing = frozenset(words["pointing"])
+        self.said_of_marks = frozenset(words["said_of_marks"])
+        self.nationality_suffixes = frozenset(words["nationality_suffixes"])
+        self.obligation = frozenset(words["obligation"])
+        self.negative_endings: tuple[str, ...] = words["negative_endings"]
+        self.kansai_threat_tails = frozenset(words["kansai_threat_tails"])
+        self.so_that = frozenset(words["so_that"])
+        self.suru_verb = frozenset(words["suru_verb"])
+        self.listing_quotes = frozenset(words["listing_quotes"])
+        self.conditional_particles = frozenset(words["conditional_particles"])
         # derived: the first characters of the rough tails, a cheap test before the clause is read
         self.rough_tail_heads = frozenset(tail[0] for tail in self.rough_tails)
 
@@ -238,7 +261,11 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "cursed_deeds", "way_of", "te_yaru_marks", "mutual_endings", "concessive_tails", "polite_verb_endings",
                "mishap_told", "object_marks", "wondering", "continuing", "continuing_stems", "every", "vague_counts",
                "endless_marks", "ordinal_suffixes", "call_counters", "counted_fillers", "grievance_marks",
-               "apology_leads", "but_particles", "misread_calling", "misread_calling_forms", "waiting", "doing")
+               "apology_leads", "but_particles", "misread_calling", "misread_calling_forms", "waiting", "doing",
+               "home_suffix", "goal_particles", "possessive_marks", "following_verbs", "going_along", "impossible",
+               "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
+               "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
+               "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
