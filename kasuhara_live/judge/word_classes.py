@@ -33,203 +33,211 @@ Words = tuple[str, ...]
 
 
 class WordClasses:
-    """Every word class, by name; built from the resolved lists (see :func:`resolve_classes`)."""
+    """Every word class, by name; built from the resolved lists (see :func:`resolve_classes`).
 
-    def __init__(self, words: Mapping[str, tuple[str, ...]]) -> None:
+    Each class is an attribute: a frozen set for membership, or a tuple (``Words``) for the classes of
+    ``PREFIX_CLASSES``, whose words are beginnings, endings or looked for inside a text."""
+
+    names: Words
+    rough_endings: frozenset[str]
+    casual_negatives: frozenset[str]
+    rough_interjections: frozenset[str]
+    rough_tails: Words
+    rhetorical: Words
+    tone_tails: Words
+    rough_pleas: frozenset[str]
+    saying_verbs: frozenset[str]
+    quotes: frozenset[str]
+    hearsay: frozenset[str]
+    insisting: Words
+    insult_suffixes: frozenset[str]
+    case_particles: frozenset[str]
+    first_person: frozenset[str]
+    passive: frozenset[str]
+    not_a_denial: Words
+    safe_words: frozenset[str]
+    words_nouns: frozenset[str]
+    apologies: Words
+    intent_nouns: frozenset[str]
+    courtesies: frozenset[str]
+    asking_verbs: frozenset[str]
+    contact_counters: frozenset[str]
+    staff: frozenset[str]
+    not_listener: frozenset[str]
+    private_places: frozenset[str]
+    going: frozenset[str]
+    not_done_by_caller: Words
+    how_it_works: frozenset[str]
+    mishap_verbs: frozenset[str]
+    hours: frozenset[str]
+    not_a_span: frozenset[str]
+    held: frozenset[str]
+    question_words: frozenset[str]
+    places_of_work: frozenset[str]
+    investigate: frozenset[str]
+    private_data: Words
+    staying: frozenset[str]
+    leaving: frozenset[str]
+    said: frozenset[str]
+    family: frozenset[str]
+    own_family: frozenset[str]
+    own_people: frozenset[str]
+    intensifiers: frozenset[str]
+    thing_verbs: frozenset[str]
+    legal_route: frozenset[str]
+    taking_custom_away: frozenset[str]
+    asking_or_if: frozenset[str]
+    closing_particles: frozenset[str]
+    custom: frozenset[str]
+    rough_closes: Words
+    not_people: frozenset[str]
+    veiled_conditions: Words
+    honorific_verbs: frozenset[str]
+    vocative_suffixes: frozenset[str]
+    vocative_marks: frozenset[str]
+    group_marks: frozenset[str]
+    polite: frozenset[str]
+    sending_verbs: frozenset[str]
+    pleading: frozenset[str]
+    such: frozenset[str]
+    mishap_auxiliaries: frozenset[str]
+    received: frozenset[str]
+    intervals: Words
+    interval_units: frozenset[str]
+    such_things: frozenset[str]
+    taunting_questions: Words
+    speaker_particles: frozenset[str]
+    topic_quoting: frozenset[str]
+    threat_shape_tails: Words
+    contact_noun_verbs: frozenset[str]
+    te_yaru_tails: Words
+    told_tails: Words
+    describing_words: frozenset[str]
+    barking_particles: frozenset[str]
+    group_topic_marks: frozenset[str]
+    disowning: Words
+    not_a_promise: Words
+    ongoing_tails: Words
+    imposition_closes: frozenset[str]
+    prohibitions: Words
+    rough_prohibitions: Words
+    asking_after_te: frozenset[str]
+    te_auxiliaries: frozenset[str]
+    potential_twins: frozenset[str]
+    favours: frozenset[str]
+    person_tails: Words
+    counted_things: frozenset[str]
+    done_tails: Words
+    wanting: frozenset[str]
+    own_deed_tails: Words
+    kansai_yaru: frozenset[str]
+    disowning_fillers: frozenset[str]
+    measures: frozenset[str]
+    simile_words: frozenset[str]
+    vague_words: frozenset[str]
+    contempt_auxiliaries: frozenset[str]
+    seeing: frozenset[str]
+    bare_quotes: frozenset[str]
+    telling: frozenset[str]
+    subject_marks: frozenset[str]
+    question_particles: frozenset[str]
+    nominalisers: frozenset[str]
+    rebuke_questions: frozenset[str]
+    getting_done_humbly: frozenset[str]
+    causatives: frozenset[str]
+    polite_imposition_closes: frozenset[str]
+    getting_done: frozenset[str]
+    challenge_questions: frozenset[str]
+    kansai_copula: frozenset[str]
+    prohibition_closes: frozenset[str]
+    warning_words: Words
+    warning_ends: Words
+    giving_to_speaker: frozenset[str]
+    conjecture: frozenset[str]
+    te_particles: frozenset[str]
+    how_about: frozenset[str]
+    how_about_closes: frozenset[str]
+    of_course: frozenset[str]
+    copulas: frozenset[str]
+    demand_closes: frozenset[str]
+    plan_marks: Words
+    doing_for: frozenset[str]
+    kansai_yaro: frozenset[str]
+    saying: frozenset[str]
+    only_particles: frozenset[str]
+    thinking: frozenset[str]
+    conditional_copula: frozenset[str]
+    not_caring: frozenset[str]
+    knowing: frozenset[str]
+    hedges: frozenset[str]
+    plain_quotes: frozenset[str]
+    asking_marks: frozenset[str]
+    past_auxiliaries: frozenset[str]
+    told_auxiliaries: frozenset[str]
+    insisting_ongoing: Words
+    while_doing: frozenset[str]
+    say_verbs: frozenset[str]
+    saying_or_thinking: frozenset[str]
+    must_verbs: frozenset[str]
+    simile_joins: frozenset[str]
+    reflexive: frozenset[str]
+    thing_particles: frozenset[str]
+    wish_auxiliaries: frozenset[str]
+    polite_auxiliaries: frozenset[str]
+    asking_particles: frozenset[str]
+    cursed_deeds: Words
+    way_of: frozenset[str]
+    te_yaru_marks: Words
+    mutual_endings: Words
+    concessive_tails: Words
+    polite_verb_endings: frozenset[str]
+    mishap_told: frozenset[str]
+    object_marks: frozenset[str]
+    wondering: frozenset[str]
+    continuing: frozenset[str]
+    continuing_stems: Words
+    every: Words
+    vague_counts: frozenset[str]
+    endless_marks: frozenset[str]
+    ordinal_suffixes: frozenset[str]
+    call_counters: frozenset[str]
+    counted_fillers: frozenset[str]
+    grievance_marks: Words
+    apology_leads: Words
+    but_particles: frozenset[str]
+    misread_calling: frozenset[str]
+    misread_calling_forms: frozenset[str]
+    waiting: frozenset[str]
+    doing: frozenset[str]
+    home_suffix: frozenset[str]
+    goal_particles: frozenset[str]
+    possessive_marks: frozenset[str]
+    following_verbs: frozenset[str]
+    going_along: frozenset[str]
+    impossible: frozenset[str]
+    who_or_what: frozenset[str]
+    hazard_marks: Words
+    linking_marks: frozenset[str]
+    about_marks: frozenset[str]
+    label_closes: frozenset[str]
+    order_particles: frozenset[str]
+    pointing: frozenset[str]
+    said_of_marks: frozenset[str]
+    nationality_suffixes: frozenset[str]
+    obligation: frozenset[str]
+    negative_endings: Words
+    kansai_threat_tails: frozenset[str]
+    so_that: frozenset[str]
+    suru_verb: frozenset[str]
+    listing_quotes: frozenset[str]
+    conditional_particles: frozenset[str]
+    rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
+
+    def __init__(self, words: Mapping[str, Words]) -> None:
         self.names = tuple(words)
-        self.rough_endings = frozenset(words["rough_endings"])
-        self.casual_negatives = frozenset(words["casual_negatives"])
-        self.rough_interjections = frozenset(words["rough_interjections"])
-        self.rough_tails: tuple[str, ...] = words["rough_tails"]
-        self.rhetorical: tuple[str, ...] = words["rhetorical"]
-        self.tone_tails: tuple[str, ...] = words["tone_tails"]
-        self.rough_pleas = frozenset(words["rough_pleas"])
-        self.saying_verbs = frozenset(words["saying_verbs"])
-        self.quotes = frozenset(words["quotes"])
-        self.hearsay = frozenset(words["hearsay"])
-        self.insisting: tuple[str, ...] = words["insisting"]
-        self.insult_suffixes = frozenset(words["insult_suffixes"])
-        self.case_particles = frozenset(words["case_particles"])
-        self.first_person = frozenset(words["first_person"])
-        self.passive = frozenset(words["passive"])
-        self.not_a_denial: tuple[str, ...] = words["not_a_denial"]
-        self.safe_words = frozenset(words["safe_words"])
-        self.words_nouns = frozenset(words["words_nouns"])
-        self.apologies: tuple[str, ...] = words["apologies"]
-        self.intent_nouns = frozenset(words["intent_nouns"])
-        self.courtesies = frozenset(words["courtesies"])
-        self.asking_verbs = frozenset(words["asking_verbs"])
-        self.contact_counters = frozenset(words["contact_counters"])
-        self.staff = frozenset(words["staff"])
-        self.not_listener = frozenset(words["not_listener"])
-        self.private_places = frozenset(words["private_places"])
-        self.going = frozenset(words["going"])
-        self.not_done_by_caller: tuple[str, ...] = words["not_done_by_caller"]
-        self.how_it_works = frozenset(words["how_it_works"])
-        self.mishap_verbs = frozenset(words["mishap_verbs"])
-        self.hours = frozenset(words["hours"])
-        self.not_a_span = frozenset(words["not_a_span"])
-        self.held = frozenset(words["held"])
-        self.question_words = frozenset(words["question_words"])
-        self.places_of_work = frozenset(words["places_of_work"])
-        self.investigate = frozenset(words["investigate"])
-        self.private_data: tuple[str, ...] = words["private_data"]
-        self.staying = frozenset(words["staying"])
-        self.leaving = frozenset(words["leaving"])
-        self.said = frozenset(words["said"])
-        self.family = frozenset(words["family"])
-        self.own_family = frozenset(words["own_family"])
-        self.own_people = frozenset(words["own_people"])
-        self.intensifiers = frozenset(words["intensifiers"])
-        self.thing_verbs = frozenset(words["thing_verbs"])
-        self.legal_route = frozenset(words["legal_route"])
-        self.taking_custom_away = frozenset(words["taking_custom_away"])
-        self.asking_or_if = frozenset(words["asking_or_if"])
-        self.closing_particles = frozenset(words["closing_particles"])
-        self.custom = frozenset(words["custom"])
-        self.rough_closes: tuple[str, ...] = words["rough_closes"]
-        self.not_people = frozenset(words["not_people"])
-        self.veiled_conditions: tuple[str, ...] = words["veiled_conditions"]
-        self.honorific_verbs = frozenset(words["honorific_verbs"])
-        self.vocative_suffixes = frozenset(words["vocative_suffixes"])
-        self.vocative_marks = frozenset(words["vocative_marks"])
-        self.group_marks = frozenset(words["group_marks"])
-        self.polite = frozenset(words["polite"])
-        self.sending_verbs = frozenset(words["sending_verbs"])
-        self.pleading = frozenset(words["pleading"])
-        self.such = frozenset(words["such"])
-        self.mishap_auxiliaries = frozenset(words["mishap_auxiliaries"])
-        self.received = frozenset(words["received"])
-        self.intervals: tuple[str, ...] = words["intervals"]
-        self.interval_units = frozenset(words["interval_units"])
-        self.such_things = frozenset(words["such_things"])
-        self.taunting_questions: tuple[str, ...] = words["taunting_questions"]
-        self.speaker_particles = frozenset(words["speaker_particles"])
-        self.topic_quoting = frozenset(words["topic_quoting"])
-        self.threat_shape_tails: tuple[str, ...] = words["threat_shape_tails"]
-        self.contact_noun_verbs = frozenset(words["contact_noun_verbs"])
-        self.te_yaru_tails: tuple[str, ...] = words["te_yaru_tails"]
-        self.told_tails: tuple[str, ...] = words["told_tails"]
-        self.describing_words = frozenset(words["describing_words"])
-        self.barking_particles = frozenset(words["barking_particles"])
-        self.group_topic_marks = frozenset(words["group_topic_marks"])
-        self.disowning: tuple[str, ...] = words["disowning"]
-        self.not_a_promise: tuple[str, ...] = words["not_a_promise"]
-        self.ongoing_tails: tuple[str, ...] = words["ongoing_tails"]
-        self.imposition_closes = frozenset(words["imposition_closes"])
-        self.prohibitions: tuple[str, ...] = words["prohibitions"]
-        self.rough_prohibitions: tuple[str, ...] = words["rough_prohibitions"]
-        self.asking_after_te = frozenset(words["asking_after_te"])
-        self.te_auxiliaries = frozenset(words["te_auxiliaries"])
-        self.potential_twins = frozenset(words["potential_twins"])
-        self.favours = frozenset(words["favours"])
-        self.person_tails: tuple[str, ...] = words["person_tails"]
-        self.counted_things = frozenset(words["counted_things"])
-        self.done_tails: tuple[str, ...] = words["done_tails"]
-        self.wanting = frozenset(words["wanting"])
-        self.own_deed_tails: tuple[str, ...] = words["own_deed_tails"]
-        self.kansai_yaru = frozenset(words["kansai_yaru"])
-        self.disowning_fillers = frozenset(words["disowning_fillers"])
-        self.measures = frozenset(words["measures"])
-        self.simile_words = frozenset(words["simile_words"])
-        self.vague_words = frozenset(words["vague_words"])
-        self.contempt_auxiliaries = frozenset(words["contempt_auxiliaries"])
-        self.seeing = frozenset(words["seeing"])
-        self.bare_quotes = frozenset(words["bare_quotes"])
-        self.telling = frozenset(words["telling"])
-        self.subject_marks = frozenset(words["subject_marks"])
-        self.question_particles = frozenset(words["question_particles"])
-        self.nominalisers = frozenset(words["nominalisers"])
-        self.rebuke_questions = frozenset(words["rebuke_questions"])
-        self.getting_done_humbly = frozenset(words["getting_done_humbly"])
-        self.causatives = frozenset(words["causatives"])
-        self.polite_imposition_closes = frozenset(words["polite_imposition_closes"])
-        self.getting_done = frozenset(words["getting_done"])
-        self.challenge_questions = frozenset(words["challenge_questions"])
-        self.kansai_copula = frozenset(words["kansai_copula"])
-        self.prohibition_closes = frozenset(words["prohibition_closes"])
-        self.warning_words: tuple[str, ...] = words["warning_words"]
-        self.warning_ends: tuple[str, ...] = words["warning_ends"]
-        self.giving_to_speaker = frozenset(words["giving_to_speaker"])
-        self.conjecture = frozenset(words["conjecture"])
-        self.te_particles = frozenset(words["te_particles"])
-        self.how_about = frozenset(words["how_about"])
-        self.how_about_closes = frozenset(words["how_about_closes"])
-        self.of_course = frozenset(words["of_course"])
-        self.copulas = frozenset(words["copulas"])
-        self.demand_closes = frozenset(words["demand_closes"])
-        self.plan_marks: tuple[str, ...] = words["plan_marks"]
-        self.doing_for = frozenset(words["doing_for"])
-        self.kansai_yaro = frozenset(words["kansai_yaro"])
-        self.saying = frozenset(words["saying"])
-        self.only_particles = frozenset(words["only_particles"])
-        self.thinking = frozenset(words["thinking"])
-        self.conditional_copula = frozenset(words["conditional_copula"])
-        self.not_caring = frozenset(words["not_caring"])
-        self.knowing = frozenset(words["knowing"])
-        self.hedges = frozenset(words["hedges"])
-        self.plain_quotes = frozenset(words["plain_quotes"])
-        self.asking_marks = frozenset(words["asking_marks"])
-        self.past_auxiliaries = frozenset(words["past_auxiliaries"])
-        self.told_auxiliaries = frozenset(words["told_auxiliaries"])
-        self.insisting_ongoing: tuple[str, ...] = words["insisting_ongoing"]
-        self.while_doing = frozenset(words["while_doing"])
-        self.say_verbs = frozenset(words["say_verbs"])
-        self.saying_or_thinking = frozenset(words["saying_or_thinking"])
-        self.must_verbs = frozenset(words["must_verbs"])
-        self.simile_joins = frozenset(words["simile_joins"])
-        self.reflexive = frozenset(words["reflexive"])
-        self.thing_particles = frozenset(words["thing_particles"])
-        self.wish_auxiliaries = frozenset(words["wish_auxiliaries"])
-        self.polite_auxiliaries = frozenset(words["polite_auxiliaries"])
-        self.asking_particles = frozenset(words["asking_particles"])
-        self.cursed_deeds: tuple[str, ...] = words["cursed_deeds"]
-        self.way_of = frozenset(words["way_of"])
-        self.te_yaru_marks: tuple[str, ...] = words["te_yaru_marks"]
-        self.mutual_endings: tuple[str, ...] = words["mutual_endings"]
-        self.concessive_tails: tuple[str, ...] = words["concessive_tails"]
-        self.polite_verb_endings = frozenset(words["polite_verb_endings"])
-        self.mishap_told = frozenset(words["mishap_told"])
-        self.object_marks = frozenset(words["object_marks"])
-        self.wondering = frozenset(words["wondering"])
-        self.continuing = frozenset(words["continuing"])
-        self.continuing_stems: tuple[str, ...] = words["continuing_stems"]
-        self.every: tuple[str, ...] = words["every"]
-        self.vague_counts = frozenset(words["vague_counts"])
-        self.endless_marks = frozenset(words["endless_marks"])
-        self.ordinal_suffixes = frozenset(words["ordinal_suffixes"])
-        self.call_counters = frozenset(words["call_counters"])
-        self.counted_fillers = frozenset(words["counted_fillers"])
-        self.grievance_marks: tuple[str, ...] = words["grievance_marks"]
-        self.apology_leads: tuple[str, ...] = words["apology_leads"]
-        self.but_particles = frozenset(words["but_particles"])
-        self.misread_calling = frozenset(words["misread_calling"])
-        self.misread_calling_forms = frozenset(words["misread_calling_forms"])
-        self.waiting = frozenset(words["waiting"])
-        self.doing = frozenset(words["doing"])
-        self.home_suffix = frozenset(words["home_suffix"])
-        self.goal_particles = frozenset(words["goal_particles"])
-        self.possessive_marks = frozenset(words["possessive_marks"])
-        self.following_verbs = frozenset(words["following_verbs"])
-        self.going_along = frozenset(words["going_along"])
-        self.impossible = frozenset(words["impossible"])
-        self.who_or_what = frozenset(words["who_or_what"])
-        self.hazard_marks: tuple[str, ...] = words["hazard_marks"]
-        self.linking_marks = frozenset(words["linking_marks"])
-        self.about_marks = frozenset(words["about_marks"])
-        self.label_closes = frozenset(words["label_closes"])
-        self.order_particles = frozenset(words["order_particles"])
-        self.pointing = frozenset(words["pointing"])
-        self.said_of_marks = frozenset(words["said_of_marks"])
-        self.nationality_suffixes = frozenset(words["nationality_suffixes"])
-        self.obligation = frozenset(words["obligation"])
-        self.negative_endings: tuple[str, ...] = words["negative_endings"]
-        self.kansai_threat_tails = frozenset(words["kansai_threat_tails"])
-        self.so_that = frozenset(words["so_that"])
-        self.suru_verb = frozenset(words["suru_verb"])
-        self.listing_quotes = frozenset(words["listing_quotes"])
-        self.conditional_particles = frozenset(words["conditional_particles"])
-        # derived: the first characters of the rough tails, a cheap test before the clause is read
+        for name in CLASS_NAMES:
+            setattr(self, name, words[name] if name in PREFIX_CLASSES else frozenset(words[name]))
+        # a cheap test before the clause is read: no rough tail can start with any other character
         self.rough_tail_heads = frozenset(tail[0] for tail in self.rough_tails)
 
 
