@@ -6,7 +6,8 @@ them with ``[classes.add]`` and ``[classes.remove]`` (one list per class name), 
 a word added to a class is in every class that includes it with ``@name``; a word removed is removed from the
 class as the rules read it. The same tables change the lexicon's ``[grammar]`` lists (``harm_targets``…), so a
 site never copies a whole list to add a word. The rules read a class as an attribute of :class:`WordClasses`
-(``classes.staff``): a frozen set for membership, a tuple where the words are beginnings (``str.startswith``).
+(``classes.staff``): a frozen set for membership, a tuple where the words are beginnings (``str.startswith``),
+endings (``str.endswith``) or looked for inside a text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from kasuhara_live.config import DEFAULT_CONFIG_PATH, read_toml
 from kasuhara_live.errors import ConfigError
 
 SHIPPED_CLASSES = DEFAULT_CONFIG_PATH.parent / "word-classes.toml"
-# the classes whose words are beginnings (tuples, for str.startswith); every other class is a frozen set
+# the classes whose words are beginnings, endings or looked for inside a text (tuples: str.startswith, str.endswith,
+# `in`); every other class is a frozen set
 PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insisting", "not_a_denial", "apologies",
                             "not_done_by_caller", "private_data", "rough_closes", "intervals", "taunting_questions",
                             "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
