@@ -297,10 +297,11 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
     _check_keys(grammar, set(lists), f"{source} [grammar]")
     # [classes.add] / [classes.remove] change the word classes, and the [grammar] lists in the same way
     changes = parse_changes(data["classes"], source, GRAMMAR_LISTS) if "classes" in data else None
+    fallback = {"harm_verbs": word_classes().fallback_harm_verbs}  # a file without harm_verbs still knows 殺す
     (harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels, removal, contempt,
      happenings) = (
         change_words(_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
-                     else ("殺す",) if key == "harm_verbs" else (), key, changes, source) for key in lists)
+                     else fallback.get(key, ()), key, changes, source) for key in lists)
     classes = word_classes(changes, source) if changes is not None else None
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
                    targeted, targets, addressees, people, states, labels, removal, contempt, happenings,

@@ -29,7 +29,7 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
                             "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
                             "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
-                            "hazard_marks", "negative_endings"})
+                            "hazard_marks", "negative_endings", "fallback_harm_verbs"})
 CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
@@ -233,6 +233,7 @@ class WordClasses:
     suru_verb: frozenset[str]
     listing_quotes: frozenset[str]
     conditional_particles: frozenset[str]
+    fallback_harm_verbs: Words
     rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
 
     def __init__(self, words: Mapping[str, Words]) -> None:
@@ -275,7 +276,8 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "home_suffix", "goal_particles", "possessive_marks", "following_verbs", "going_along", "impossible",
                "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
                "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
-               "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles")
+               "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
+               "fallback_harm_verbs")
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
