@@ -26,7 +26,8 @@ from typing import Any, NamedTuple
 from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
-from kasuhara_live.judge.word_classes import WordClasses, change_words, merge_changes, parse_changes, word_classes
+from kasuhara_live.judge.class_changes import change_words, merge_changes, parse_changes
+from kasuhara_live.judge.word_classes import WordClasses, word_classes
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",

@@ -5,9 +5,10 @@ every word of another class. The shipped file defines every class the rules read
 them with ``[classes.add]`` and ``[classes.remove]`` (one list per class name), applied after the shipped file:
 a word added to a class is in every class that includes it with ``@name``; a word removed is removed from the
 class as the rules read it. The same tables change the lexicon's ``[grammar]`` lists (``harm_targets``…), so a
-site never copies a whole list to add a word. The rules read a class as an attribute of :class:`WordClasses`
-(``classes.staff``): a frozen set for membership, a tuple where the words are beginnings (``str.startswith``),
-endings (``str.endswith``) or looked for inside a text.
+site never copies a whole list to add a word (those tables are read in :mod:`kasuhara_live.judge.class_changes`).
+The rules read a class as an attribute of :class:`WordClasses` (``classes.staff``): a frozen set for membership,
+a tuple where the words are beginnings (``str.startswith``), endings (``str.endswith``) or looked for inside a
+text.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
                             "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
                             "hazard_marks", "negative_endings", "fallback_harm_verbs"})
-CHANGES = ("add", "remove")
 Words = tuple[str, ...]
 
 
@@ -280,13 +280,15 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "fallback_harm_verbs")
 
 
-def _words(value: Any, where: str) -> tuple[str, ...]:
+def word_list(value: Any, where: str) -> tuple[str, ...]:
+    """A list of words as a file writes it (non-empty strings), or a ConfigError naming ``where``."""
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: expected a list of non-empty strings (words), got {value!r}")
     return tuple(v.strip() for v in value)
 
 
-def _known(name: str, where: str, also: tuple[str, ...] = ()) -> None:
+def check_known(name: str, where: str, also: tuple[str, ...] = ()) -> None:
+    """``name`` is a class (or one of ``also``), or a ConfigError with the closest name."""
     if name not in CLASS_NAMES and name not in also:
         close = get_close_matches(name, (*CLASS_NAMES, *also), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -299,43 +301,12 @@ def parse_definitions(table: Any, where: str) -> dict[str, tuple[str, ...]]:
         raise ConfigError(f"{where}: [classes] must be a table of word lists")
     definitions: dict[str, tuple[str, ...]] = {}
     for name, value in table.items():
-        _known(name, f"{where} [classes]")
-        definitions[name] = _words(value, f"{where} [classes] {name}")
+        check_known(name, f"{where} [classes]")
+        definitions[name] = word_list(value, f"{where} [classes] {name}")
     missing = [name for name in CLASS_NAMES if name not in definitions]
     if missing:
         raise ConfigError(f"{where} [classes]: word class {missing[0]!r} is not defined")
     return definitions
-
-
-def parse_changes(table: Any, where: str, also: tuple[str, ...] = ()) -> dict[str, dict[str, tuple[str, ...]]]:
-    """A site lexicon's ``[classes.add]`` / ``[classes.remove]``: {"add": {class: words}, "remove": {…}}.
-
-    ``also``: other word lists these tables may change (the lexicon's ``[grammar]`` lists)."""
-    if table is None:
-        return {"add": {}, "remove": {}}
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: classes must be written as [classes.add] and [classes.remove] tables")
-    unknown = sorted(set(table) - set(CHANGES))
-    if unknown:
-        raise ConfigError(f"{where}: [classes.{unknown[0]}] is not allowed: a lexicon file may only [classes.add] "
-                          f"or [classes.remove] words (the classes are defined in {SHIPPED_CLASSES.name})")
-    changes: dict[str, dict[str, tuple[str, ...]]] = {}
-    for change in CHANGES:
-        lists = table.get(change, {})
-        if not isinstance(lists, dict):
-            raise ConfigError(f"{where}: [classes.{change}] must be a table: class name = [words]")
-        for name in lists:
-            _known(name, f"{where} [classes.{change}]", also)
-        changes[change] = {name: _words(words, f"{where} [classes.{change}] {name}") for name, words in lists.items()}
-    return changes
-
-
-def merge_changes(into: dict[str, dict[str, Words]], more: Mapping[str, Mapping[str, Words]]) -> None:
-    """Add one file's changes to those of the files before it (words accumulate per class)."""
-    for change in CHANGES:
-        target = into.setdefault(change, {})
-        for name, words in more.get(change, {}).items():
-            target[name] = (*target.get(name, ()), *words)
 
 
 def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapping[str, Words]],
@@ -353,7 +324,7 @@ def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapp
         words: dict[str, None] = {}
         for word in (*definitions[name], *added.get(name, ())):
             if word.startswith("@"):
-                _known(word[1:], f"{where} [classes] {name}")
+                check_known(word[1:], f"{where} [classes] {name}")
                 words.update(dict.fromkeys(resolve(word[1:], (*seen, name))))
             else:
                 words[word] = None
@@ -367,18 +338,6 @@ def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapp
     for name in CLASS_NAMES:
         resolve(name, ())
     return resolved
-
-
-def change_words(words: Words, name: str, changes: Mapping[str, Mapping[str, Words]] | None, where: str) -> Words:
-    """A word list that is not a class (a ``[grammar]`` list) with the words a site adds and removes."""
-    if not changes:
-        return words
-    changed = dict.fromkeys((*words, *changes.get("add", {}).get(name, ())))
-    for word in changes.get("remove", {}).get(name, ()):
-        if word not in changed:
-            raise ConfigError(f"{where} [classes.remove] {name}: {word!r} is not in the list; nothing to remove")
-        del changed[word]
-    return tuple(changed)
 
 
 _SHIPPED: dict[str, dict[str, tuple[str, ...]]] = {}
