@@ -15,59 +15,28 @@ A bigram index keeps this fast: only (phrase, position) pairs sharing a kana big
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from kasuhara_live.errors import ConfigError
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, sound_key
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token
 from kasuhara_live.judge.lexicon import Lexicon, Match, part_owner
+from kasuhara_live.judge.phrase_patterns import (
+    FUNCTION_POS,
+    PARTICLE_POS,
+    PhrasePattern,
+    distinct_patterns,
+    key_index,
+    lemma_index,
+    owners_by_phrase,
+    phrase_pattern,
+)
 from kasuhara_live.judge.word_classes import word_classes
 
 # readings a token may end with after a phrase's end (a long vowel, a glottal stop: ふざけんなー): reading tables
 _TRAILING_OK = frozenset("アイウエオッ")
-_FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞"})
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    # how a phrase is heard; who listed it (owner, phrase as written) is kept beside it in PhraseMatcher
-    key: str
-    lemmas: tuple[str, ...]
-    last_form: str
-    tolerance: int
-    ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
-    starts_with_function_word: bool
-    # a construction part that is one conjugating word: 教える matches 教えろ, 教えて, 教えます; but a conditional
-    # auxiliary is heard as one (the part なら, lemma だ, is not every だ: 話だから)
-    any_form: bool
-    sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
-    tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
-    by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
-    grammatical: bool = False  # only particles/auxiliaries (けん, ぞ): heard only as such, not as a noun (件)
-    negated: bool = False  # has a negative auxiliary (使えない奴): heard approximately, the negation must be heard
-    single_word: bool = False  # one word (低能): heard approximately, it does not take in a particle (礼の…)
-    # readings of the words before the last that must be heard as written: a ん contraction (使えん-やつ: unidic
-    # reads 使えん as 使える, so a negation would become 使えるやつ) and もらう/いただく (whose potential forms
-    # share their lemma: 払ってもらいます is not 払ってもらえますか)
-    contracted: tuple[str, ...] = ()
-    # a word in hiragana the dictionary does not know (けん, ばい, わ: dialect sentence ends): never a word written in
-    # kanji with the same sound (件, 倍, 輪)
-    unknown_kana: bool = False
-    has_verb: bool = False  # heard approximately, a content verb (出す, not する) must be heard as a verb
-
-
-_HIRAGANA = re.compile(r"[ぁ-ゖー]+")
-_KATAKANA = re.compile(r"[ァ-ヺー]+")
 _KANJI = re.compile(r"[\u4e00-\u9fff]")
-SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
-# Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
-_NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
-_SURU_STEMS = frozenset("シスサセ")
-_PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
-
+_SURU_STEMS = frozenset("シスサセ")  # katakana readings of する's stems (シ, ス, サ, セ): a reading table
 
 _Found = tuple[int, int, int, int]  # (phrase index, first token, last token, distance)
 
@@ -80,7 +49,7 @@ class PhraseMatcher:
         self.analyzer = analyzer
         classes = lexicon.classes if lexicon.classes is not None else word_classes()
         self._te_auxiliaries = classes.te_auxiliaries  # 電話してくる: see find()
-        self.patterns: list[_Pattern] = []
+        self.patterns: list[PhrasePattern] = []
         listed_by: list[tuple[str, str]] = []
         owners: list[tuple[str, tuple[str, ...], bool, int]] = [(t.id, t.phrases, t.fuzzy, 2) for t in lexicon.terms]
         owners += [(e.id, e.phrases, False, 2) for e in lexicon.exceptions]
@@ -89,80 +58,14 @@ class PhraseMatcher:
                    for i, part in enumerate(c.parts)]
         for owner, phrases, fuzzy, shortest in owners:
             for phrase in phrases:
-                analysis = analyzer.analyze(phrase)
-                words = [t for t in analysis.tokens if not t.is_break]
-                if len(analysis.key) < shortest:
-                    raise ConfigError(f"{lexicon.where(owner) or f'lexicon {owner!r}'}: phrase {phrase!r} is too "
-                                      "short to match safely "
-                                      "(needs a reading of 2 kana or more)")
-                errors = 0
-                if fuzzy and len(analysis.key) >= min_fuzzy_kana:
-                    errors = min(max_errors, len(analysis.key) // kana_per_error)
-                last = words[-1] if words else None
-                grammatical = last is not None and (last.conjugates or last.pos == "助詞")
                 listed_by.append((owner, phrase))
-                self.patterns.append(_Pattern(analysis.key, tuple(t.lemma for t in words),
-                                              last.form if last else "", errors,
-                                              last.key if grammatical and last else "",
-                                              bool(words) and words[0].pos in _FUNCTION_POS,
-                                              "#" in owner and len(words) == 1 and words[0].conjugates
-                                              and (words[0].pos == "動詞" or not words[0].form.startswith("仮定形")),
-                                              sound_key(analysis.key),
-                                              sound_key(last.key) if last and len(words) > 1 and errors else "",
-                                              fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
-                                              and all(w.pos in _NOUN_POS for w in words),
-                                              bool(words) and all(w.pos in _PARTICLE_POS for w in words),
-                                              any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
-                                              len(words) == 1,
-                                              tuple(w.key if w.form.endswith("撥音便")
-                                                    or w.lemma in classes.potential_twins else ""
-                                                    for w in words[:-1]),
-                                              len(words) == 1 and _HIRAGANA.fullmatch(phrase) is not None
-                                              and _KATAKANA.fullmatch(words[0].lemma) is not None,
-                                              any(w.pos == "動詞" and w.pos2 != "非自立可能" for w in words)))
-        # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
-        # each is matched once and its owners are fanned out in find().
-        distinct: dict[_Pattern, int] = {}
-        owners_of: list[list[tuple[str, str]]] = []
-        specs: list[_Pattern] = []
-        for pattern, listed in zip(self.patterns, listed_by, strict=True):
-            index = distinct.get(pattern)
-            if index is None:
-                index = distinct[pattern] = len(specs)
-                specs.append(pattern)
-                owners_of.append([])
-            owners_of[index].append(listed)
-        self.patterns = specs
-        # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
-        # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
-        frequency: dict[str, int] = defaultdict(int)
-        for pattern in self.patterns:
-            for offset in range(len(pattern.key) - 1):
-                frequency[pattern.key[offset : offset + 2]] += 1
-        # Exact phrases are looked up whole; fuzzy ones are found on the sound key (which also finds every
-        # reading-exact occurrence, since folding only merges characters).
-        self._exact: dict[str, list[int]] = defaultdict(list)
-        self._by_sound_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if not pattern.tolerance:
-                self._exact[pattern.key].append(index)
-                continue
-            for offset in self._anchor_offsets(pattern.sound, pattern.tolerance, frequency):
-                self._by_sound_bigram[pattern.sound[offset : offset + 2]].append((index, offset))
-        self._by_sound: dict[str, list[int]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if pattern.by_sound:
-                self._by_sound[pattern.sound].append(index)
+                self.patterns.append(phrase_pattern(lexicon, analyzer, classes, owner, phrase, fuzzy, shortest,
+                                                     (min_fuzzy_kana, kana_per_error, max_errors)))
+        self.patterns, owners_of = distinct_patterns(self.patterns, listed_by)
+        self._exact, self._by_sound_bigram, self._by_sound = key_index(self.patterns)
         self._sound_lengths = sorted({len(k) for k in self._by_sound})
         self._longest_exact = max((len(k) for k in self._exact), default=0)
-        siblings: dict[str, frozenset[str]] = {}
-        for construction in lexicon.constructions:
-            parts = frozenset(part_owner(construction.id, i) for i in range(len(construction.parts)))
-            siblings.update(dict.fromkeys(parts, parts))
-        # Per distinct phrase: who listed it (owner, phrase as written, and a part's sibling parts).
-        self._owners = [tuple((owner, phrase, siblings.get(owner)) for owner, phrase in entries)
-                        for entries in owners_of]
-        self._owner_names = [tuple(owner for owner, _ in entries) for entries in owners_of]
+        self._owners, self._owner_names = owners_by_phrase(lexicon, owners_of)
         # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
         self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
         # The q-gram lemma: a phrase heard with at most k errors keeps at least (its distinct bigrams - 2k) of
@@ -175,27 +78,7 @@ class PhraseMatcher:
                                 for b in bs})
         self._bigram_bit = {b: 1 << i for i, b in enumerate(fuzzy_bigrams)}
         self._bigram_mask = [sum(self._bigram_bit.get(b, 0) for b in bs) for bs in self._bigrams]
-        # Lemma sequences looked up whole, growing from each token while some phrase still begins that way.
-        self._by_lemmas: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if pattern.lemmas:
-                self._by_lemmas[pattern.lemmas].append(index)
-        self._lemma_prefixes = {lemmas[:n] for lemmas in self._by_lemmas for n in range(1, len(lemmas) + 1)}
-        self._longest_lemmas = max((len(lemmas) for lemmas in self._by_lemmas), default=0)
-
-    @staticmethod
-    def _anchor_offsets(key: str, tolerance: int, frequency: Mapping[str, int]) -> list[int]:
-        if len(key) < 2:
-            return []
-        pieces = tolerance + 1
-        size = len(key) // pieces
-        offsets = []
-        for piece in range(pieces):
-            lo = piece * size
-            hi = len(key) if piece == pieces - 1 else lo + size
-            choices = range(lo, max(lo + 1, hi - 1))
-            offsets.append(min(choices, key=lambda o: (frequency.get(key[o : o + 2], 0), o)))
-        return sorted(set(offsets))
+        self._by_lemmas, self._lemma_prefixes, self._longest_lemmas = lemma_index(self.patterns)
 
     def find(self, analysis: Analysis) -> list[Match]:
         """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
@@ -234,7 +117,7 @@ class PhraseMatcher:
                       key=lambda m: (m.first, m.last))
 
     @staticmethod
-    def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
+    def _ending_agrees(pattern: PhrasePattern, key: str, end: int) -> bool:
         # Fuzziness is for content words Whisper spells by sound; grammar endings decide what is meant.
         return not pattern.ending or key[end - len(pattern.ending) : end] == pattern.ending
 
@@ -270,12 +153,12 @@ class PhraseMatcher:
                 # A one-kana part (よ, ぞ, な) is a particle of its own, lengthened at most (なあ, ぞー); never the
                 # head of another word (子 of 声 コエ, よ of よう ヨオ).
                 whole = end - start > 1 or analysis.starts[last] + len(tokens[last].key) == end \
-                    or tokens[last].pos in _PARTICLE_POS
+                    or tokens[last].pos in PARTICLE_POS
                 if not whole:
                     continue
                 for index in self._exact.get(piece, ()):
                     pattern = self.patterns[index]
-                    if pattern.grammatical and not all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1]):
+                    if pattern.grammatical and not all(t.pos in PARTICLE_POS for t in tokens[first : last + 1]):
                         continue  # the ending けん is not the noun 件, the particle は not 歯
                     if pattern.unknown_kana and any(_KANJI.search(t.surface) for t in tokens[first : last + 1]):
                         continue
@@ -293,7 +176,7 @@ class PhraseMatcher:
                     continue
                 for index in self._by_sound.get(sound[start:end], ()):
                     pattern = self.patterns[index]
-                    if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
+                    if key[start:end] == pattern.key or tokens[first].pos in FUNCTION_POS:
                         continue  # heard as written: the exact path has it; a particle does not start a term
                     last = ends[end]
                     if _span_agrees(pattern, tokens[first : last + 1]):
@@ -337,7 +220,7 @@ class PhraseMatcher:
                 continue
             first = starts[start]
             # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
-            exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
+            exact_only = tokens[first].pos in FUNCTION_POS and not pattern.starts_with_function_word
             best = self._closest(pattern, sound, key, start, ends, exact_only)
             if best is not None and not (self._tail_heard(pattern, sound, best[1])
                                          and _span_agrees(pattern, tokens[first : ends[best[1]] + 1])):
@@ -349,7 +232,7 @@ class PhraseMatcher:
                 yield index, first, last, min(written, tol + 1)
 
     @staticmethod
-    def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
+    def _tail_heard(pattern: PhrasePattern, sound: str, end: int) -> bool:
         # Tolerance is for a word heard a little wrong, not for a distinguishing last word heard as another.
         tail = pattern.tail
         # half of it, but all of a two-kana word: 小学生以下 is not 小学生が (イカ against ーガ, one kana off)
@@ -357,7 +240,7 @@ class PhraseMatcher:
         return not tail or Levenshtein.distance(tail, sound[max(0, end - len(tail)) : end]) <= allowed
 
     @staticmethod
-    def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],
+    def _closest(pattern: PhrasePattern, sound: str, key: str, start: int, ends: Mapping[int, int],
                  exact_only: bool) -> tuple[int, int] | None:
         """The best end for ``pattern`` heard from ``start``: (distance on sound keys, end), or None."""
         target, tol, ending = pattern.sound, pattern.tolerance, pattern.ending
@@ -376,7 +259,7 @@ class PhraseMatcher:
         return best
 
 
-def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
+def _span_agrees(pattern: PhrasePattern, heard: Sequence[Token]) -> bool:
     """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴), a
     verb where it has one, and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are
     close)."""
