@@ -245,6 +245,23 @@ def _construction(entry: Any, where: str) -> Construction:
                         tuple(_strings(part, f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
 
 
+def _exception(entry: Any, where: str, i: int) -> Exception_:
+    """The ``i``-th ``[[exception]]`` (numbered from 0; its id defaults to exception_<i + 1>)."""
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        where = f"{where} (id {entry['id']!r})"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, {"id", "phrases", "scope", "categories", *_EXAMPLE_KEYS}, where)
+    scope = entry.get("scope", "overlap")
+    if scope not in ("overlap", "utterance"):
+        raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
+    categories = _strings(entry.get("categories"), f"{where}: categories") if scope == "utterance" else ()
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
+    return Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where), categories)
+
+
 def parse_lexicon(data: Mapping[str, Any], source: str = "",
                   origins: Mapping[str, Sequence[str]] | None = None) -> Lexicon:
     """Validate a lexicon table (already merged with any site additions).
@@ -258,23 +275,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
         return written[i] if i < len(written) else f"{source} {kind} #{i + 1}"
 
     terms = [_term(entry, place("term", i)) for i, entry in enumerate(data.get("term", []))]
-    exceptions = []
-    for i, entry in enumerate(data.get("exception", [])):
-        where = place("exception", i)
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            where = f"{where} (id {entry['id']!r})"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a table")
-        _check_keys(entry, {"id", "phrases", "scope", "categories", *_EXAMPLE_KEYS}, where)
-        scope = entry.get("scope", "overlap")
-        if scope not in ("overlap", "utterance"):
-            raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
-        categories = _strings(entry.get("categories"), f"{where}: categories") if scope == "utterance" else ()
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
-        exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where),
-                                     categories))
+    exceptions = [_exception(entry, place("exception", i), i) for i, entry in enumerate(data.get("exception", []))]
     constructions = [_construction(entry, place("construction", i))
                      for i, entry in enumerate(data.get("construction", []))]
     written_at: dict[str, str] = {}
