@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The judge's hot modules compiled with mypyc (optional: without a compiler the sources run, slower).
 COMPILED := build/compiled/stamp.json
-JUDGE_HOT := $(addprefix kasuhara_live/judge/,japanese.py lexicon.py model.py word_classes.py rules.py cues.py \
-	  clauses.py guards.py grammar.py grammar_cues.py harm.py persistence.py groups.py terms.py behaviours.py \
-	  own_choice.py rule_base.py)
+JUDGE_HOT := $(addprefix kasuhara_live/judge/,japanese.py lexicon.py phrase_patterns.py matcher.py model.py \
+	  word_classes.py rules.py cues.py clauses.py guards.py grammar.py grammar_cues.py harm.py persistence.py \
+	  groups.py terms.py behaviours.py own_choice.py rule_base.py)
 
 .PHONY: setup demo test lint bench eval model train-files clean
 

@@ -10,7 +10,8 @@ from kasuhara_live.config import Config
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
 from kasuhara_live.judge.japanese import Analyzer
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, parse_lexicon
+from kasuhara_live.judge.lexicon import Lexicon, parse_lexicon
+from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.rules import UtteranceJudge
 
 MINI = """

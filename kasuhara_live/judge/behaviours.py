@@ -22,29 +22,30 @@ def private_visit(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     and 実家に行くので are not, nor is any polite question.
     """
     tokens = analysis.tokens
-    asked = is_polite(classes, tokens) and any(t.surface in ("か", "?", "？") for t in tokens)
+    asked = is_polite(classes, tokens) and any(t.surface in classes.asking_marks for t in tokens)
     dismissed = ""
     for i, token in enumerate(tokens[:-1]):
         # お前んち行くぞ: んち (your place) read as ん/ち, and spoken without a particle
         home = token.lemma in classes.private_places \
-            or (token.surface == "ち" and i > 0 and tokens[i - 1].surface == "ん")
+            or (token.surface in classes.home_suffix and i > 0 and tokens[i - 1].surface == "ん")
         if not home:
             continue
-        at = i + 2 if tokens[i + 1].lemma in ("まで", "に", "へ") else i + 1
+        at = i + 2 if tokens[i + 1].lemma in classes.goal_particles else i + 1
         if at >= len(tokens):
             continue
         verb = tokens[at]
         if verb.pos != "動詞" or verb.lemma not in classes.going:
             continue
         # not 友達の家
-        theirs = i > 1 and tokens[i - 1].lemma in ("の", "ん", "んー") and is_listener(classes, tokens[i - 2])
+        theirs = i > 1 and tokens[i - 1].lemma in classes.possessive_marks and is_listener(classes, tokens[i - 2])
         rest = clause_after(classes, tokens, at, limit=6)
-        someone_else = any(t.lemma in ("が", "は") and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
-        follows = verb.lemma == "付く" and bool(rest) and rest[0].lemma in ("てく", "て") and not someone_else \
+        someone_else = any(t.lemma in classes.subject_marks and t.pos == "助詞" for t in tokens[max(0, i - 6) : i])
+        follows = verb.lemma in classes.following_verbs and bool(rest) and rest[0].lemma in classes.going_along \
+            and not someone_else \
             and not any(t.lemma in classes.favours for t in rest)
-        words = "".join(t.surface for t in tokens[i - (token.surface == "ち") : at + 1])
+        words = "".join(t.surface for t in tokens[i - (token.surface in classes.home_suffix) : at + 1])
         if asked or not (theirs or follows) or is_negated(classes, analysis, self_match(at)) \
-                or any(t.lemma == "た" or t.lemma == "無理" for t in rest):
+                or any(t.lemma == "た" or t.lemma in classes.impossible for t in rest):
             dismissed = words  # 友達の家行くけん, 業者さんが家に行くのは何時ですか: someone's home, not the agent's
             continue
         return [Cue("private_visit", "personal_attack", "conduct", 2.0, words, Level.CRITICAL)]
@@ -58,7 +59,8 @@ def disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     tokens = analysis.tokens
     dismissed = ""
     for i in range(1, len(tokens) - 2):
-        if not (tokens[i].lemma in ("て", "で") and tokens[i + 1].surface == "も" and tokens[i - 1].pos == "動詞"):
+        if not (tokens[i].lemma in classes.te_particles and tokens[i + 1].surface == "も"
+                and tokens[i - 1].pos == "動詞"):
             continue
         rest = [t for t in tokens[i + 2 : i + 7] if not t.is_break or t.surface in ("、", ",")]
         words = "".join(t.surface for t in rest if not t.is_break)
@@ -68,9 +70,9 @@ def disowned_consequence(classes: WordClasses, analysis: Analysis) -> list[Cue]:
             continue  # 読んでも知らない言葉ばかり: an unknown word, not a disowned consequence
         condition = tokens[sentence_start(tokens, i - 1) : i]
         # 木が倒れても知りませんよ, 子供が落ちても誰も気づかないような作り: a hazard reported, not a threat
-        hazard = any(a.pos == "名詞" and a.lemma not in ("誰", "何") and not is_listener(classes, a)
-                     and b.lemma in ("が", "は") for a, b in pairwise(condition)) \
-            or "ような" in words or "と思" in words
+        hazard = any(a.pos == "名詞" and a.lemma not in classes.who_or_what and not is_listener(classes, a)
+                     and b.lemma in classes.subject_marks for a, b in pairwise(condition)) \
+            or any(w in words for w in classes.hazard_marks)
         if is_polite(classes, tokens):
             hazard = True  # ガス臭いんです、何か起きても知りませんよ: a hazard reported, the company warned
         evidence = "".join(t.surface for t in tokens[i - 1 : i + 2]) + words[:4]
@@ -117,10 +119,10 @@ def investigates_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
                 continue
             # あなたのフルネーム, 受付の人、インスタ…: the agent's own data right after them (not あなたが言ってた書類)
             owned = before[at + 1 : at + 5]
-            linked = bool(owned) and (owned[0].lemma == "の" or owned[0].surface in ("、", "は", "って"))
+            linked = bool(owned) and (owned[0].lemma == "の" or owned[0].surface in classes.linking_marks)
             words = "".join(t.surface for t in owned[1:])
             if (linked and words.startswith(classes.private_data)) \
-                    or (owned and owned[0].lemma in ("を", "の事", "こと")):
+                    or (owned and owned[0].lemma in classes.about_marks):
                 return [Cue("investigates_agent", "personal_attack", "conduct", 1.0,
                             "".join(t.surface for t in tokens[k : j + 1]))]
     return []

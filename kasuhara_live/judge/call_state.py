@@ -22,7 +22,8 @@ from kasuhara_live.config import Config
 from kasuhara_live.events import Alert, Event, Level, LevelChanged, UtteranceFinal, UtterancePartial
 from kasuhara_live.judge import labels
 from kasuhara_live.judge.japanese import Analyzer, ends_a_sentence
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, Term
+from kasuhara_live.judge.lexicon import Lexicon, Term
+from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.rules import ENVIRONMENT_CATEGORIES, Cue, Judgement, UtteranceJudge, most_serious
 from kasuhara_live.judge.scripts import Scripts, Step
 

@@ -25,7 +25,7 @@ def clause_after(classes: WordClasses, tokens: tuple[Token, ...], last: int, lim
         if token.surface in ("、", ",") and index + 1 < len(rest) and rest[index + 1].lemma in classes.quotes:
             continue  # 殺すぞ、って言われた: Whisper's comma where a quotation mark would be
         if token.surface in ("、", ",") and out and ((out[-1].lemma in classes.quotes and out[-1].pos == "助詞")
-                                                    or "".join(t.surface for t in out[-2:]) == "とか"):
+                                                    or "".join(t.surface for t in out[-2:]) in classes.listing_quotes):
             # 土下座しろなんて、そんなこと言うつもりは: the quotation's clause goes on after the comma (とか may be
             # read as と + か)
             continue
@@ -39,8 +39,9 @@ def clause_text(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> 
     return "".join(t.surface for t in clause_after(classes, tokens, index, limit=6))
 
 
-def is_condition(tokens: tuple[Token, ...], last: int) -> bool:
-    return last + 1 < len(tokens) and tokens[last + 1].lemma == "ば" and tokens[last + 1].pos == "助詞"
+def is_condition(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> bool:
+    return last + 1 < len(tokens) and tokens[last + 1].lemma in classes.conditional_particles \
+        and tokens[last + 1].pos == "助詞"
 
 
 def begins_with_grammar(analysis: Analysis) -> bool:

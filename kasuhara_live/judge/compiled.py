@@ -1,11 +1,11 @@
 """Use the judge's compiled modules when a fresh build of exactly these sources exists.
 
-``scripts/build_compiled.py`` (run by the set-up) compiles the hot modules of the judge (``japanese``,
-``lexicon``, ``model``, ``word_classes`` and the rules' modules: ``MODULES``) with mypyc into ``build/compiled/``,
-with a stamp of the sources' hashes.  The same code then runs about 1.6 times faster (``bench/RESULTS.md``).
-This module puts that folder first on the package's search path only when the stamp matches the sources byte for
-byte and the interpreter is the one it was built for, so an edited source is never shadowed by a stale build;
-anything else (no compiler, no build, ``KASUHARA_PURE=1``) simply runs the Python sources.
+``scripts/build_compiled.py`` (run by the set-up) compiles the hot modules of the judge (``japanese``, ``lexicon``,
+``phrase_patterns``, ``matcher``, ``model``, ``word_classes`` and the rules' modules: ``MODULES``) with mypyc into
+``build/compiled/``, with a stamp of the sources' hashes. The same code then runs about 1.6 times faster
+(``bench/RESULTS.md``). This module puts that folder first on the package's search path only when the stamp matches
+the sources byte for byte and the interpreter is the one it was built for, so an edited source is never shadowed by
+a stale build; anything else (no compiler, no build, ``KASUHARA_PURE=1``) simply runs the Python sources.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 # the judge's rules are spread over several modules (rules.py assembles them): all of them are hot
-MODULES = ("japanese", "lexicon", "model", "word_classes", "rules", "cues", "clauses", "guards", "grammar",
-           "grammar_cues", "harm", "persistence", "groups", "terms", "behaviours", "own_choice", "rule_base")
+MODULES = ("japanese", "lexicon", "phrase_patterns", "matcher", "model", "word_classes", "rules", "cues", "clauses",
+           "guards", "grammar", "grammar_cues", "harm", "persistence", "groups", "terms", "behaviours", "own_choice",
+           "rule_base")
 HERE = Path(__file__).resolve().parent
 BUILD = HERE.parent.parent / "build" / "compiled"
 # mypyc also builds in the types of what the compiled modules import: a change there makes the build stale too

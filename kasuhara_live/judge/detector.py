@@ -13,7 +13,8 @@ from kasuhara_live.config import Config, resolve_config_file
 from kasuhara_live.events import Level
 from kasuhara_live.judge.call_state import CallJudge, agent_phrase_matcher
 from kasuhara_live.judge.japanese import Analyzer
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, load_lexicon
+from kasuhara_live.judge.lexicon import Lexicon, load_lexicon
+from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.model import HarassmentModel, load_model
 from kasuhara_live.judge.rules import Judgement, UtteranceJudge
 from kasuhara_live.judge.scripts import Scripts, Step, load_scripts

@@ -27,7 +27,7 @@ def is_rough(classes: WordClasses, token: Token, nxt: Token | None, in_tail: boo
     if token.pos == "助詞" and token.lemma in classes.rough_endings \
             and (nxt is None or nxt.is_break or nxt.pos == "助詞"):
         return True
-    if token.lemma == "やがる":
+    if token.lemma in classes.contempt_auxiliaries:
         return True
     if token.surface in classes.casual_negatives and token.pos != "助詞" and not in_tail:
         # ふざけんじゃねえ, 知らねえよ are rough; 着れねぇから is only a casual negative inside a sentence, and the
@@ -49,7 +49,8 @@ def barked_with(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> 
     〜よ, all but a 〜てくれよ (and on real chat 〜よ is said to friends as often: judge.barked_weight).
     """
     token = tokens[index]
-    if token.lemma in classes.pleading or (token.lemma == "見る" and (index == 0 or tokens[index - 1].lemma != "て")):
+    if token.lemma in classes.pleading \
+            or (token.lemma in classes.seeing and (index == 0 or tokens[index - 1].lemma != "て")):
         return ""  # ほら見ろよ (look!), not 〜てみろよ (a dare)
     if token.form.startswith(("意志推量形", "命令形")) and token.surface.endswith("よ"):
         # 返せよ: unidic-lite reads one word
@@ -76,7 +77,7 @@ def order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: in
     (払え言われた, a passive, is someone else's)."""
     token = tokens[index]
     if token.pos != "動詞" or token.key[-1:] not in E_ROW or index + 1 >= len(tokens) \
-            or tokens[index + 1].lemma != "言う":
+            or tokens[index + 1].lemma not in classes.saying:
         return False
     return "".join(t.surface for t in tokens[index + 2 : index + 5]).startswith(classes.insisting)
 
@@ -84,15 +85,15 @@ def order_quoted_bare(classes: WordClasses, tokens: tuple[Token, ...], index: in
 def insisted(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """The caller presses their own order: 答えろって言ってんの, 謝れって言っとるやろ, 出せ言うとんねん."""
     at = index + 1
-    if at < len(tokens) and tokens[at].lemma in ("って", "と") and tokens[at].pos == "助詞":
+    if at < len(tokens) and tokens[at].lemma in classes.bare_quotes and tokens[at].pos == "助詞":
         at += 1
-    if at >= len(tokens) or tokens[at].lemma not in ("言う", "聞く") or tokens[index].lemma in classes.pleading:
+    if at >= len(tokens) or tokens[at].lemma not in classes.telling or tokens[index].lemma in classes.pleading:
         return False
     if any(a.pos in ("名詞", "代名詞", "接尾辞") and not is_first_person(classes, a) and not is_listener(classes, a)
-           and b.lemma in ("が", "は") for a, b in pairwise(tokens[sentence_start(tokens, index) : index])):
+           and b.lemma in classes.subject_marks for a, b in pairwise(tokens[sentence_start(tokens, index) : index])):
         return False  # 娘が早く来いって言ってるので: someone else's order, passed on
     rest = sentence_after(tokens, at)
-    if any(t.surface in ("?", "？") or (t.lemma in ("か",) and t.pos == "助詞") for t in rest) \
+    if any(t.surface in ("?", "？") or (t.lemma in classes.question_particles and t.pos == "助詞") for t in rest) \
             and is_polite(classes, tokens):
         return False  # ここに書けって言ってるのはどこの欄ですか: a question about an instruction
     return "".join(t.surface for t in tokens[at + 1 : at + 4]).startswith(classes.insisting)
@@ -109,7 +110,7 @@ def is_tone(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool
         # of them to the rough negative when a contraction stands between the verb and ん)
         rhetorical = index + 1 < len(tokens) and tokens[index + 1].surface in classes.rhetorical  # 〜てんじゃねえか
         return rhetorical or not (index > 1 and tokens[index - 1].surface == "じゃ" and (
-            tokens[index - 2].surface in ("ん", "の") or tokens[index - 2].surface.endswith("ん")))
+            tokens[index - 2].surface in classes.nominalisers or tokens[index - 2].surface.endswith("ん")))
     tail = "".join(t.surface for t in clause_after(classes, tokens, index - 1, limit=4))
     return tail.startswith(classes.tone_tails)
 
@@ -119,7 +120,7 @@ def scolds(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     if tokens[index].surface != "ん" or tokens[index].lemma != "ず" or index + 2 >= len(tokens):
         return False
     after = tokens[index + 2]
-    return tokens[index + 1].surface in ("か", "かね") and (after.surface in ("!", "！") or (
+    return tokens[index + 1].surface in classes.rebuke_questions and (after.surface in ("!", "！") or (
         after.surface in ("、", ",") and index + 3 < len(tokens)
         and tokens[index + 3].surface in classes.rough_interjections))
 
@@ -128,23 +129,23 @@ def is_imposition(classes: WordClasses, tokens: tuple[Token, ...], index: int) -
     """払ってもらう, 付き合ってもらうで, 払ってもらおうか, 出していただきます: a declared imposition (もらえますか and
     いただけますか are requests and do not count)."""
     token = tokens[index]
-    if token.lemma in ("頂く", "いただく") and index > 1 and tokens[index - 1].lemma == "て" \
-            and tokens[index - 2].lemma not in ("せる", "させる") and token.form.startswith("連用形"):
+    if token.lemma in classes.getting_done_humbly and index > 1 and tokens[index - 1].lemma == "て" \
+            and tokens[index - 2].lemma not in classes.causatives and token.form.startswith("連用形"):
         # 出していただきます。: a declared imposition (させていただきます is the speaker's own humble act)
         rest = tokens[index + 1 : index + 3]
         return bool(rest) and rest[0].surface == "ます" and (len(rest) == 1 or rest[1].is_break
-                                                             or rest[1].lemma in ("から", "よ", "ね"))
-    if token.lemma not in ("貰う", "もらう") or index == 0 or tokens[index - 1].lemma != "て":
+                                                             or rest[1].lemma in classes.polite_imposition_closes)
+    if token.lemma not in classes.getting_done or index == 0 or tokens[index - 1].lemma != "て":
         return False
-    if index > 1 and tokens[index - 2].lemma in ("せる", "させる"):
+    if index > 1 and tokens[index - 2].lemma in classes.causatives:
         return False  # 相談させてもらうぞ: the speaker's own act, said humbly (not 払ってもらう)
     following = tokens[index + 1] if index + 1 < len(tokens) else None
     if token.form.startswith("意志推量形"):
-        return following is not None and following.surface in ("か", "かい")  # 払ってもらおうか
+        return following is not None and following.surface in classes.challenge_questions  # 払ってもらおうか
     return token.form.startswith("終止形") and (
         following is None or following.is_break
         or following.lemma in classes.imposition_closes
-        or following.surface == "で")  # 払ってもらうで (Kansai だ)
+        or following.surface in classes.kansai_copula)  # 払ってもらうで (Kansai だ)
 
 
 def rough_tail(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
@@ -165,7 +166,7 @@ def is_prohibitive(classes: WordClasses, tokens: tuple[Token, ...], index: int) 
         return False
     rest = tokens[index + 1 : index + 5]
     if rest and rest[0].lemma == "な" and rest[0].pos == "助詞" and (len(rest) == 1 or rest[1].is_break
-                                                                     or rest[1].lemma in ("よ", "って")):
+                                                                     or rest[1].lemma in classes.prohibition_closes):
         return True
     return _forbids(classes, "".join(t.surface for t in rest),
                     classes.prohibitions)
@@ -190,16 +191,17 @@ def told_as_done(classes: WordClasses, tokens: tuple[Token, ...], last: int) -> 
     """The words end in a past tense: 〜してやりました, 〜してやった, 死んでくれた (not 〜してやったからな: a boast
     that warns)."""
     tail = "".join(t.surface for t in clause_after(classes, tokens, last, limit=5))
-    if "からな" in tail or tail.endswith(("ぞ", "ぞー")) or "ぞ" in tail[-3:]:
+    # (a tail ending ぞ or ぞー has ぞ in its last three characters)
+    if any(w in tail for w in classes.warning_words) or any(w in tail[-3:] for w in classes.warning_ends):
         return False
-    if tokens[last].lemma in ("呉れる", "くれる") and tail.startswith("た"):
+    if tokens[last].lemma in classes.giving_to_speaker and tail.startswith("た"):
         return True
     return tail.startswith(classes.done_tails)
 
 
 def is_polite(classes: WordClasses, tokens: tuple[Token, ...]) -> bool:
     for i, token in enumerate(tokens):
-        if token.lemma == "です" and token.surface in ("でしょ", "でしょう"):
+        if token.lemma == "です" and token.surface in classes.conjecture:
             if i + 1 < len(tokens) and tokens[i + 1].surface == "か":
                 return True  # …でしょうか; a bare 安いもんでしょ is casual
             continue
@@ -214,17 +216,17 @@ def asks_for_it(classes: WordClasses, analysis: Analysis) -> bool:
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else None
         # (before 、 a て only joins two clauses: 映画を見て、それから寝た)
-        if token.lemma in ("て", "で") and token.pos == "助詞" and (
+        if token.lemma in classes.te_particles and token.pos == "助詞" and (
                 after is None or after.surface in SENTENCE_ENDS
                 or (after.lemma in classes.asking_after_te and after.pos != "助動詞")):
             return True
         if analysis.is_command(i) or token.lemma in classes.wanting:
             return True
-        if token.lemma == "どう" and after is not None and after.lemma in ("か", "かな", "や", "よ"):
+        if token.lemma in classes.how_about and after is not None and after.lemma in classes.how_about_closes:
             return True
-        if token.lemma in ("当然", "当たり前") and after is not None and after.lemma in ("です", "だ", "や"):
+        if token.lemma in classes.of_course and after is not None and after.lemma in classes.copulas:
             return True  # …十万ね。当たり前でしょ
-        if token.surface == "ね" and i > 0 and tokens[i - 1].pos in ("名詞", "接尾辞") \
+        if token.surface in classes.demand_closes and i > 0 and tokens[i - 1].pos in ("名詞", "接尾辞") \
                 and (after is None or after.is_break):
             return True  # 迷惑料で十万ね, 全部管理会社持ちね: the demand set down
     return False
@@ -234,7 +236,7 @@ def own_plan(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> boo
     """まとめてやってやろうと思うんですが, 〜してやりました: the caller's plan or deed told, not a threat."""
     tail = "".join(t.surface for t in tokens[index + 1 : index + 8])
     # 〜てやりてえ / 〜てやりたい: a wish to do something for someone (ばあちゃんに替えてやりてえ)
-    return "と思" in tail or "うかな" in tail \
+    return any(w in tail for w in classes.plan_marks) \
         or tail.startswith(classes.own_deed_tails)
 
 
@@ -242,7 +244,7 @@ def te_yaru(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool
     """〜てやる / 〜てやろうか / Kansai 〜たろか, 〜たる: doing something *to* the listener."""
     nxt = tokens[index + 1] if index + 1 < len(tokens) else None
     after = tokens[index + 2] if index + 2 < len(tokens) else None
-    if nxt is not None and nxt.lemma == "て" and after is not None and after.lemma in ("遣る", "やる"):
+    if nxt is not None and nxt.lemma == "て" and after is not None and after.lemma in classes.doing_for:
         # 〜てやれ orders the listener to do it for someone else (引導渡してやれ, 教えてやれ): not the speaker's act
         return not after.form.startswith("命令形")
     if nxt is None or not tokens[index].form.startswith("連用形"):
@@ -250,4 +252,4 @@ def te_yaru(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool
     if nxt.surface in classes.kansai_yaru:
         return True  # 上げたるわ, しばいたる
     # 割ったろか, 突っ込んだろか (not the conjecture 〜だろう, which keeps its う)
-    return nxt.surface in ("たろ", "だろ") and after is not None and after.surface in ("か", "かい")
+    return nxt.surface in classes.kansai_yaro and after is not None and after.surface in classes.challenge_questions

@@ -92,7 +92,8 @@ class GrammarCues(HarmRules):
         if holds_on(classes, tokens, i):
             cues.append(Cue("held_on", "restraint", "conduct", cfg.rough_ending_weight,
                             "".join(t.surface for t in tokens[max(0, i - 2) : i + 2])))
-        if token.surface == "か" and i > 0 and tokens[i - 1].surface in ("の", "ん") and insisted(classes, tokens, i) \
+        if token.surface == "か" and i > 0 and tokens[i - 1].surface in classes.nominalisers \
+                and insisted(classes, tokens, i) \
                 and not is_polite(classes, tokens):
             # 聞いてんのかって言ってんだよ, 分かってんのかって聞いてんだよ: a rough question pressed again
             cues.append(Cue("rough_ending", "intimidation", "conduct", cfg.rough_ending_weight,
@@ -105,21 +106,30 @@ class GrammarCues(HarmRules):
             weight = cfg.barked_weight if pushed.startswith("よ") and not pressed else cfg.rough_ending_weight
             cues.append(Cue("rough_ending", "intimidation", "conduct", weight,
                             "".join(t.surface for t in tokens[i : i + 3])))
-        if token.pos != "動詞":
-            if nxt is not None and nxt.surface in ("たろ", "たる", "ちゃる") and self._is_harm_verb(token):
-                # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
-                cues.append(Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL))
-        elif veiled := self._veiled_harm(analysis, i):
-            cues.append(Cue("harm_veiled", "threat", "conduct", 1.0, veiled, Level.CRITICAL))
-        elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
-            cues.append(Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
-                            Level.CRITICAL))
-        elif te_yaru(classes, tokens, i) and not is_negated(classes, analysis, self_match(i + 1)) \
-                and not own_plan(classes, tokens, i):
-            cues.append(Cue("te_yaru", "intimidation", "conduct", cfg.te_yaru_weight,
-                            "".join(t.surface for t in tokens[i : i + 3])))
+        threat = self._threat_at(analysis, i)
+        if threat is not None:
+            cues.append(threat)
         if cues and is_reported(classes, analysis, self_match(i)):
             for cue in cues:
                 self._dismiss(cue.origin, cue.evidence, "reported")
             return []
         return cues
+
+    def _threat_at(self, analysis: Analysis, i: int) -> Cue | None:
+        """A threat at token ``i``: harm said (殺したろか, 殴るぞ), veiled (刺されても知らないよ) or 〜てやる."""
+        classes, tokens, token = self.classes, analysis.tokens, analysis.tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.pos != "動詞":
+            if nxt is not None and nxt.surface in classes.kansai_threat_tails and self._is_harm_verb(token):
+                # 殺したろか: unidic reads 殺し as a noun before Kansai たろ
+                return Cue("harm_threat", "threat", "conduct", 1.0, token.surface + nxt.surface, Level.CRITICAL)
+        elif veiled := self._veiled_harm(analysis, i):
+            return Cue("harm_veiled", "threat", "conduct", 1.0, veiled, Level.CRITICAL)
+        elif self._is_harm_verb(token) and not self._harm_guarded(analysis, i):
+            return Cue("harm_threat", "threat", "conduct", 1.0, "".join(t.surface for t in tokens[i : i + 3]),
+                       Level.CRITICAL)
+        elif te_yaru(classes, tokens, i) and not is_negated(classes, analysis, self_match(i + 1)) \
+                and not own_plan(classes, tokens, i):
+            return Cue("te_yaru", "intimidation", "conduct", self.cfg.te_yaru_weight,
+                       "".join(t.surface for t in tokens[i : i + 3]))
+        return None

@@ -39,12 +39,12 @@ class GroupRules(PersistenceRules):
         for i, token in enumerate(tokens):
             if token.lemma not in self.labels and token.surface not in self.labels:
                 continue
-            ends = i + 1 == len(tokens) or tokens[i + 1].is_break or tokens[i + 1].lemma in ("が", "め", "ども")
-            order = i - 1 if i > 0 and tokens[i - 1].surface in ("よ", "や") else i
+            ends = i + 1 == len(tokens) or tokens[i + 1].is_break or tokens[i + 1].lemma in self.classes.label_closes
+            order = i - 1 if i > 0 and tokens[i - 1].surface in self.classes.order_particles else i
             called = ends and order > 0 and analysis.is_command(order - 1)
-            pointed = ends and i > 0 and tokens[i - 1].surface == "この"
+            pointed = ends and i > 0 and tokens[i - 1].surface in self.classes.pointing
             said_of = any(is_listener(self.classes, t) for t in tokens[max(0, i - 4) : i]) \
-                and any(t.lemma in ("は", "って", "みたい", "なんか") for t in tokens[max(0, i - 3) : i])
+                and any(t.lemma in self.classes.said_of_marks for t in tokens[max(0, i - 3) : i])
             if (called or pointed or said_of) and not is_negated(self.classes, analysis, self_match(i)):
                 return [Cue("labelled", "abuse", "conduct", 1.0, token.surface)]
         return []
@@ -90,7 +90,8 @@ class GroupRules(PersistenceRules):
                     spans.append((i, last))
                     break
             else:
-                if tokens[i].pos3 == "地名" and i + 1 < len(tokens) and tokens[i + 1].surface == "人" \
+                if tokens[i].pos3 == "地名" and i + 1 < len(tokens) \
+                        and tokens[i + 1].surface in self.classes.nationality_suffixes \
                         and tokens[i + 1].pos == "接尾辞":
                     spans.append((i, i + 1))
         return spans
@@ -109,9 +110,9 @@ class GroupRules(PersistenceRules):
         evidence = f"{group}…{tokens[j].surface}"
         after = [t for t in tokens[j + 1 : j + 6] if not t.is_break]
         past = any(t.lemma == "た" and t.pos == "助動詞" for t in after) \
-            and not any(t.lemma == "べし" for t in after)  # 〜するべきだった: still what should be done
+            and not any(t.lemma in self.classes.obligation for t in after)  # 〜するべきだった: still to be done
         # 要らない: the negation is the word's own (the group is not wanted)
-        negated = not said.endswith(("ない", "ん")) and is_negated(self.classes, analysis, self_match(j))
+        negated = not said.endswith(self.classes.negative_endings) and is_negated(self.classes, analysis, self_match(j))
         guard = "negated" if negated else "reported" if is_reported(self.classes, analysis, self_match(j)) \
             else "told_as_done" if past else ""
         if guard:

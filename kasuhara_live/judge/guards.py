@@ -15,7 +15,7 @@ from kasuhara_live.judge.word_classes import WordClasses
 def is_negated(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """A verb after the match (or the match's own verb) is negated within the same clause."""
     tokens = analysis.tokens
-    if match.last + 1 < len(tokens) and tokens[match.last + 1].surface == "しか":
+    if match.last + 1 < len(tokens) and tokens[match.last + 1].surface in classes.only_particles:
         return False  # ゴミしか居ない: しか…ない says "nothing but", it denies nothing
     saw_verb = tokens[match.last].pos == "動詞"
     verb = tokens[match.last] if saw_verb else None
@@ -25,16 +25,17 @@ def is_negated(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
         if token.pos in ("名詞", "代名詞", "接尾辞") and not saw_verb:
             return False  # 役立たずの担当者しかいない: the words describe a noun; the clause's negation is not theirs
         if token.pos == "動詞" and joined and (token.pos2 != "非自立可能" or previous.pos == "名詞") \
-                and token.lemma not in classes.saying_verbs and token.lemma not in ("思う", "考える"):
+                and token.lemma not in classes.saying_verbs and token.lemma not in classes.thinking:
             # 追放して国交断絶しない, 守るなら…なってない: a later predicate, after 〜て, 〜なら, 〜し, holds the
             # negation, not the match's (殴ってやらない: やる only helps the verb before it; 土下座してほしいなんて
             # 思ってない: a verb of thinking or saying denies what it takes)
             return False
-        if saw_verb and (previous.pos2 == "接続助詞" or (previous.lemma == "だ" and previous.surface == "なら")):
+        if saw_verb and (previous.pos2 == "接続助詞"
+                         or (previous.lemma == "だ" and previous.surface in classes.conditional_copula)):
             joined = True
         if token.pos == "動詞":
             saw_verb, verb = True, token
-        if token.lemma in ("知れる", "構う") or (token.lemma == "知る" and previous.lemma == "も"):
+        if token.lemma in classes.not_caring or (token.lemma in classes.knowing and previous.lemma == "も"):
             # 刺すかもしれません, 死んでもかまわない, 家族がどうなっても知らんぞ: not a denial of the words
             return False
         # 思っとらんです: unidic-lite may read the negative ん after an irrealis form as the ん of んです
@@ -61,7 +62,7 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     if _bracketed_and_told(classes, analysis, match):
         return True
     after = [t for t in clause_after(classes, analysis.tokens, match.last)
-             if t.surface not in ("か", "など", "なんか")]
+             if t.surface not in classes.hedges]
     if _said_as_a_measure(classes, after):
         return True
     for i, token in enumerate(after[:-1]):
@@ -72,7 +73,7 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
             # にある: said of the agent after all)
             return not any(is_listener(classes, t) for t in analysis.tokens)
         verb = _saying_verb_after(classes, after, i + 1)
-        if verb is not None and _obliged(after, i, verb):
+        if verb is not None and _obliged(classes, after, i, verb):
             continue
         if verb is None and _disowned_after(classes, after[i + 1 : i + 9]):
             return True  # 社長を出せとか、そういうことじゃない: the caller says these are not their words
@@ -80,7 +81,7 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
             # 〜って踊されて (Whisper's 脅されて): a quotation followed by a verb done to the caller is reported
             # (only after って: と is also "if", 〜もらわんと帰られへん)
             done = after[i + 1 : i + 4]
-            if token.lemma == "って" and done and done[0].pos in ("動詞", "名詞") and any(
+            if token.lemma in classes.plain_quotes and done and done[0].pos in ("動詞", "名詞") and any(
                     t.lemma in classes.passive for t in done[1:]) and all(t.pos != "名詞" for t in done[1:]):
                 return True
             continue
@@ -88,19 +89,19 @@ def is_reported(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
         rest = after[i + 2 : i + 6]
         if any(t.lemma in NEGATORS for t in rest[:3]):
             # 〜とは言いません: words the caller says they are NOT saying; 〜って言われん？ is a question to the agent
-            return not any(t.surface in ("？", "?", "か") for t in rest[:4])
+            return not any(t.surface in classes.asking_marks for t in rest[:4])
         tail = "".join(t.surface for t in rest)
         if tail.startswith(classes.insisting):
             return False
         if any(t.lemma in classes.passive | classes.hearsay for t in rest[:3]):
             return True
-        if rest and rest[0].lemma in ("た", "だ") and len(rest) > 1 and rest[1].pos == "名詞":
+        if rest and rest[0].lemma in classes.past_auxiliaries and len(rest) > 1 and rest[1].pos == "名詞":
             return True  # 〜といった暴言
         if rest and rest[0].pos == "名詞" and after[i + 1].form.startswith("連体形"):
             return True  # 〜という発言
-        if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in ("た", "てる", "て"):
-            return not tail.startswith(("てん", "てる", "ている"))  # 〜って言った / 言われて: a past report
-        if rest and rest[0].lemma == "ながら":
+        if after[i + 1].form.startswith(("連用形", "終止形")) and rest and rest[0].lemma in classes.told_auxiliaries:
+            return not tail.startswith(classes.insisting_ongoing)  # 〜って言った / 言われて: a past report
+        if rest and rest[0].lemma in classes.while_doing:
             return True  # 「ふざけんな」って叫びながら: what someone does, told
     return False
 
@@ -116,7 +117,7 @@ def _bracketed_and_told(classes: WordClasses, analysis: Analysis, match: Match) 
     following = analysis.tokens[closing + 1 : closing + 4]
     if len(following) >= 2 and following[0].lemma in classes.quotes and following[1].pos == "名詞":
         return True  # 「ぶっ殺す」って叫び声, 「死ね」というメール: the words are named, not said
-    if len(following) >= 2 and following[0].lemma in ("言う", "云う") and following[1].surface in ("て", "で"):
+    if len(following) >= 2 and following[0].lemma in classes.say_verbs and following[1].surface in classes.te_particles:
         return True  # 「土下座までして頼まれたら断れん」言うて、旦那が…: words told, the story goes on
     return len(following) == 3 and following[0].lemma in classes.saying_verbs and following[0].pos == "動詞" \
         and following[1].lemma in classes.passive  # 「殺すぞ」言われて: speech drops the って, the bracket still quotes
@@ -126,7 +127,7 @@ def _said_as_a_measure(classes: WordClasses, after: list[Token]) -> bool:
     """殺す気かいうくらい塩辛い, しばいたろか思うくらい固い: a measure of something else, not words to the agent
     (not 〜するくらいの気持ちで: 額をこすりつけるくらいの気持ちで来い is the demand itself)."""
     for i, token in enumerate(after[:5]):
-        if token.lemma in ("言う", "思う") and token.pos == "動詞" and i + 2 < len(after) \
+        if token.lemma in classes.saying_or_thinking and token.pos == "動詞" and i + 2 < len(after) \
                 and after[i + 1].lemma in classes.measures and after[i + 2].pos in ("形容詞", "形状詞"):
             return True  # (殺すぞって言うくらい腹立っとる: the anger is the caller's, the words still said)
     return False
@@ -138,7 +139,7 @@ def _disowned_after(classes: WordClasses, tokens: list[Token]) -> bool:
     if len(words) < 3 or (words[0].surface not in classes.such and words[0].lemma not in classes.such):
         return False
     if words[1].lemma not in classes.such_things \
-            or any(t.surface == "しか" for t in words):
+            or any(t.surface in classes.only_particles for t in words):
         return False  # そういうことしか言ってない: "only that", said again
     for k, t in enumerate(words[2:7], start=2):
         if t.lemma in NEGATORS:
@@ -147,11 +148,11 @@ def _disowned_after(classes: WordClasses, tokens: list[Token]) -> bool:
     return False
 
 
-def _obliged(tokens: list[Token], quote: int, verb: int) -> bool:
+def _obliged(classes: WordClasses, tokens: list[Token], quote: int, verb: int) -> bool:
     """〜しないといけない (must): a negative, the conditional と and いけない/いかん, which unidic reads as 行く
     (a saying verb elsewhere: 〜って行ってた); the words are the speaker's own."""
     return verb == quote + 1 and quote > 0 and tokens[quote].lemma == "と" and tokens[quote - 1].lemma in NEGATORS \
-        and tokens[verb].lemma == "行く" and verb + 1 < len(tokens) and tokens[verb + 1].lemma in NEGATORS
+        and tokens[verb].lemma in classes.must_verbs and verb + 1 < len(tokens) and tokens[verb + 1].lemma in NEGATORS
 
 
 def _saying_verb_after(classes: WordClasses, tokens: list[Token], start: int) -> int | None:
@@ -194,7 +195,7 @@ def is_simile(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     after = analysis.tokens[match.last + 1 : match.last + 3]
     if not after or after[0].lemma not in classes.simile_words:
         return False
-    return len(after) < 2 or after[1].surface in ("に", "な")
+    return len(after) < 2 or after[1].surface in classes.simile_joins
 
 
 def in_compound(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
@@ -237,19 +238,19 @@ def names_a_thing(classes: WordClasses, analysis: Analysis, match: Match) -> boo
         return True  # ゴミ、もう二週連続で回収されてへん: the topic of what follows (not ゴミ、二度と電話してくんな)
     if after.pos == "動詞":
         return True  # ゴミ捨てた (a particle dropped), ごみ合って (混み合って misheard): what a verb is done with
-    if after.pos != "助詞" or after.lemma not in classes.case_particles | {"だけ", "も", "は"}:
+    if after.pos != "助詞" or after.lemma not in classes.thing_particles:
         return False
     # このゴミが。: an exclamation at someone
     return match.last + 2 < len(tokens) and not tokens[match.last + 2].is_break
 
 
-def is_own_wish(analysis: Analysis, match: Match) -> bool:
+def is_own_wish(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     """土下座したい (I'd like to): the speaker's own wish, unlike 土下座させたい (to make someone)."""
     after = analysis.tokens[match.last + 1 : match.last + 3]
     for token in (analysis.tokens[match.last], *after):
-        if token.lemma in ("せる", "させる"):
+        if token.lemma in classes.causatives:
             return False
-        if token.lemma == "たい" and token.pos == "助動詞":
+        if token.lemma in classes.wish_auxiliaries and token.pos == "助動詞":
             return True
     return False
 
@@ -266,7 +267,8 @@ def about_own(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
     tokens = analysis.tokens
     before = tokens[: match.first]
     # not 自分: 自分の頭で考えなさい says it of the listener
-    own = any(is_first_person(classes, a) and a.lemma != "自分" and b.lemma == "の" and c.lemma in classes.own_family
+    own = any(is_first_person(classes, a) and a.lemma not in classes.reflexive and b.lemma == "の"
+              and c.lemma in classes.own_family
               for a, b, c in zip(before, before[1:], before[2:], strict=False))  # うちの猫 (not 俺の話)
     return own and not any(is_listener(classes, t) or t.lemma in classes.staff for t in tokens)
 
@@ -284,10 +286,10 @@ def asked_about(classes: WordClasses, analysis: Analysis, match: Match) -> bool:
             return False
     polite = asking = False
     for token in tokens[match.last + 2 :]:
-        polite = polite or token.lemma in ("です", "ます")
+        polite = polite or token.lemma in classes.polite_auxiliaries
         asking = asking or token.lemma in classes.question_words  # どこに相談すればいいんでしょう。
         if token.surface in SENTENCE_ENDS:
             return polite and (token.surface in ("?", "？") or asking)
-        if token.lemma in ("か", "かしら") and token.pos == "助詞":
+        if token.lemma in classes.asking_particles and token.pos == "助詞":
             return polite
     return polite and asking

@@ -31,19 +31,19 @@ def described(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bo
         return False  # 放り込んだる, 踏んだろか: Kansai for 〜てやる, not a past
     if tail.startswith(classes.told_tails):
         return True
-    if "やがった" in tail or "やがって" in tail:
+    if any(w in tail for w in classes.cursed_deeds):
         return True  # 親父が踏んづけてぶっ壊しやがって: a deed told, cursed
-    if rest and rest[0].pos == "接尾辞" and rest[0].lemma in ("方", "かた") \
-            and not any(x in tail for x in ("たろ", "てやる", "たる", "てやろ")):
+    if rest and rest[0].pos == "接尾辞" and rest[0].lemma in classes.way_of \
+            and not any(x in tail for x in classes.te_yaru_marks):
         return True  # 殴り方の基本: how to hit, a lesson (not 殴り方教えたろか)
     if len(rest) > 1 and rest[0].lemma == "て" and rest[1].pos == "名詞":
         return True  # 壁を殴って穴を開けた: one step of a story, told on
     if rest and rest[0].lemma == "て" and any(t.lemma == "た" and t.pos == "助動詞"
                                                for t in clause_after(classes, tokens, index, limit=8)):
         return True  # 荷物を放り投げて置いていった: a step of a story told in the past
-    if tokens[index].lemma.endswith(("合う", "あう")):
+    if tokens[index].lemma.endswith(classes.mutual_endings):
         return True  # 殴り合う, 殺し合う: a fight or a sport described, not done to the listener
-    if tail.startswith(("ても", "でも")) and _asks_if_safe(classes, tokens, index):
+    if tail.startswith(classes.concessive_tails) and _asks_if_safe(classes, tokens, index):
         return True  # 強火で焼いても大丈夫ですか: an enquiry about a thing, not a threat (殴ってもいいですか is)
     if rest and rest[0].pos == "名詞" and tokens[index].form.startswith("連体形") \
             and rest[0].lemma not in classes.intent_nouns and rest[0].pos2 != "数詞" \
@@ -73,15 +73,15 @@ def _mishap_or_service(classes: WordClasses, tokens: tuple[Token, ...], index: i
         return not rough_after(classes, tokens, index)  # 店、燃やしてもらうぞ: a threat through someone else
     if rest[0].lemma not in classes.mishap_auxiliaries:
         return False
-    after = [t.lemma for t in rest[1:3] if t.lemma not in ("ます",)]
-    return bool(after) and after[0] in ("た", "て", "だ", "で")
+    after = [t.lemma for t in rest[1:3] if t.lemma not in classes.polite_verb_endings]
+    return bool(after) and after[0] in classes.mishap_told
 
 
 def done_to_a_thing(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """ゴキブリを殺す, 雑草を燃やす, イカをぶっ刺す: the harm verb's object is a pest, game or thing, not a person."""
     while index > 0 and tokens[index - 1].pos == "副詞":
         index -= 1  # イカをぶっ刺して, 魚を一気に叩き切る
-    return index > 1 and tokens[index - 1].lemma in ("を", "も") and (
+    return index > 1 and tokens[index - 1].lemma in classes.object_marks and (
         tokens[index - 2].lemma in classes.not_people or tokens[index - 2].surface in classes.not_people)
 
 
@@ -94,7 +94,7 @@ def _asks_if_safe(classes: WordClasses, tokens: tuple[Token, ...], index: int) -
             asked = token.surface in ("?", "？")
             break
         words.append(token)
-    asked = asked or (bool(words) and words[-1].surface in ("か", "かな"))
+    asked = asked or (bool(words) and words[-1].surface in classes.wondering)
     return asked and any(t.lemma in classes.safe_words for t in words)
 
 
@@ -132,7 +132,7 @@ class HarmRules(RuleBase):
         goal = at >= 1 and tokens[at].lemma == "に" and tokens[at].pos == "助詞"
         if goal and self._names_a_target(tokens, at - 1):
             return False  # 窓口に突っ込む: the company's premises are where it is done
-        if at >= 0 and tokens[at].lemma in ("を", "も") and tokens[at].pos == "助詞":
+        if at >= 0 and tokens[at].lemma in self.classes.object_marks and tokens[at].pos == "助詞":
             at -= 1
         if goal or at < 0 or tokens[at].pos not in ("名詞", "接尾辞", "代名詞"):
             # nothing named: a threat only in a threat's shape (燃やしてやる, 焼いたろか, 埋めるぞ), not a service
@@ -140,7 +140,8 @@ class HarmRules(RuleBase):
             tail = clause_text(self.classes, tokens, index)
             return not (te_yaru(self.classes, tokens, index) or rough_after(self.classes, tokens, index)
                         or verb.form.startswith("意志推量形")
-                        or "からな" in tail  # 燃やすからな, 突っ込むから, 燃やしに行く
+                        # 燃やすからな, 突っ込むから, 燃やしに行く
+                        or any(w in tail for w in self.classes.warning_words)
                         or tail.startswith(self.classes.threat_shape_tails))
         return not self._names_a_target(tokens, at)
 

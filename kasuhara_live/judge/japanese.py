@@ -4,7 +4,7 @@ Whisper ``base`` gets about a fifth of the characters wrong, mostly by sound (�
 So every token also carries a *reading key*: its kana reading (unidic's orthographic ``kana`` field, so
 ドロボー and 泥棒 both read ドロボウ) folded further so that spellings of the same sound compare equal
 (long-vowel marks, オウ/オオ, ヂ/ジ, ヲ/オ, small vowels).  Lexicon phrases are matched against these keys
-with a small edit-distance tolerance (see :mod:`kasuhara_live.judge.lexicon`).
+with a small edit-distance tolerance (see :mod:`kasuhara_live.judge.matcher`).
 """
 
 from __future__ import annotations

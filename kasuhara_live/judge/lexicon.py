@@ -1,4 +1,6 @@
-"""The harassment lexicon: loading, validation and matching on lemmas and kana readings.
+"""The harassment lexicon: its rules (terms, exceptions, constructions, [grammar] lists), loaded and validated.
+
+The matching of its phrases on utterances is :mod:`kasuhara_live.judge.matcher`'s.
 
 ``configs/lexicon.toml`` lists terms (wordings of one kind: a category, an axis, a weight, phrases) and
 exceptions (look-alike ordinary words).  A phrase matches an utterance
@@ -16,19 +18,16 @@ A bigram index keeps this fast: only (phrase, position) pairs sharing a kana big
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rapidfuzz.distance import Levenshtein
-
 from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Analyzer, Token, sound_key
-from kasuhara_live.judge.word_classes import WordClasses, change_words, merge_changes, parse_changes, word_classes
+from kasuhara_live.judge.class_changes import change_words, merge_changes, parse_changes
+from kasuhara_live.judge.word_classes import WordClasses, word_classes
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -39,8 +38,6 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 # the word lists of [grammar] (see configs/lexicon.toml); a site changes them with [classes.add] / [classes.remove]
 GRAMMAR_LISTS = ("harm_verbs", "contact_verbs", "contact_nouns", "frequency_words", "targeted_harm_verbs",
                  "harm_targets", "addressees", "people", "states", "labels", "removal", "contempt", "happenings")
-_TRAILING_OK = frozenset("アイウエオッ")
-_FUNCTION_POS = frozenset({"助詞", "助動詞", "接尾辞"})
 
 
 @dataclass(frozen=True)
@@ -248,6 +245,23 @@ def _construction(entry: Any, where: str) -> Construction:
                         tuple(_strings(part, f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
 
 
+def _exception(entry: Any, where: str, i: int) -> Exception_:
+    """The ``i``-th ``[[exception]]`` (numbered from 0; its id defaults to exception_<i + 1>)."""
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        where = f"{where} (id {entry['id']!r})"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, {"id", "phrases", "scope", "categories", *_EXAMPLE_KEYS}, where)
+    scope = entry.get("scope", "overlap")
+    if scope not in ("overlap", "utterance"):
+        raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
+    categories = _strings(entry.get("categories"), f"{where}: categories") if scope == "utterance" else ()
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
+    return Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where), categories)
+
+
 def parse_lexicon(data: Mapping[str, Any], source: str = "",
                   origins: Mapping[str, Sequence[str]] | None = None) -> Lexicon:
     """Validate a lexicon table (already merged with any site additions).
@@ -261,23 +275,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
         return written[i] if i < len(written) else f"{source} {kind} #{i + 1}"
 
     terms = [_term(entry, place("term", i)) for i, entry in enumerate(data.get("term", []))]
-    exceptions = []
-    for i, entry in enumerate(data.get("exception", [])):
-        where = place("exception", i)
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            where = f"{where} (id {entry['id']!r})"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a table")
-        _check_keys(entry, {"id", "phrases", "scope", "categories", *_EXAMPLE_KEYS}, where)
-        scope = entry.get("scope", "overlap")
-        if scope not in ("overlap", "utterance"):
-            raise ConfigError(f"{where}: scope = {scope!r} is not allowed: expected overlap or utterance")
-        categories = _strings(entry.get("categories"), f"{where}: categories") if scope == "utterance" else ()
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            raise ConfigError(f"{where}: category {unknown[0]!r} is not one of {', '.join(CATEGORIES)}")
-        exceptions.append(Exception_(str(entry.get("id", f"exception_{i + 1}")), _strings(entry.get("phrases"), where),
-                                     categories))
+    exceptions = [_exception(entry, place("exception", i), i) for i, entry in enumerate(data.get("exception", []))]
     constructions = [_construction(entry, place("construction", i))
                      for i, entry in enumerate(data.get("construction", []))]
     written_at: dict[str, str] = {}
@@ -301,10 +299,11 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
     _check_keys(grammar, set(lists), f"{source} [grammar]")
     # [classes.add] / [classes.remove] change the word classes, and the [grammar] lists in the same way
     changes = parse_changes(data["classes"], source, GRAMMAR_LISTS) if "classes" in data else None
+    fallback = {"harm_verbs": word_classes().fallback_harm_verbs}  # a file without harm_verbs still knows 殺す
     (harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels, removal, contempt,
      happenings) = (
         change_words(_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
-                     else ("殺す",) if key == "harm_verbs" else (), key, changes, source) for key in lists)
+                     else fallback.get(key, ()), key, changes, source) for key in lists)
     classes = word_classes(changes, source) if changes is not None else None
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
                    targeted, targets, addressees, people, states, labels, removal, contempt, happenings,
@@ -349,393 +348,3 @@ def load_lexicon(paths: Iterable[Path], named_in: str = "") -> Lexicon:
 def part_owner(construction_id: str, index: int) -> str:
     """The owner name under which a construction's part is matched."""
     return f"{construction_id}#{index}"
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    # how a phrase is heard; who listed it (owner, phrase as written) is kept beside it in PhraseMatcher
-    key: str
-    lemmas: tuple[str, ...]
-    last_form: str
-    tolerance: int
-    ending: str  # reading of a final conjugating word or particle: must be heard exactly (しろ is not して)
-    starts_with_function_word: bool
-    # a construction part that is one conjugating word: 教える matches 教えろ, 教えて, 教えます; but a conditional
-    # auxiliary is heard as one (the part なら, lemma だ, is not every だ: 話だから)
-    any_form: bool
-    sound: str = ""  # the key folded by voicing and r/d (see japanese.sound_key)
-    tail: str = ""  # sound of the last word of a multi-word phrase: it must be half heard (小学生以下 ≠ 小学生なん)
-    by_sound: bool = False  # a short fuzzy term: its exact sound (voicing, r/d folded) counts, 溶けさ for 土下座
-    grammatical: bool = False  # only particles/auxiliaries (けん, ぞ): heard only as such, not as a noun (件)
-    negated: bool = False  # has a negative auxiliary (使えない奴): heard approximately, the negation must be heard
-    single_word: bool = False  # one word (低能): heard approximately, it does not take in a particle (礼の…)
-    # readings of the words before the last that must be heard as written: a ん contraction (使えん-やつ: unidic
-    # reads 使えん as 使える, so a negation would become 使えるやつ) and もらう/いただく (whose potential forms
-    # share their lemma: 払ってもらいます is not 払ってもらえますか)
-    contracted: tuple[str, ...] = ()
-    # a word in hiragana the dictionary does not know (けん, ばい, わ: dialect sentence ends): never a word written in
-    # kanji with the same sound (件, 倍, 輪)
-    unknown_kana: bool = False
-    has_verb: bool = False  # heard approximately, a content verb (出す, not する) must be heard as a verb
-
-
-_HIRAGANA = re.compile(r"[ぁ-ゖー]+")
-_KATAKANA = re.compile(r"[ァ-ヺー]+")
-_KANJI = re.compile(r"[\u4e00-\u9fff]")
-SOUND_EXACT_KANA = 3  # shorter words collide with everyday ones by voicing alone: バカ/墓 (ハカ), ゴミ/込み (コミ)
-# Only nouns (土/下座) are heard by sound alone: in このカス the noun is two kana and このガス is a gas stove.
-_NOUN_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
-_SURU_STEMS = frozenset("シスサセ")
-_PARTICLE_POS = frozenset({"助詞", "助動詞", "感動詞"})
-
-
-_Found = tuple[int, int, int, int]  # (phrase index, first token, last token, distance)
-
-
-class PhraseMatcher:
-    """Finds lexicon phrases in analysed utterances, tolerant to how Whisper spells what it heard."""
-
-    def __init__(self, lexicon: Lexicon, analyzer: Analyzer, min_fuzzy_kana: int = 4,
-                 kana_per_error: int = 4, max_errors: int = 2) -> None:
-        self.analyzer = analyzer
-        classes = lexicon.classes if lexicon.classes is not None else word_classes()
-        self._te_auxiliaries = classes.te_auxiliaries  # 電話してくる: see find()
-        self.patterns: list[_Pattern] = []
-        listed_by: list[tuple[str, str]] = []
-        owners: list[tuple[str, tuple[str, ...], bool, int]] = [(t.id, t.phrases, t.fuzzy, 2) for t in lexicon.terms]
-        owners += [(e.id, e.phrases, False, 2) for e in lexicon.exceptions]
-        # A construction's part may be one kana (ぞ): it only counts beside the other parts.
-        owners += [(part_owner(c.id, i), part, False, 1) for c in lexicon.constructions
-                   for i, part in enumerate(c.parts)]
-        for owner, phrases, fuzzy, shortest in owners:
-            for phrase in phrases:
-                analysis = analyzer.analyze(phrase)
-                words = [t for t in analysis.tokens if not t.is_break]
-                if len(analysis.key) < shortest:
-                    raise ConfigError(f"{lexicon.where(owner) or f'lexicon {owner!r}'}: phrase {phrase!r} is too "
-                                      "short to match safely "
-                                      "(needs a reading of 2 kana or more)")
-                errors = 0
-                if fuzzy and len(analysis.key) >= min_fuzzy_kana:
-                    errors = min(max_errors, len(analysis.key) // kana_per_error)
-                last = words[-1] if words else None
-                grammatical = last is not None and (last.conjugates or last.pos == "助詞")
-                listed_by.append((owner, phrase))
-                self.patterns.append(_Pattern(analysis.key, tuple(t.lemma for t in words),
-                                              last.form if last else "", errors,
-                                              last.key if grammatical and last else "",
-                                              bool(words) and words[0].pos in _FUNCTION_POS,
-                                              "#" in owner and len(words) == 1 and words[0].conjugates
-                                              and (words[0].pos == "動詞" or not words[0].form.startswith("仮定形")),
-                                              sound_key(analysis.key),
-                                              sound_key(last.key) if last and len(words) > 1 and errors else "",
-                                              fuzzy and not errors and len(analysis.key) >= SOUND_EXACT_KANA
-                                              and all(w.pos in _NOUN_POS for w in words),
-                                              bool(words) and all(w.pos in _PARTICLE_POS for w in words),
-                                              any(w.pos == "助動詞" and w.lemma in NEGATORS for w in words),
-                                              len(words) == 1,
-                                              tuple(w.key if w.form.endswith("撥音便")
-                                                    or w.lemma in classes.potential_twins else ""
-                                                    for w in words[:-1]),
-                                              len(words) == 1 and _HIRAGANA.fullmatch(phrase) is not None
-                                              and _KATAKANA.fullmatch(words[0].lemma) is not None,
-                                              any(w.pos == "動詞" and w.pos2 != "非自立可能" for w in words)))
-        # One entry per distinct phrase: construction parts share phrases (な, で, する) dozens of times over, so
-        # each is matched once and its owners are fanned out in find().
-        distinct: dict[_Pattern, int] = {}
-        owners_of: list[list[tuple[str, str]]] = []
-        specs: list[_Pattern] = []
-        for pattern, listed in zip(self.patterns, listed_by, strict=True):
-            index = distinct.get(pattern)
-            if index is None:
-                index = distinct[pattern] = len(specs)
-                specs.append(pattern)
-                owners_of.append([])
-            owners_of[index].append(listed)
-        self.patterns = specs
-        # Filter index: a phrase heard with at most k errors has, by the pigeonhole principle, one of k+1
-        # disjoint pieces of its key intact, so one bigram per piece (the rarest) is enough to find it.
-        frequency: dict[str, int] = defaultdict(int)
-        for pattern in self.patterns:
-            for offset in range(len(pattern.key) - 1):
-                frequency[pattern.key[offset : offset + 2]] += 1
-        # Exact phrases are looked up whole; fuzzy ones are found on the sound key (which also finds every
-        # reading-exact occurrence, since folding only merges characters).
-        self._exact: dict[str, list[int]] = defaultdict(list)
-        self._by_sound_bigram: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if not pattern.tolerance:
-                self._exact[pattern.key].append(index)
-                continue
-            for offset in self._anchor_offsets(pattern.sound, pattern.tolerance, frequency):
-                self._by_sound_bigram[pattern.sound[offset : offset + 2]].append((index, offset))
-        self._by_sound: dict[str, list[int]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if pattern.by_sound:
-                self._by_sound[pattern.sound].append(index)
-        self._sound_lengths = sorted({len(k) for k in self._by_sound})
-        self._longest_exact = max((len(k) for k in self._exact), default=0)
-        siblings: dict[str, frozenset[str]] = {}
-        for construction in lexicon.constructions:
-            parts = frozenset(part_owner(construction.id, i) for i in range(len(construction.parts)))
-            siblings.update(dict.fromkeys(parts, parts))
-        # Per distinct phrase: who listed it (owner, phrase as written, and a part's sibling parts).
-        self._owners = [tuple((owner, phrase, siblings.get(owner)) for owner, phrase in entries)
-                        for entries in owners_of]
-        self._owner_names = [tuple(owner for owner, _ in entries) for entries in owners_of]
-        # Every prefix of an exact key: the scan from a token start stops as soon as no phrase can follow.
-        self._exact_prefixes = {key[:n] for key in self._exact for n in range(1, len(key) + 1)}
-        # The q-gram lemma: a phrase heard with at most k errors keeps at least (its distinct bigrams - 2k) of
-        # them, so a start sharing fewer is not worth an edit-distance computation.
-        self._tolerance = [p.tolerance for p in self.patterns]
-        self._bigrams = [frozenset(p.sound[o : o + 2] for o in range(len(p.sound) - 1)) for p in self.patterns]
-        self._bigrams_needed = [len(b) - 2 * p.tolerance for b, p in zip(self._bigrams, self.patterns, strict=True)]
-        # The same sets as bit masks over the fuzzy phrases' bigrams, for the whole-utterance test.
-        fuzzy_bigrams = sorted({b for p, bs in zip(self.patterns, self._bigrams, strict=True) if p.tolerance
-                                for b in bs})
-        self._bigram_bit = {b: 1 << i for i, b in enumerate(fuzzy_bigrams)}
-        self._bigram_mask = [sum(self._bigram_bit.get(b, 0) for b in bs) for bs in self._bigrams]
-        # Lemma sequences looked up whole, growing from each token while some phrase still begins that way.
-        self._by_lemmas: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for index, pattern in enumerate(self.patterns):
-            if pattern.lemmas:
-                self._by_lemmas[pattern.lemmas].append(index)
-        self._lemma_prefixes = {lemmas[:n] for lemmas in self._by_lemmas for n in range(1, len(lemmas) + 1)}
-        self._longest_lemmas = max((len(lemmas) for lemmas in self._by_lemmas), default=0)
-
-    @staticmethod
-    def _anchor_offsets(key: str, tolerance: int, frequency: Mapping[str, int]) -> list[int]:
-        if len(key) < 2:
-            return []
-        pieces = tolerance + 1
-        size = len(key) // pieces
-        offsets = []
-        for piece in range(pieces):
-            lo = piece * size
-            hi = len(key) if piece == pieces - 1 else lo + size
-            choices = range(lo, max(lo + 1, hi - 1))
-            offsets.append(min(choices, key=lambda o: (frequency.get(key[o : o + 2], 0), o)))
-        return sorted(set(offsets))
-
-    def find(self, analysis: Analysis) -> list[Match]:
-        """Every phrase occurrence; where matches of one owner overlap, the closest (then longest) wins."""
-        starts, ends = _boundaries(analysis)
-        found = [*self._lemma_matches(analysis), *self._exact_matches(analysis, starts, ends),
-                 *self._sound_matches(analysis, starts, ends), *self._fuzzy_matches(analysis, starts, ends)]
-        # A construction's part only matters when every part of it was heard: skip the rest (a heard な is a
-        # part of dozens of constructions, nearly all of them incomplete in any one utterance).
-        present: set[str] = set()
-        for index in {f[0] for f in found}:
-            present.update(self._owner_names[index])
-        complete: dict[frozenset[str], bool] = {}  # per construction (its parts): all of them heard
-        kept: dict[str, list[tuple[int, int, int, str]]] = {}
-        tokens = analysis.tokens
-        for index, first, last, distance in sorted(found, key=lambda c: (c[3], c[1] - c[2])):
-            if tokens[last].lemma == "て" and last + 1 < len(tokens) and tokens[last + 1].lemma in self._te_auxiliaries:
-                continue  # 電話して (a request) is not 電話してくる (someone calls) nor 電話している (is calling)
-            if distance and any(tokens[k].is_break for k in range(first, last + 1)):
-                continue  # heard approximately, a phrase stays in one clause: ただ、経緯を教えて is not 体型を教えて
-            for owner, phrase, parts in self._owners[index]:
-                if parts is not None:
-                    heard = complete.get(parts)
-                    if heard is None:
-                        heard = complete[parts] = parts <= present
-                    if not heard:
-                        continue
-                same = kept.get(owner)
-                if same is None:
-                    kept[owner] = [(first, last, distance, phrase)]
-                elif all(last < k_first or k_last < first for k_first, k_last, _, _ in same):
-                    same.append((first, last, distance, phrase))
-        # The matched words are joined only for the matches kept.
-        return sorted((Match(owner, phrase, first, last, distance,
-                             "".join(t.surface for t in tokens[first : last + 1]))
-                       for owner, group in kept.items() for first, last, distance, phrase in group),
-                      key=lambda m: (m.first, m.last))
-
-    @staticmethod
-    def _ending_agrees(pattern: _Pattern, key: str, end: int) -> bool:
-        # Fuzziness is for content words Whisper spells by sound; grammar endings decide what is meant.
-        return not pattern.ending or key[end - len(pattern.ending) : end] == pattern.ending
-
-    def _lemma_matches(self, analysis: Analysis) -> Iterable[_Found]:
-        tokens = analysis.tokens
-        lemmas = tuple(t.lemma for t in tokens)
-        prefixes, by_lemmas, patterns = self._lemma_prefixes, self._by_lemmas, self.patterns
-        for start in range(len(lemmas)):
-            for end in range(start + 1, min(len(lemmas), start + self._longest_lemmas) + 1):
-                sequence = lemmas[start:end]
-                if sequence not in prefixes:
-                    break
-                for index in by_lemmas.get(sequence, ()):
-                    pattern = patterns[index]
-                    if pattern.any_form or (_same_form(tokens[end - 1].form, pattern.last_form) and all(
-                            not written or t.key == written
-                            for t, written in zip(tokens[start : end - 1], pattern.contracted, strict=True))):
-                        yield index, start, end - 1, 0
-
-    def _exact_matches(self, analysis: Analysis, starts: Mapping[int, int],
-                       ends: Mapping[int, int]) -> Iterable[_Found]:
-        """Phrases without tolerance: their whole reading, from a token start to a token end."""
-        key, tokens = analysis.key, analysis.tokens
-        prefixes = self._exact_prefixes
-        for start, first in starts.items():
-            for end in range(start + 1, min(len(key), start + self._longest_exact) + 1):
-                piece = key[start:end]
-                if piece not in prefixes:
-                    break
-                if end not in ends:
-                    continue
-                last = ends[end]
-                # A one-kana part (よ, ぞ, な) is a particle of its own, lengthened at most (なあ, ぞー); never the
-                # head of another word (子 of 声 コエ, よ of よう ヨオ).
-                whole = end - start > 1 or analysis.starts[last] + len(tokens[last].key) == end \
-                    or tokens[last].pos in _PARTICLE_POS
-                if not whole:
-                    continue
-                for index in self._exact.get(piece, ()):
-                    pattern = self.patterns[index]
-                    if pattern.grammatical and not all(t.pos in _PARTICLE_POS for t in tokens[first : last + 1]):
-                        continue  # the ending けん is not the noun 件, the particle は not 歯
-                    if pattern.unknown_kana and any(_KANJI.search(t.surface) for t in tokens[first : last + 1]):
-                        continue
-                    if self._ending_agrees(pattern, key, end):
-                        yield index, first, last, 0
-
-    def _sound_matches(self, analysis: Analysis, starts: Mapping[int, int],
-                       ends: Mapping[int, int]) -> Iterable[_Found]:
-        """Short terms heard with the right sound but another voicing: 溶けさせろ for 土下座させろ (どげざ → とけさ)."""
-        sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
-        for start, first in starts.items():
-            for length in self._sound_lengths:
-                end = start + length
-                if end not in ends:
-                    continue
-                for index in self._by_sound.get(sound[start:end], ()):
-                    pattern = self.patterns[index]
-                    if key[start:end] == pattern.key or tokens[first].pos in _FUNCTION_POS:
-                        continue  # heard as written: the exact path has it; a particle does not start a term
-                    last = ends[end]
-                    if _span_agrees(pattern, tokens[first : last + 1]):
-                        yield index, first, last, 1
-
-    def _fuzzy_matches(self, analysis: Analysis, starts: Mapping[int, int],
-                       ends: Mapping[int, int]) -> Iterable[_Found]:
-        """Phrases heard approximately: compared on sound keys (voicing, r/d folded) within their tolerance."""
-        sound, key, tokens = analysis.sound, analysis.key, analysis.tokens
-        heard = [sound[o : o + 2] for o in range(len(sound) - 1)]
-        # The q-gram lemma over the whole utterance first (one set operation per phrase, most fail it), then
-        # per start below.
-        bit = self._bigram_bit
-        heard_anywhere = 0
-        for bigram in heard:
-            heard_anywhere |= bit.get(bigram, 0)
-        if not heard_anywhere:
-            return
-        by_bigram = self._by_sound_bigram
-        bigrams, needed, tolerance, masks = self._bigrams, self._bigrams_needed, self._tolerance, self._bigram_mask
-        plausible: dict[int, bool] = {}
-        candidates: set[tuple[int, int]] = set()
-        # Where each plausible phrase's anchor bigrams were heard: the starts that would put it there.
-        for offset, bigram in enumerate(heard):
-            for index, pattern_offset in by_bigram.get(bigram, ()):
-                passed = plausible.get(index)
-                if passed is None:
-                    passed = plausible[index] = (masks[index] & heard_anywhere).bit_count() >= needed[index]
-                if passed:
-                    diagonal, tol = offset - pattern_offset, tolerance[index]
-                    candidates.update((index, s) for s in range(diagonal - tol, diagonal + tol + 1) if s in starts)
-        for index, start in sorted(candidates):
-            pattern = self.patterns[index]
-            tol = pattern.tolerance
-            head, tail, size = pattern.sound[0], pattern.sound[-1], len(pattern.sound)
-            # Cheap pre-tests: with few errors allowed, the first or the last sound is heard as written, and
-            # enough bigrams survive.
-            if sound[start : start + 1] != head and tail not in sound[start + size - tol - 1 : start + size + tol]:
-                continue
-            if len(bigrams[index].intersection(heard[max(0, start) : start + size + tol - 1])) < needed[index]:
-                continue
-            first = starts[start]
-            # a content phrase heard approximately does not begin on a particle (…のお名前 is not 能無し)
-            exact_only = tokens[first].pos in _FUNCTION_POS and not pattern.starts_with_function_word
-            best = self._closest(pattern, sound, key, start, ends, exact_only)
-            if best is not None and not (self._tail_heard(pattern, sound, best[1])
-                                         and _span_agrees(pattern, tokens[first : ends[best[1]] + 1])):
-                best = None
-            if best is not None:
-                last = ends[best[1]]
-                # rank by the distance of what was actually written, not of the folded sounds
-                written = Levenshtein.distance(pattern.key, key[start : best[1]])
-                yield index, first, last, min(written, tol + 1)
-
-    @staticmethod
-    def _tail_heard(pattern: _Pattern, sound: str, end: int) -> bool:
-        # Tolerance is for a word heard a little wrong, not for a distinguishing last word heard as another.
-        tail = pattern.tail
-        # half of it, but all of a two-kana word: 小学生以下 is not 小学生が (イカ against ーガ, one kana off)
-        allowed = len(tail) // 2 if len(tail) > 2 else 0
-        return not tail or Levenshtein.distance(tail, sound[max(0, end - len(tail)) : end]) <= allowed
-
-    @staticmethod
-    def _closest(pattern: _Pattern, sound: str, key: str, start: int, ends: Mapping[int, int],
-                 exact_only: bool) -> tuple[int, int] | None:
-        """The best end for ``pattern`` heard from ``start``: (distance on sound keys, end), or None."""
-        target, tol, ending = pattern.sound, pattern.tolerance, pattern.ending
-        best: tuple[int, int] | None = None
-        for length in range(max(2, len(target) - tol), len(target) + tol + 1):
-            end = start + length
-            if end not in ends or end > len(sound):
-                continue
-            if ending and not key.endswith(ending, 0, end):
-                continue  # the grammatical ending must be heard as written (cheap test first)
-            distance = Levenshtein.distance(target, sound[start:end], score_cutoff=tol)
-            if (exact_only and distance) or distance > tol:
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, end)
-        return best
-
-
-def _span_agrees(pattern: _Pattern, heard: Sequence[Token]) -> bool:
-    """Words heard approximately keep the phrase's shape: a negation where it has one (使える奴 is no 使えない奴), a
-    verb where it has one, and one word is not heard across a particle (お礼のお… is no 低能, though the sounds are
-    close)."""
-    if pattern.negated and not any(t.pos == "助動詞" and t.lemma in NEGATORS for t in heard):
-        return False
-    if pattern.has_verb and not any(t.pos == "動詞" for t in heard):
-        return False  # an order heard without a verb is no order: 金出しな is not 禁止な
-    if any(t.surface[:1].isdigit() for t in heard):
-        return False  # Whisper writes digits for numbers it heard: 6話 (ろくわ) is no ろくでなし
-    return not (pattern.single_word and any(t.pos == "助詞" for t in heard))
-
-
-def _same_form(heard: str, written: str) -> bool:
-    """The same conjugated form: 連用形 variants must agree too (飛び込ん-だ is not the imperative-looking 飛び込め,
-    which unidic tags 連用形-一般), while a form without a variant matches any of its variants."""
-    heard_main, _, heard_variant = heard.partition("-")
-    written_main, _, written_variant = written.partition("-")
-    if heard_main != written_main:
-        return False
-    return not (heard_variant and written_variant) or heard_variant == written_variant
-
-
-def _boundaries(analysis: Analysis) -> tuple[dict[int, int], dict[int, int]]:
-    """Where tokens start and end in the reading key (a trailing long vowel or small tsu may be left over)."""
-    starts: dict[int, int] = {}
-    ends: dict[int, int] = {}
-    for i, (t, start) in enumerate(zip(analysis.tokens, analysis.starts, strict=True)):
-        if not t.key:
-            continue
-        starts.setdefault(start, i)
-        end = start + len(t.key)
-        ends[end] = i
-        # ふざけんなー: the phrase may end before a trailing long vowel inside the same token
-        cut = 1
-        while cut < len(t.key) and t.key[-cut] in _TRAILING_OK:
-            ends.setdefault(end - cut, i)
-            cut += 1
-        # どげざして → どげ/ざし/て: unidic-lite cuts a noun written in kana before a verb it invents (座する);
-        # the noun may end where that verb's する-ending begins
-        if t.pos == "動詞" and t.lemma.endswith("する") and len(t.key) > 1 and t.key[-1] in _SURU_STEMS:
-            ends.setdefault(end - 1, i)
-    return starts, ends

@@ -31,7 +31,8 @@ def own_choices(classes: WordClasses, tokens: tuple[Token, ...]) -> set[int]:
 
 def _is_own_choice(classes: WordClasses, clause: tuple[Token, ...]) -> bool:
     lemmas = [t.lemma for t in clause]
-    if any(t.lemma in ("せる", "させる") and t.pos == "助動詞" for t in clause) or "様" in lemmas \
+    if any(t.lemma in classes.causatives and t.pos == "助動詞" for t in clause) \
+            or any(lemma in classes.so_that for lemma in lemmas) \
             or any(te_yaru(classes, clause, i) for i in range(len(clause))) \
             or any(is_listener(classes, t) for t in clause):
         return False
@@ -42,12 +43,13 @@ def _is_own_choice(classes: WordClasses, clause: tuple[Token, ...]) -> bool:
     for i, token in enumerate(clause):
         verb = token.pos == "動詞" and token.lemma in classes.custom
         if token.pos == "名詞" and token.lemma in classes.custom and i + 1 < len(clause) \
-                and clause[i + 1].lemma == "為る":
+                and clause[i + 1].lemma in classes.suru_verb:
             verb, i = True, i + 1  # 利用しない, 取引しねえ
         if not verb:
             continue
         negation = i + 1 if i + 1 < len(clause) and clause[i + 1].lemma in NEGATORS else \
-            i + 2 if i + 2 < len(clause) and clause[i + 1].lemma == "ます" and clause[i + 2].lemma in NEGATORS else 0
+            i + 2 if i + 2 < len(clause) and clause[i + 1].lemma in classes.polite_verb_endings \
+            and clause[i + 2].lemma in NEGATORS else 0
         if negation and clause[negation].pos == "助動詞" and (
                 negation + 1 == len(clause) or clause[negation + 1].lemma in classes.closing_particles):
             return True  # 買わない, 頼まねえからな, 使いませんよ (not 来ない人, 来ないと)

@@ -23,7 +23,7 @@ from kasuhara_live.judge.word_classes import WordClasses
 
 def _keeps_sending(classes: WordClasses, tokens: tuple[Token, ...], index: int) -> bool:
     """Token ``index`` is 続ける after a sending verb (送り続ける): contact only when a channel is named."""
-    return index > 0 and tokens[index].lemma in ("続ける", "つづける") \
+    return index > 0 and tokens[index].lemma in classes.continuing \
         and tokens[index - 1].lemma in classes.sending_verbs
 
 
@@ -40,9 +40,10 @@ def _count_before_counter(classes: WordClasses, tokens: tuple[Token, ...], index
     (二十回, 百通, 何十回, 50枚, 十二時間); (index, None) otherwise."""
     if index < 0 or index + 1 >= len(tokens) or tokens[index + 1].surface not in (counters or classes.contact_counters):
         return index, None
-    if tokens[index].surface in ("何", "数"):  # 何回でも, 何時間でも: no end to it (何回も電話したのに is a grievance)
+    # 何回でも, 何時間でも: no end to it (何回も電話したのに is a grievance)
+    if tokens[index].surface in classes.vague_counts:
         ending = "".join(t.surface for t in tokens[index + 2 : index + 4])
-        return (index, index + 1) if ending == "でも" else (index, None)
+        return (index, index + 1) if ending in classes.endless_marks else (index, None)
     start = index  # unidic-lite splits some numbers: 十/五 回
     while start > 0 and tokens[start - 1].pos2 == "数詞" and count_value(tokens[start - 1].surface) is not None:
         start -= 1
@@ -53,9 +54,11 @@ def _count_before_counter(classes: WordClasses, tokens: tuple[Token, ...], index
 def _counts_calls(classes: WordClasses, tokens: tuple[Token, ...], counter: int,
                   contact_nouns: frozenset[str]) -> bool:
     """これで十五回目です, 三十回目のお電話: the caller numbers their own calls (not 十回目の来店)."""
-    if counter + 1 >= len(tokens) or tokens[counter + 1].surface != "目" or tokens[counter].surface not in ("回", "度"):
+    if counter + 1 >= len(tokens) or tokens[counter + 1].surface not in classes.ordinal_suffixes \
+            or tokens[counter].surface not in classes.call_counters:
         return False
-    after = [t for t in tokens[counter + 2 : counter + 6] if t.lemma not in ("御", "お", "の") and t.surface != "、"]
+    after = [t for t in tokens[counter + 2 : counter + 6]
+             if t.lemma not in classes.counted_fillers and t.surface != "、"]
     if not after or after[0].is_break or after[0].pos in ("助動詞", "助詞"):
         return True  # 十回目です, 十回目だよ, 十回目。
     return after[0].lemma in contact_nouns or after[0].lemma in classes.counted_things
@@ -70,13 +73,16 @@ def _future_share(classes: WordClasses, tokens: tuple[Token, ...], verb: int, co
             break
         rest.append(token)
     tail = "".join(t.surface for t in rest)
-    if tail.startswith(classes.not_a_promise) or "のに" in tail:
+    if tail.startswith(classes.not_a_promise) or any(w in tail for w in classes.grievance_marks):
         # someone else calls, a request, a grievance (十回かけても繋がらない, 毎日電話してるのに), a question of
         # how (毎週電話すればいいですか), a habit or plan told (毎日家族に電話するので…, ブログに書き込むのが日課)
         return 0.0
     if rest and rest[0].pos == "名詞" and tokens[verb].form.startswith("連体形"):
         return 0.0  # 毎朝鳴らすアラーム: the verb describes a noun
-    if tail.removeprefix("ちゃって").removeprefix("てしまって").removeprefix("て").startswith(classes.apologies):
+    said = tail
+    for lead in classes.apology_leads:
+        said = said.removeprefix(lead)
+    if said.startswith(classes.apologies):
         return 0.0  # 毎日電話しちゃってすみません: the caller apologises for the calls
     if any(t.lemma in NEGATORS | classes.passive for t in rest[:4]):
         return 0.0
@@ -86,9 +92,9 @@ def _future_share(classes: WordClasses, tokens: tuple[Token, ...], verb: int, co
         return 0.5 if counted else 0.0
     if tail.startswith(classes.ongoing_tails):
         return 1.0 if counted else 0.5
-    if any(t.lemma in ("けれど", "が") and t.pos2 == "接続助詞" for t in rest):
+    if any(t.lemma in classes.but_particles and t.pos2 == "接続助詞" for t in rest):
         # 何回でも言いますけど、…: said on the way to something else (毎晩言うけど、うちの子が: not even that)
-        return 0.0 if tokens[verb].lemma == "言う" and not counted else 0.5
+        return 0.0 if tokens[verb].lemma in classes.saying and not counted else 0.5
     return 1.0
 
 
@@ -130,7 +136,7 @@ class PersistenceRules(GrammarCues):
             if (count == 2 and any(analysis.is_command(end - len(clause) + i) for i in range(len(clause)))) \
                     or (count == 3 and (all(t.pos in ("名詞", "接尾辞", "接頭辞") for t in clause)
                                         or (clause[-1].surface == "か" and not any(
-                                            t.lemma in ("です", "ます") for t in clause)))):
+                                            t.lemma in self.classes.polite_auxiliaries for t in clause)))):
                 words = "".join(t.surface for t in clause)
                 return [Cue("repeated_clause", "persistence", "conduct", self.cfg.repeated_clause_weight,
                             f"{words}…{words}")]
@@ -141,7 +147,8 @@ class PersistenceRules(GrammarCues):
         not トイレ。トイレ。トイレが詰まってる (a flustered caller) nor a word a story repeats."""
         tokens = analysis.tokens
         if not self.cfg.repeated_clause_weight or not (
-                any(t.lemma == "って" for t in tokens) and any(t.lemma == "言う" for t in tokens)):
+                any(t.lemma in self.classes.plain_quotes for t in tokens)
+                and any(t.lemma in self.classes.saying for t in tokens)):
             return []
         counts: dict[str, int] = {}
         bare: set[str] = set()
@@ -191,7 +198,8 @@ class PersistenceRules(GrammarCues):
                             "".join(t.surface for t in tokens[first : counter + 2]))]
             verb: int | None = i
             if keeps:
-                first = i - 1 if tokens[i - 1].lemma in self.contact_verbs or tokens[i - 1].lemma == "駆ける" \
+                first = i - 1 if tokens[i - 1].lemma in self.contact_verbs \
+                    or tokens[i - 1].lemma in self.classes.misread_calling \
                     else max(0, i - 2)
             else:
                 verb = self._contact_verb_after(tokens, counter if counter is not None else i)
@@ -209,14 +217,16 @@ class PersistenceRules(GrammarCues):
 
     def _may_count_contacts(self, text: str) -> bool:
         # most utterances have neither a counter, a frequency word nor 続ける: one pass over the text says so
-        return any(c in text for c in self.classes.contact_counters) or "続" in text or "つづ" in text \
-            or any(word in text for word in self.frequency_words) or "毎" in text \
+        return any(c in text for c in self.classes.contact_counters) \
+            or any(w in text for w in self.classes.continuing_stems) \
+            or any(word in text for word in self.frequency_words) or any(w in text for w in self.classes.every) \
             or any(word in text for word in self.classes.intervals)
 
     def _says_how_often(self, tokens: tuple[Token, ...], i: int) -> bool:
         """毎日, 毎晩, 朝昼晩 (read on the surface), 十分おき: token ``i`` begins a frequency."""
         token = tokens[i]
-        return token.lemma in self.frequency_words or (token.surface == "毎" and token.pos == "接頭辞") or (
+        return token.lemma in self.frequency_words \
+            or (token.surface in self.classes.every and token.pos == "接頭辞") or (
             token.surface[:1] in self._frequency_heads
             and "".join(t.surface for t in tokens[i : i + 4]).startswith(self._frequency_prefixes)) \
             or _interval(self.classes, tokens, i)
@@ -226,7 +236,7 @@ class PersistenceRules(GrammarCues):
         tokens = analysis.tokens
         dismissed = ""
         for i in range(1, len(tokens)):
-            if tokens[i].surface != "時間":
+            if tokens[i].surface not in self.classes.hours:
                 continue
             first, counter = _count_before_counter(self.classes, tokens, i - 1, self.cfg.long_hold_hours,
                                                    self.classes.hours)
@@ -237,10 +247,10 @@ class PersistenceRules(GrammarCues):
             if rest and rest[0].lemma in self.classes.not_a_span:
                 dismissed = words  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span
                 continue
-            endless = "".join(t.surface for t in rest[:2]) == "でも"
+            endless = "".join(t.surface for t in rest[:2]) in self.classes.endless_marks
             willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
-            staying = any(t.lemma in self.classes.held or (t.lemma == "待つ" and j + 1 < len(tokens)
-                                                           and tokens[j + 1].lemma in ("せる", "させる"))
+            staying = any(t.lemma in self.classes.held or (t.lemma in self.classes.waiting and j + 1 < len(tokens)
+                                                           and tokens[j + 1].lemma in self.classes.causatives)
                           for j, t in enumerate(tokens))
             if (endless or willed) and staying:
                 return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
@@ -249,14 +259,14 @@ class PersistenceRules(GrammarCues):
 
     def _keeps_contacting(self, tokens: tuple[Token, ...], index: int) -> bool:
         """Token ``index`` is 続ける after a contact verb: かけ続ける, 電話し続ける."""
-        if index == 0 or tokens[index].lemma not in ("続ける", "つづける"):
+        if index == 0 or tokens[index].lemma not in self.classes.continuing:
             return False
         verb = tokens[index - 1]
-        if verb.lemma == "駆ける" and verb.surface == "かけ":
+        if verb.lemma in self.classes.misread_calling and verb.surface in self.classes.misread_calling_forms:
             return True  # かけ続けます: unidic-lite reads kana かけ as 駆ける (run)
         if _keeps_sending(self.classes, tokens, index):  # メールを送り続ける, not ログを送り続ける
             return any(t.lemma in self.contact_nouns for t in tokens[max(0, index - 9) : index])
-        return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in ("為る", "する")
+        return verb.lemma in self.contact_verbs or (index > 1 and verb.lemma in self.classes.doing
                                                      and tokens[index - 2].lemma in self.contact_nouns)
 
     def _to_someone_else(self, tokens: tuple[Token, ...], start: int, verb: int) -> bool:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.judge.japanese import Analyzer
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher, RuleExamples
+from kasuhara_live.judge.lexicon import Lexicon, RuleExamples
+from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.rules import CLEARED, UtteranceJudge
 
 

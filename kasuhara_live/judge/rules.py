@@ -47,7 +47,8 @@ from kasuhara_live.judge.cues import (
 from kasuhara_live.judge.grammar import asks_for_it, is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Analyzer
-from kasuhara_live.judge.lexicon import Lexicon, PhraseMatcher
+from kasuhara_live.judge.lexicon import Lexicon
+from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.model import HarassmentModel, content_kana
 from kasuhara_live.judge.own_choice import own_choices
 from kasuhara_live.judge.terms import TermRules

@@ -116,13 +116,13 @@ class TermRules(GroupRules):
             return "exception"
         if term.id not in self._attaching and starts_inside_a_word(analysis, match):
             return "inside_another_word"  # 雨だしね (だ+し+ね), 思ったわけ (た+わけ)
-        if term.axis != "complaint" and is_condition(analysis.tokens, match.last):
+        if term.axis != "complaint" and is_condition(self.classes, analysis.tokens, match.last):
             return "condition"  # 辞めちまえば終わり: 〜ば makes the words a condition, not an order
         if term.axis != "complaint" and is_negated(self.classes, analysis, match):
             return "negated"
         if term.axis != "complaint" and is_reported(self.classes, analysis, match):
             return "reported"
-        if term.category == "dogeza" and is_own_wish(analysis, match):
+        if term.category == "dogeza" and is_own_wish(self.classes, analysis, match):
             return "own_wish"  # 土下座したいぐらい感謝してます: the caller's own wish, not a demand
         if term.category == "threat" and analysis.tokens[match.last].pos == "動詞" \
                 and described(self.classes, analysis.tokens, match.last):

@@ -5,8 +5,10 @@ every word of another class. The shipped file defines every class the rules read
 them with ``[classes.add]`` and ``[classes.remove]`` (one list per class name), applied after the shipped file:
 a word added to a class is in every class that includes it with ``@name``; a word removed is removed from the
 class as the rules read it. The same tables change the lexicon's ``[grammar]`` lists (``harm_targets``…), so a
-site never copies a whole list to add a word. The rules read a class as an attribute of :class:`WordClasses`
-(``classes.staff``): a frozen set for membership, a tuple where the words are beginnings (``str.startswith``).
+site never copies a whole list to add a word (those tables are read in :mod:`kasuhara_live.judge.class_changes`).
+The rules read a class as an attribute of :class:`WordClasses` (``classes.staff``): a frozen set for membership,
+a tuple where the words are beginnings (``str.startswith``), endings (``str.endswith``) or looked for inside a
+text.
 """
 
 from __future__ import annotations
@@ -19,118 +21,226 @@ from kasuhara_live.config import DEFAULT_CONFIG_PATH, read_toml
 from kasuhara_live.errors import ConfigError
 
 SHIPPED_CLASSES = DEFAULT_CONFIG_PATH.parent / "word-classes.toml"
-# the classes whose words are beginnings (tuples, for str.startswith); every other class is a frozen set
+# the classes whose words are beginnings, endings or looked for inside a text (tuples: str.startswith, str.endswith,
+# `in`); every other class is a frozen set
 PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insisting", "not_a_denial", "apologies",
                             "not_done_by_caller", "private_data", "rough_closes", "intervals", "taunting_questions",
                             "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
                             "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
-                            "own_deed_tails", "veiled_conditions"})
-CHANGES = ("add", "remove")
+                            "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
+                            "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
+                            "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
+                            "hazard_marks", "negative_endings", "fallback_harm_verbs"})
 Words = tuple[str, ...]
 
 
 class WordClasses:
-    """Every word class, by name; built from the resolved lists (see :func:`resolve_classes`)."""
+    """Every word class, by name; built from the resolved lists (see :func:`resolve_classes`).
 
-    def __init__(self, words: Mapping[str, tuple[str, ...]]) -> None:
+    Each class is an attribute: a frozen set for membership, or a tuple (``Words``) for the classes of
+    ``PREFIX_CLASSES``, whose words are beginnings, endings or looked for inside a text."""
+
+    names: Words
+    rough_endings: frozenset[str]
+    casual_negatives: frozenset[str]
+    rough_interjections: frozenset[str]
+    rough_tails: Words
+    rhetorical: Words
+    tone_tails: Words
+    rough_pleas: frozenset[str]
+    saying_verbs: frozenset[str]
+    quotes: frozenset[str]
+    hearsay: frozenset[str]
+    insisting: Words
+    insult_suffixes: frozenset[str]
+    case_particles: frozenset[str]
+    first_person: frozenset[str]
+    passive: frozenset[str]
+    not_a_denial: Words
+    safe_words: frozenset[str]
+    words_nouns: frozenset[str]
+    apologies: Words
+    intent_nouns: frozenset[str]
+    courtesies: frozenset[str]
+    asking_verbs: frozenset[str]
+    contact_counters: frozenset[str]
+    staff: frozenset[str]
+    not_listener: frozenset[str]
+    private_places: frozenset[str]
+    going: frozenset[str]
+    not_done_by_caller: Words
+    how_it_works: frozenset[str]
+    mishap_verbs: frozenset[str]
+    hours: frozenset[str]
+    not_a_span: frozenset[str]
+    held: frozenset[str]
+    question_words: frozenset[str]
+    places_of_work: frozenset[str]
+    investigate: frozenset[str]
+    private_data: Words
+    staying: frozenset[str]
+    leaving: frozenset[str]
+    said: frozenset[str]
+    family: frozenset[str]
+    own_family: frozenset[str]
+    own_people: frozenset[str]
+    intensifiers: frozenset[str]
+    thing_verbs: frozenset[str]
+    legal_route: frozenset[str]
+    taking_custom_away: frozenset[str]
+    asking_or_if: frozenset[str]
+    closing_particles: frozenset[str]
+    custom: frozenset[str]
+    rough_closes: Words
+    not_people: frozenset[str]
+    veiled_conditions: Words
+    honorific_verbs: frozenset[str]
+    vocative_suffixes: frozenset[str]
+    vocative_marks: frozenset[str]
+    group_marks: frozenset[str]
+    polite: frozenset[str]
+    sending_verbs: frozenset[str]
+    pleading: frozenset[str]
+    such: frozenset[str]
+    mishap_auxiliaries: frozenset[str]
+    received: frozenset[str]
+    intervals: Words
+    interval_units: frozenset[str]
+    such_things: frozenset[str]
+    taunting_questions: Words
+    speaker_particles: frozenset[str]
+    topic_quoting: frozenset[str]
+    threat_shape_tails: Words
+    contact_noun_verbs: frozenset[str]
+    te_yaru_tails: Words
+    told_tails: Words
+    describing_words: frozenset[str]
+    barking_particles: frozenset[str]
+    group_topic_marks: frozenset[str]
+    disowning: Words
+    not_a_promise: Words
+    ongoing_tails: Words
+    imposition_closes: frozenset[str]
+    prohibitions: Words
+    rough_prohibitions: Words
+    asking_after_te: frozenset[str]
+    te_auxiliaries: frozenset[str]
+    potential_twins: frozenset[str]
+    favours: frozenset[str]
+    person_tails: Words
+    counted_things: frozenset[str]
+    done_tails: Words
+    wanting: frozenset[str]
+    own_deed_tails: Words
+    kansai_yaru: frozenset[str]
+    disowning_fillers: frozenset[str]
+    measures: frozenset[str]
+    simile_words: frozenset[str]
+    vague_words: frozenset[str]
+    contempt_auxiliaries: frozenset[str]
+    seeing: frozenset[str]
+    bare_quotes: frozenset[str]
+    telling: frozenset[str]
+    subject_marks: frozenset[str]
+    question_particles: frozenset[str]
+    nominalisers: frozenset[str]
+    rebuke_questions: frozenset[str]
+    getting_done_humbly: frozenset[str]
+    causatives: frozenset[str]
+    polite_imposition_closes: frozenset[str]
+    getting_done: frozenset[str]
+    challenge_questions: frozenset[str]
+    kansai_copula: frozenset[str]
+    prohibition_closes: frozenset[str]
+    warning_words: Words
+    warning_ends: Words
+    giving_to_speaker: frozenset[str]
+    conjecture: frozenset[str]
+    te_particles: frozenset[str]
+    how_about: frozenset[str]
+    how_about_closes: frozenset[str]
+    of_course: frozenset[str]
+    copulas: frozenset[str]
+    demand_closes: frozenset[str]
+    plan_marks: Words
+    doing_for: frozenset[str]
+    kansai_yaro: frozenset[str]
+    saying: frozenset[str]
+    only_particles: frozenset[str]
+    thinking: frozenset[str]
+    conditional_copula: frozenset[str]
+    not_caring: frozenset[str]
+    knowing: frozenset[str]
+    hedges: frozenset[str]
+    plain_quotes: frozenset[str]
+    asking_marks: frozenset[str]
+    past_auxiliaries: frozenset[str]
+    told_auxiliaries: frozenset[str]
+    insisting_ongoing: Words
+    while_doing: frozenset[str]
+    say_verbs: frozenset[str]
+    saying_or_thinking: frozenset[str]
+    must_verbs: frozenset[str]
+    simile_joins: frozenset[str]
+    reflexive: frozenset[str]
+    thing_particles: frozenset[str]
+    wish_auxiliaries: frozenset[str]
+    polite_auxiliaries: frozenset[str]
+    asking_particles: frozenset[str]
+    cursed_deeds: Words
+    way_of: frozenset[str]
+    te_yaru_marks: Words
+    mutual_endings: Words
+    concessive_tails: Words
+    polite_verb_endings: frozenset[str]
+    mishap_told: frozenset[str]
+    object_marks: frozenset[str]
+    wondering: frozenset[str]
+    continuing: frozenset[str]
+    continuing_stems: Words
+    every: Words
+    vague_counts: frozenset[str]
+    endless_marks: frozenset[str]
+    ordinal_suffixes: frozenset[str]
+    call_counters: frozenset[str]
+    counted_fillers: frozenset[str]
+    grievance_marks: Words
+    apology_leads: Words
+    but_particles: frozenset[str]
+    misread_calling: frozenset[str]
+    misread_calling_forms: frozenset[str]
+    waiting: frozenset[str]
+    doing: frozenset[str]
+    home_suffix: frozenset[str]
+    goal_particles: frozenset[str]
+    possessive_marks: frozenset[str]
+    following_verbs: frozenset[str]
+    going_along: frozenset[str]
+    impossible: frozenset[str]
+    who_or_what: frozenset[str]
+    hazard_marks: Words
+    linking_marks: frozenset[str]
+    about_marks: frozenset[str]
+    label_closes: frozenset[str]
+    order_particles: frozenset[str]
+    pointing: frozenset[str]
+    said_of_marks: frozenset[str]
+    nationality_suffixes: frozenset[str]
+    obligation: frozenset[str]
+    negative_endings: Words
+    kansai_threat_tails: frozenset[str]
+    so_that: frozenset[str]
+    suru_verb: frozenset[str]
+    listing_quotes: frozenset[str]
+    conditional_particles: frozenset[str]
+    fallback_harm_verbs: Words
+    rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
+
+    def __init__(self, words: Mapping[str, Words]) -> None:
         self.names = tuple(words)
-        self.rough_endings = frozenset(words["rough_endings"])
-        self.casual_negatives = frozenset(words["casual_negatives"])
-        self.rough_interjections = frozenset(words["rough_interjections"])
-        self.rough_tails: tuple[str, ...] = words["rough_tails"]
-        self.rhetorical: tuple[str, ...] = words["rhetorical"]
-        self.tone_tails: tuple[str, ...] = words["tone_tails"]
-        self.rough_pleas = frozenset(words["rough_pleas"])
-        self.saying_verbs = frozenset(words["saying_verbs"])
-        self.quotes = frozenset(words["quotes"])
-        self.hearsay = frozenset(words["hearsay"])
-        self.insisting: tuple[str, ...] = words["insisting"]
-        self.insult_suffixes = frozenset(words["insult_suffixes"])
-        self.case_particles = frozenset(words["case_particles"])
-        self.first_person = frozenset(words["first_person"])
-        self.passive = frozenset(words["passive"])
-        self.not_a_denial: tuple[str, ...] = words["not_a_denial"]
-        self.safe_words = frozenset(words["safe_words"])
-        self.words_nouns = frozenset(words["words_nouns"])
-        self.apologies: tuple[str, ...] = words["apologies"]
-        self.intent_nouns = frozenset(words["intent_nouns"])
-        self.courtesies = frozenset(words["courtesies"])
-        self.asking_verbs = frozenset(words["asking_verbs"])
-        self.contact_counters = frozenset(words["contact_counters"])
-        self.staff = frozenset(words["staff"])
-        self.not_listener = frozenset(words["not_listener"])
-        self.private_places = frozenset(words["private_places"])
-        self.going = frozenset(words["going"])
-        self.not_done_by_caller: tuple[str, ...] = words["not_done_by_caller"]
-        self.how_it_works = frozenset(words["how_it_works"])
-        self.mishap_verbs = frozenset(words["mishap_verbs"])
-        self.hours = frozenset(words["hours"])
-        self.not_a_span = frozenset(words["not_a_span"])
-        self.held = frozenset(words["held"])
-        self.question_words = frozenset(words["question_words"])
-        self.places_of_work = frozenset(words["places_of_work"])
-        self.investigate = frozenset(words["investigate"])
-        self.private_data: tuple[str, ...] = words["private_data"]
-        self.staying = frozenset(words["staying"])
-        self.leaving = frozenset(words["leaving"])
-        self.said = frozenset(words["said"])
-        self.family = frozenset(words["family"])
-        self.own_family = frozenset(words["own_family"])
-        self.own_people = frozenset(words["own_people"])
-        self.intensifiers = frozenset(words["intensifiers"])
-        self.thing_verbs = frozenset(words["thing_verbs"])
-        self.legal_route = frozenset(words["legal_route"])
-        self.taking_custom_away = frozenset(words["taking_custom_away"])
-        self.asking_or_if = frozenset(words["asking_or_if"])
-        self.closing_particles = frozenset(words["closing_particles"])
-        self.custom = frozenset(words["custom"])
-        self.rough_closes: tuple[str, ...] = words["rough_closes"]
-        self.not_people = frozenset(words["not_people"])
-        self.veiled_conditions: tuple[str, ...] = words["veiled_conditions"]
-        self.honorific_verbs = frozenset(words["honorific_verbs"])
-        self.vocative_suffixes = frozenset(words["vocative_suffixes"])
-        self.vocative_marks = frozenset(words["vocative_marks"])
-        self.group_marks = frozenset(words["group_marks"])
-        self.polite = frozenset(words["polite"])
-        self.sending_verbs = frozenset(words["sending_verbs"])
-        self.pleading = frozenset(words["pleading"])
-        self.such = frozenset(words["such"])
-        self.mishap_auxiliaries = frozenset(words["mishap_auxiliaries"])
-        self.received = frozenset(words["received"])
-        self.intervals: tuple[str, ...] = words["intervals"]
-        self.interval_units = frozenset(words["interval_units"])
-        self.such_things = frozenset(words["such_things"])
-        self.taunting_questions: tuple[str, ...] = words["taunting_questions"]
-        self.speaker_particles = frozenset(words["speaker_particles"])
-        self.topic_quoting = frozenset(words["topic_quoting"])
-        self.threat_shape_tails: tuple[str, ...] = words["threat_shape_tails"]
-        self.contact_noun_verbs = frozenset(words["contact_noun_verbs"])
-        self.te_yaru_tails: tuple[str, ...] = words["te_yaru_tails"]
-        self.told_tails: tuple[str, ...] = words["told_tails"]
-        self.describing_words = frozenset(words["describing_words"])
-        self.barking_particles = frozenset(words["barking_particles"])
-        self.group_topic_marks = frozenset(words["group_topic_marks"])
-        self.disowning: tuple[str, ...] = words["disowning"]
-        self.not_a_promise: tuple[str, ...] = words["not_a_promise"]
-        self.ongoing_tails: tuple[str, ...] = words["ongoing_tails"]
-        self.imposition_closes = frozenset(words["imposition_closes"])
-        self.prohibitions: tuple[str, ...] = words["prohibitions"]
-        self.rough_prohibitions: tuple[str, ...] = words["rough_prohibitions"]
-        self.asking_after_te = frozenset(words["asking_after_te"])
-        self.te_auxiliaries = frozenset(words["te_auxiliaries"])
-        self.potential_twins = frozenset(words["potential_twins"])
-        self.favours = frozenset(words["favours"])
-        self.person_tails: tuple[str, ...] = words["person_tails"]
-        self.counted_things = frozenset(words["counted_things"])
-        self.done_tails: tuple[str, ...] = words["done_tails"]
-        self.wanting = frozenset(words["wanting"])
-        self.own_deed_tails: tuple[str, ...] = words["own_deed_tails"]
-        self.kansai_yaru = frozenset(words["kansai_yaru"])
-        self.disowning_fillers = frozenset(words["disowning_fillers"])
-        self.measures = frozenset(words["measures"])
-        self.simile_words = frozenset(words["simile_words"])
-        self.vague_words = frozenset(words["vague_words"])
-        # derived: the first characters of the rough tails, a cheap test before the clause is read
+        for name in CLASS_NAMES:
+            setattr(self, name, words[name] if name in PREFIX_CLASSES else frozenset(words[name]))
+        # a cheap test before the clause is read: no rough tail can start with any other character
         self.rough_tail_heads = frozenset(tail[0] for tail in self.rough_tails)
 
 
@@ -149,17 +259,36 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "disowning", "not_a_promise", "ongoing_tails", "imposition_closes", "prohibitions",
                "rough_prohibitions", "asking_after_te", "te_auxiliaries", "potential_twins", "favours",
                "person_tails", "counted_things", "done_tails", "wanting", "own_deed_tails", "kansai_yaru",
-               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions",
-               "honorific_verbs", "vocative_suffixes", "vocative_marks")
+               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions", "honorific_verbs",
+               "vocative_suffixes", "vocative_marks", "contempt_auxiliaries", "seeing", "bare_quotes", "telling",
+               "subject_marks", "question_particles", "nominalisers", "rebuke_questions", "getting_done_humbly",
+               "causatives", "polite_imposition_closes", "getting_done", "challenge_questions", "kansai_copula",
+               "prohibition_closes", "warning_words", "warning_ends", "giving_to_speaker", "conjecture",
+               "te_particles", "how_about", "how_about_closes", "of_course", "copulas", "demand_closes", "plan_marks",
+               "doing_for", "kansai_yaro", "saying", "only_particles", "thinking", "conditional_copula", "not_caring",
+               "knowing", "hedges", "plain_quotes", "asking_marks", "past_auxiliaries", "told_auxiliaries",
+               "insisting_ongoing", "while_doing", "say_verbs", "saying_or_thinking", "must_verbs", "simile_joins",
+               "reflexive", "thing_particles", "wish_auxiliaries", "polite_auxiliaries", "asking_particles",
+               "cursed_deeds", "way_of", "te_yaru_marks", "mutual_endings", "concessive_tails", "polite_verb_endings",
+               "mishap_told", "object_marks", "wondering", "continuing", "continuing_stems", "every", "vague_counts",
+               "endless_marks", "ordinal_suffixes", "call_counters", "counted_fillers", "grievance_marks",
+               "apology_leads", "but_particles", "misread_calling", "misread_calling_forms", "waiting", "doing",
+               "home_suffix", "goal_particles", "possessive_marks", "following_verbs", "going_along", "impossible",
+               "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
+               "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
+               "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
+               "fallback_harm_verbs")
 
 
-def _words(value: Any, where: str) -> tuple[str, ...]:
+def word_list(value: Any, where: str) -> tuple[str, ...]:
+    """A list of words as a file writes it (non-empty strings), or a ConfigError naming ``where``."""
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: expected a list of non-empty strings (words), got {value!r}")
     return tuple(v.strip() for v in value)
 
 
-def _known(name: str, where: str, also: tuple[str, ...] = ()) -> None:
+def check_known(name: str, where: str, also: tuple[str, ...] = ()) -> None:
+    """``name`` is a class (or one of ``also``), or a ConfigError with the closest name."""
     if name not in CLASS_NAMES and name not in also:
         close = get_close_matches(name, (*CLASS_NAMES, *also), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -172,43 +301,12 @@ def parse_definitions(table: Any, where: str) -> dict[str, tuple[str, ...]]:
         raise ConfigError(f"{where}: [classes] must be a table of word lists")
     definitions: dict[str, tuple[str, ...]] = {}
     for name, value in table.items():
-        _known(name, f"{where} [classes]")
-        definitions[name] = _words(value, f"{where} [classes] {name}")
+        check_known(name, f"{where} [classes]")
+        definitions[name] = word_list(value, f"{where} [classes] {name}")
     missing = [name for name in CLASS_NAMES if name not in definitions]
     if missing:
         raise ConfigError(f"{where} [classes]: word class {missing[0]!r} is not defined")
     return definitions
-
-
-def parse_changes(table: Any, where: str, also: tuple[str, ...] = ()) -> dict[str, dict[str, tuple[str, ...]]]:
-    """A site lexicon's ``[classes.add]`` / ``[classes.remove]``: {"add": {class: words}, "remove": {…}}.
-
-    ``also``: other word lists these tables may change (the lexicon's ``[grammar]`` lists)."""
-    if table is None:
-        return {"add": {}, "remove": {}}
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: classes must be written as [classes.add] and [classes.remove] tables")
-    unknown = sorted(set(table) - set(CHANGES))
-    if unknown:
-        raise ConfigError(f"{where}: [classes.{unknown[0]}] is not allowed: a lexicon file may only [classes.add] "
-                          f"or [classes.remove] words (the classes are defined in {SHIPPED_CLASSES.name})")
-    changes: dict[str, dict[str, tuple[str, ...]]] = {}
-    for change in CHANGES:
-        lists = table.get(change, {})
-        if not isinstance(lists, dict):
-            raise ConfigError(f"{where}: [classes.{change}] must be a table: class name = [words]")
-        for name in lists:
-            _known(name, f"{where} [classes.{change}]", also)
-        changes[change] = {name: _words(words, f"{where} [classes.{change}] {name}") for name, words in lists.items()}
-    return changes
-
-
-def merge_changes(into: dict[str, dict[str, Words]], more: Mapping[str, Mapping[str, Words]]) -> None:
-    """Add one file's changes to those of the files before it (words accumulate per class)."""
-    for change in CHANGES:
-        target = into.setdefault(change, {})
-        for name, words in more.get(change, {}).items():
-            target[name] = (*target.get(name, ()), *words)
 
 
 def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapping[str, Words]],
@@ -226,7 +324,7 @@ def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapp
         words: dict[str, None] = {}
         for word in (*definitions[name], *added.get(name, ())):
             if word.startswith("@"):
-                _known(word[1:], f"{where} [classes] {name}")
+                check_known(word[1:], f"{where} [classes] {name}")
                 words.update(dict.fromkeys(resolve(word[1:], (*seen, name))))
             else:
                 words[word] = None
@@ -240,18 +338,6 @@ def resolve_classes(definitions: Mapping[str, Words], changes: Mapping[str, Mapp
     for name in CLASS_NAMES:
         resolve(name, ())
     return resolved
-
-
-def change_words(words: Words, name: str, changes: Mapping[str, Mapping[str, Words]] | None, where: str) -> Words:
-    """A word list that is not a class (a ``[grammar]`` list) with the words a site adds and removes."""
-    if not changes:
-        return words
-    changed = dict.fromkeys((*words, *changes.get("add", {}).get(name, ())))
-    for word in changes.get("remove", {}).get(name, ()):
-        if word not in changed:
-            raise ConfigError(f"{where} [classes.remove] {name}: {word!r} is not in the list; nothing to remove")
-        del changed[word]
-    return tuple(changed)
 
 
 _SHIPPED: dict[str, dict[str, tuple[str, ...]]] = {}
