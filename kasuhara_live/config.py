@@ -63,6 +63,7 @@ class AsrConfig:
                                                 "default", "auto"))
     )
     cpu_threads: int = field(metadata=_spec(lo=0, hi=256))
+    workers: int = field(metadata=_spec(lo=1, hi=64))  # batches decoded at once (each on cpu_threads threads)
     beam_size: int = field(metadata=_spec(lo=1, hi=10))
     final_beam_size: int = field(metadata=_spec(lo=1, hi=10))
     final_hypotheses: int = field(metadata=_spec(lo=1, hi=10))

@@ -329,3 +329,19 @@ def test_stats_report_waits_and_busy_time(cfg: Config) -> None:
 def test_window_for_picks_the_smallest_bucket_with_a_second_of_padding(seconds: float, want: float) -> None:
     assert window_for(seconds, (5.0, 10.0, 30.0), 10.0) == want
     assert window_for(seconds, (), 10.0) == 10.0
+
+
+def test_with_two_workers_two_batches_run_at_once_and_finals_still_come_first(cfg: Config) -> None:
+    engine = FakeEngine()
+    engine.hold()
+    scheduler = BatchScheduler(engine, asr(cfg, workers=2, max_batch=1))
+    first = scheduler.submit([utterance(1)], final=True)
+    until(lambda: len(engine.batches) == 1)
+    # The first worker is held inside the engine; the second still takes the next batch, a final before a partial.
+    partial = scheduler.submit([utterance(2)], final=False)
+    second = scheduler.submit([utterance(3)], final=True)
+    until(lambda: len(engine.batches) == 2)
+    assert engine.batches[1] == Batch(True, (3,), None)
+    engine.release()
+    assert [f.result(5).text for f in (*first, *second, *partial)] == ["F1", "F3", "P2"]
+    assert scheduler.close(timeout=5)

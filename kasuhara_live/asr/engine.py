@@ -33,7 +33,7 @@ class WhisperEngine:
             raise ModelError("faster-whisper is not installed: `pip install -e .`") from None
         try:
             self._model: Any = WhisperModel(model_path, device=cfg.device, compute_type=cfg.compute_type,
-                                            cpu_threads=cfg.cpu_threads)
+                                            cpu_threads=cfg.cpu_threads, num_workers=cfg.workers)
         except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError with long messages
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load Whisper model {model_path!r}: {first[:200]}") from None

@@ -150,8 +150,13 @@ class BatchScheduler:
         self._streams: dict[Hashable, _Request] = {}  # stream -> its queued partial
         self._counters = _Counters()
         self._closed = False
-        self._worker = threading.Thread(target=self._run, name=name, daemon=True)
-        self._worker.start()
+        # asr.workers batches may run at once: CTranslate2 runs that many (its inter_threads, asr.cpu_threads each)
+        # side by side, which keeps the cores busy when the batches are small (beam search steps on a few items
+        # use one core however many threads a batch has).
+        self._workers = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+                         for i in range(max(1, cfg.workers))]
+        for worker in self._workers:
+            worker.start()
 
     # -- callers' side ---------------------------------------------------------------------------------------
 
@@ -314,9 +319,11 @@ class BatchScheduler:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if self._worker is not threading.current_thread():
-            self._worker.join(timeout)
-        return not self._worker.is_alive()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for worker in self._workers:
+            if worker is not threading.current_thread():
+                worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not any(worker.is_alive() for worker in self._workers)
 
     def __enter__(self) -> BatchScheduler:
         return self
