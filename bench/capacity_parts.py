@@ -85,7 +85,7 @@ def write_site(work: Path, calls: int, extra: str) -> tuple[Path, dict[str, str]
     (work / "users.toml").write_text(text)
     agents = ", ".join(f'"{3000 + i} = agent{i}"' for i in range(calls))
     site = work / "site.toml"
-    site.write_text(f'[hub]\nusers_file = "users.toml"\n[store]\npath = "calls.sqlite"\n\n[ingest]\n'
+    site.write_text(f'[hub]\nusers_file = "users.toml"\n[store]\npath = "{work / "calls.sqlite"}"\n\n[ingest]\n'
                     f'sip_listen = "127.0.0.1:{free_port(socket.SOCK_DGRAM)}"\nrtp_port_min = 42000\n'
                     f'rtp_port_max = 42999\naudiohook_listen = ""\nagents = [{agents}]\nmax_calls = {calls + 4}\n'
                     f"{extra}\n")

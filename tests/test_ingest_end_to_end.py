@@ -53,7 +53,7 @@ def site(tmp: Path) -> Path:
     (tmp / "users.toml").write_text(users)
     rtp = free_port(socket.SOCK_DGRAM) // 4 * 4
     path = tmp / "site.toml"
-    path.write_text(f"""[hub]\nusers_file = "users.toml"\n[store]\npath = "calls.sqlite"\n
+    path.write_text(f"""[hub]\nusers_file = "users.toml"\n[store]\npath = "{tmp / 'calls.sqlite'}"\n
 [ingest]
 sip_listen = "127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
 rtp_port_min = {min(rtp, 60000)}
