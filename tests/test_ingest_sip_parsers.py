@@ -8,6 +8,7 @@ import struct
 import numpy as np
 import pytest
 
+from kasuhara_live.ingest.agents import AgentDirectory
 from kasuhara_live.ingest.g711 import decode_ulaw, encode_ulaw
 from kasuhara_live.ingest.rtp import RtpPacket, RtpReceiver, build_rtp, is_rtcp, parse_rtp
 from kasuhara_live.ingest.sdp import AnswerStream, SdpError, build_answer, parse_sdp
@@ -21,7 +22,6 @@ from kasuhara_live.ingest.sip import (
 )
 from kasuhara_live.ingest.siprec_metadata import (
     MetadataError,
-    agent_keys,
     aor_user,
     choose_roles,
     parse_metadata,
@@ -226,7 +226,7 @@ def test_metadata_participants_and_the_streams_they_send() -> None:
 def test_roles_from_ingest_agents_else_the_callee(agents: tuple[str, ...], agent_key: str, caller: str,
                                                   labels: tuple[str, str]) -> None:
     roles = choose_roles(parse_metadata(METADATA.format(customer_label="1", agent_label="2").encode()),
-                         agent_keys(agents))
+                         AgentDirectory(agents))
     assert (roles.agent_key, roles.caller, roles.labels) == (agent_key, caller, labels)
 
 
@@ -266,7 +266,7 @@ def test_fuzzed_input_raises_only_the_parsers_own_errors() -> None:
                 for media in parse_sdp(data.decode("utf-8", "replace")).media:
                     media.codec()
             elif kind == "xml":
-                choose_roles(parse_metadata(data), {"2001": "2001"})
+                choose_roles(parse_metadata(data), AgentDirectory(("2001 = sato",)))
             else:
                 parsed = parse_rtp(data)
                 if isinstance(parsed, RtpPacket):

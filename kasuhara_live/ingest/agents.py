@@ -23,6 +23,7 @@ class AgentDirectory:
     def __init__(self, entries: tuple[str, ...], unknown_agent: str = "") -> None:
         self.exact: dict[str, str] = {}
         self.by_seat: dict[str, str] = {}
+        self._written: dict[str, str] = {}  # a lower-cased key or its seat part -> the key as the site wrote it
         for entry in entries:
             key, sep, agent = entry.rpartition("=")
             key, agent = key.strip(), agent.strip()
@@ -31,12 +32,21 @@ class AgentDirectory:
                                   "(e.g. \"sip:2001@pbx.example = sato\")")
             self.exact[key.lower()] = agent
             self.by_seat.setdefault(seat_key(key), agent)
+            self._written[key.lower()] = key
+            self._written.setdefault(seat_key(key), key)
         self.unknown_agent = unknown_agent
 
     def lookup(self, key: str) -> str:
         """The agent's hub name, or "" when the key is not mapped and no ``unknown_agent`` is set."""
         found = self.exact.get(key.strip().lower()) or (self.by_seat.get(seat_key(key)) if key.strip() else None)
         return found or self.unknown_agent
+
+    def key_for(self, name: str) -> str:
+        """The site's key (as written) that ``name`` matches, by the whole name first and then by its seat part;
+        "" when none does. SIPREC uses it to tell which participant of a recorded call is the agent."""
+        if not name.strip():
+            return ""
+        return self._written.get(name.strip().lower()) or self._written.get(seat_key(name), "")
 
     def knows(self, key: str) -> bool:
         """Whether ``key`` is mapped (not merely caught by ``unknown_agent``): adapters use it to tell which

@@ -11,12 +11,13 @@ import asyncio
 import logging
 import secrets
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, overload
 
 from kasuhara_live.config import IngestConfig
 from kasuhara_live.errors import KasuharaError
+from kasuhara_live.ingest.agents import AgentDirectory
 from kasuhara_live.ingest.rtp import STATIC_DECODERS, Decoder
 from kasuhara_live.ingest.sdp import AnswerStream, SdpError, SdpOffer, build_answer, parse_sdp
 from kasuhara_live.ingest.sink import CallMeta, CallRefused, CallSink
@@ -25,7 +26,6 @@ from kasuhara_live.ingest.siprec_call import PortPool, RecordedCall
 from kasuhara_live.ingest.siprec_metadata import (
     MetadataError,
     Roles,
-    agent_keys,
     choose_roles,
     default_roles,
     parse_metadata,
@@ -93,7 +93,7 @@ class InviteHandler:
                  contact: Callable[[str, str], str], on_end: Callable[[RecordedCall, str], None]) -> None:
         self.cfg, self.sink, self.pool, self.dialogs = cfg, sink, pool, dialogs
         self.contact, self.on_end = contact, on_end
-        self.keys = agent_keys(cfg.agents)
+        self.agents = AgentDirectory(cfg.agents, cfg.unknown_agent)
 
     async def invite(self, request: SipMessage, peer: Origin, reply: Reply) -> None:
         """A new call, a retransmission of one, or a re-INVITE."""
@@ -182,7 +182,7 @@ class InviteHandler:
         if sum(1 for d in self.dialogs.values() if d.active) > self.cfg.max_calls:
             raise _Refuse(486, "Busy Here", f"already {self.cfg.max_calls} calls (ingest.max_calls)")
         offer = self._read_offer(request, need_sdp=True)
-        roles = _roles(offer.metadata, self.keys)
+        roles = _roles(offer.metadata, self.agents)
         usable = [i for i, m in enumerate(offer.sdp.media) if m.codec() is not None]
         if not usable:
             raise _Refuse(488, "Not Acceptable Here", "no m=audio stream with PCMU or PCMA over RTP/AVP")
@@ -271,11 +271,11 @@ def _check_siprec(request: SipMessage) -> None:
         raise _Refuse(488, "Not Acceptable Here", "not a SIPREC session (no Require: siprec, no +sip.src)")
 
 
-def _roles(metadata: bytes, keys: Mapping[str, str]) -> Roles:
+def _roles(metadata: bytes, agents: AgentDirectory) -> Roles:
     if not metadata:
         return default_roles()
     try:
-        return choose_roles(parse_metadata(metadata), keys)
+        return choose_roles(parse_metadata(metadata), agents)
     except MetadataError as err:
         raise _Refuse(400, "Bad Request", str(err)) from None
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kasuhara_live.errors import KasuharaError
+from kasuhara_live.ingest.agents import AgentDirectory
 
 NS = "urn:ietf:params:xml:ns:recording:1"
 MAX_METADATA = 64 * 1024
@@ -117,29 +118,19 @@ def aor_user(aor: str) -> str:
     return rest.split("@", 1)[0]
 
 
-def agent_keys(entries: Iterable[str]) -> dict[str, str]:
-    """The keys of ``ingest.agents`` ("key = agent" lines): lower-cased → as the site wrote them."""
-    keys = (entry.split("=", 1)[0].strip() for entry in entries)
-    return {key.lower(): key for key in keys if key}
+def _matching_key(participant: Participant, agents: AgentDirectory) -> str:
+    return next((key for key in map(agents.key_for, participant.aors) if key), "")
 
 
-def _matching_key(participant: Participant, keys: Mapping[str, str]) -> str:
-    for aor in participant.aors:
-        for candidate in (aor.lower(), aor_user(aor).lower()):
-            if candidate in keys:
-                return keys[candidate]
-    return ""
-
-
-def choose_roles(participants: Sequence[Participant], keys: Mapping[str, str]) -> Roles:
+def choose_roles(participants: Sequence[Participant], agents: AgentDirectory) -> Roles:
     """Agent and customer: by ``ingest.agents`` keys, else the caller-first convention in the module docstring."""
-    agent = next((p for p in participants if _matching_key(p, keys)), None)
+    agent = next((p for p in participants if _matching_key(p, agents)), None)
     if agent is None and len(participants) >= 2:
         agent = participants[1]
     customer = next((p for p in participants if p is not agent), None)
     if agent is None:
         return Roles(None, customer, "", aor_user(customer.aor) if customer else "", default_labels(customer))
-    key = _matching_key(agent, keys) or agent.aor
+    key = _matching_key(agent, agents) or agent.aor
     caller = aor_user(customer.aor) if customer else ""
     labels = (agent.sends[0] if agent.sends else "", customer.sends[0] if customer and customer.sends else "")
     return Roles(agent, customer, key, caller, labels)
