@@ -95,3 +95,15 @@ def test_check_config_reports_a_site_rule_whose_example_no_longer_fires(tmp_path
     failed = [line for line in proc.stdout.splitlines() if line.startswith("failed: ")]
     assert failed == [f"failed: {lexicon}, line 2, term (id 'ahonda'): example 'このアホンダラが' does not fire"]
     assert proc.stderr.strip() == "kasuhara-live: error: 1 rule example(s) failed (see the lines above)"
+
+
+def test_an_utterance_scope_exception_fires_when_it_sets_a_grammar_cue_aside(shipped_checker: ExampleChecker) -> None:
+    # 暴れる is a harm verb: the grammar rule, not a term, hears a threat in 子供が暴れて. An exception of scope
+    # "utterance" (rampage_not_person) silences every cue of its categories, a grammar rule's too: it fires there.
+    text = "子供が暴れて、棚の商品を落としてしまったんです"
+    assert [c.origin for c in shipped_checker.judge.category_silenced(text)] == ["grammar:harm_threat"]
+    assert shipped_checker.fires("exception", "rampage_not_person", text)
+    assert not shipped_checker.fires("exception", "rampage_not_person", "子供が走って、棚の商品を落としたんです")
+    without = dataclasses.replace(SHIPPED, exceptions=tuple(e for e in SHIPPED.exceptions
+                                                            if e.id != "rampage_not_person"))
+    assert ExampleChecker(without, RULES_ALONE).judge.judge(text).category == "threat"  # the grammar rule's threat

@@ -6,7 +6,10 @@ overall level (other rules may raise or lower it):
 
 * a term or a construction fires when its id is among the judgement's live cues (not one a guard cleared);
 * an exception fires when it silences: its phrase is heard, a term or construction was heard overlapping it (for
-  ``scope = "utterance"``: anywhere in the utterance, of one of its categories), and none of those gave a cue.
+  ``scope = "utterance"``: anywhere in the utterance, of one of its categories), and none of those gave a cue;
+* an exception of ``scope = "utterance"`` also fires when a cue of one of its categories, found by any rule (a
+  grammar rule too: 子供が暴れて, where 暴れる is a harm verb), was set aside because its phrase was heard
+  (:meth:`UtteranceJudge.category_silenced`): that is how it acts, and a grammar cue has no phrase to overlap.
 
 The rules are run alone (no model): an example tests a rule, and the model's opinion is not a rule's.
 """
@@ -64,6 +67,8 @@ class ExampleChecker:
             return False
         rules = {m.owner.partition("#")[0] for m in matches if m.owner.partition("#")[0] in self._kind_of}
         if exception.utterance_categories:
+            if any(c.category in exception.utterance_categories for c in self.judge.category_silenced(text)):
+                return True  # a cue of its category, whichever rule found it, set aside
             silenced = {r for r in rules if self._category_of[r] in exception.utterance_categories}
         else:
             silenced = {m.owner.partition("#")[0] for m in matches if m.owner.partition("#")[0] in rules

@@ -47,7 +47,7 @@ from kasuhara_live.judge.cues import (
 from kasuhara_live.judge.grammar import asks_for_it, is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Analyzer
-from kasuhara_live.judge.lexicon import Lexicon
+from kasuhara_live.judge.lexicon import Lexicon, Match
 from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.model import HarassmentModel, content_kana
 from kasuhara_live.judge.own_choice import own_choices
@@ -168,13 +168,7 @@ class UtteranceJudge(TermRules):
         Words said over count only in a whole utterance's best reading: a partial hypothesis or another reading
         that repeats itself (私が見え、私が見え、私が見え) is Whisper caught in a loop, not a caller insisting."""
         matches = self.matcher.find(analysis)
-        repeated = (self._repeated_clauses(analysis) or self._repeated_word(analysis)) if whole else []
-        found = [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
-                 *self._grammar_cues(analysis), *repeated,
-                 *self._repeated_contact(analysis),
-                 *private_visit(self.classes, analysis), *self._long_hold(analysis),
-                 *investigates_agent(self.classes, analysis), *disowned_consequence(self.classes, analysis),
-                 *self._labelled(analysis), *self._about_groups(analysis)]
+        found = self._found_cues(analysis, matches, whole)
         silenced = self._silenced_categories(matches)
         cleared = silenced | {c.category for c in found if c.axis == CLEARED}
         if self._trace is not None:
@@ -185,6 +179,28 @@ class UtteranceJudge(TermRules):
                     self._dismiss(c.origin, c.evidence, "category_silenced_by_exception")
         cues = [c for c in found if c.category not in silenced and c.axis != CLEARED]
         return combine(self.cfg, [*cues, *self._blunt_demand(analysis, cues), *extra]), frozenset(cleared)
+
+    def _found_cues(self, analysis: Analysis, matches: list[Match], whole: bool = True) -> list[Cue]:
+        """Every cue a rule found in the utterance, before the utterance-scope exceptions set their categories aside
+        (the cues an ordinary exception or a guard dismissed are not among them)."""
+        repeated = (self._repeated_clauses(analysis) or self._repeated_word(analysis)) if whole else []
+        return [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
+                *self._grammar_cues(analysis), *repeated,
+                *self._repeated_contact(analysis),
+                *private_visit(self.classes, analysis), *self._long_hold(analysis),
+                *investigates_agent(self.classes, analysis), *disowned_consequence(self.classes, analysis),
+                *self._labelled(analysis), *self._about_groups(analysis)]
+
+    def category_silenced(self, text: str) -> list[Cue]:
+        """The cues of ``text`` (a whole utterance) that an utterance-scope exception heard in it set aside, whatever
+        rule found them (a term, a construction, a grammar rule: 子供が暴れて silences the threat that 暴れる, a harm
+        verb, would be). For :class:`~kasuhara_live.judge.rule_examples.ExampleChecker`."""
+        analysis = self.analyzer.analyze(text)
+        matches = self.matcher.find(analysis)
+        silenced = self._silenced_categories(matches)
+        if not silenced:
+            return []
+        return [c for c in self._found_cues(analysis, matches) if c.category in silenced and c.axis != CLEARED]
 
     def _blunt_demand(self, analysis: Analysis, cues: list[Cue]) -> list[Cue]:
         """An invalid demand made without a word of politeness (新車に交換して, 百万でどうかな, 全部返して) presses it:
