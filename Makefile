@@ -44,7 +44,7 @@ eval: $(STAMP) $(COMPILED)
 	  tests/data/dev6.tsv tests/data/dev7.tsv tests/data/dev8.tsv tests/data/dev9.tsv tests/data/dev10.tsv \
 	  tests/data/dev11.tsv tests/data/dev12.tsv tests/data/dev13.tsv tests/data/dev14.tsv tests/data/dev15.tsv \
 	  tests/data/dev16.tsv tests/data/dev17.tsv tests/data/dev18.tsv tests/data/dev19.tsv tests/data/dev20.tsv \
-	  tests/data/dev21.tsv tests/data/dev22.tsv \
+	  tests/data/dev21.tsv tests/data/dev22.tsv tests/data/dev23.tsv tests/data/dev24.tsv \
 	  tests/data/heldout.tsv tests/blind/blind.tsv \
 	  tests/blind2/blind2.tsv tests/blind3/blind3.tsv tests/blind4/blind4.tsv tests/blind5/blind5.tsv tests/blind6/blind6.tsv \
 	  tests/blind7/blind7.tsv tests/blind8/blind8.tsv tests/blind9/blind9.tsv tests/blind10/blind10.tsv \

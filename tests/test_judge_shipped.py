@@ -683,6 +683,10 @@ def test_nothing_but_is_no_denial_and_a_group_of_people_is_a_target(rules: Detec
     judge = detector.judge
     assert judge._addressed(judge.analyzer.analyze("女の話はまじめに聞いてそう"), rules.judge_text(""))
     assert not judge._addressed(judge.analyzer.analyze("連絡取ってた女が急に音信不通になった"), rules.judge_text(""))
+    # however the analyser cuts the group's name (中国+人) or whatever place it names (関西+人)
+    assert judge._addressed(judge.analyzer.analyze("中国人って素行が悪いからなぁ"), rules.judge_text(""))
+    assert judge._addressed(judge.analyzer.analyze("関西人はせっかちやからなあ"), rules.judge_text(""))
+    assert not judge._addressed(judge.analyzer.analyze("中国に行った時に食べた麺がうまかった"), rules.judge_text(""))
     assert not judge._addressed(judge.analyzer.analyze("今日は寒いしね、鍋にしようか"), rules.judge_text(""))
 
 

@@ -152,14 +152,15 @@ class UtteranceJudge(TermRules):
             if is_listener(self.classes, token) or token.lemma in self.addressees or token.surface in self.addressees \
                     or analysis.is_command(i):
                 return True  # お前, 担当者, 出せ
-            if token.lemma in self.people and i + 1 < len(tokens) and tokens[i + 1].surface in self.classes.group_marks:
-                return True  # 女は, 外国人って, 女のわけわからん話: a group spoken of (not 会ってた女が: one woman)
             if token.lemma in self.classes.honorific_verbs:
                 return True  # なさってる, おっしゃって: the listener's doing, spoken of with respect
             if token.pos == "接尾辞" and token.lemma in self.classes.vocative_suffixes \
                     and (i + 1 == len(tokens) or tokens[i + 1].surface in self.classes.vocative_marks):
                 return True  # 添乗員さん、 / 新人さん？: someone called by name or title
-        return False
+        # 女は, 中国人って (中国+人 as unidic cuts it), 女のわけわからん話: a group spoken of
+        # (not 会ってた女が: one woman)
+        return any(last + 1 < len(tokens) and tokens[last + 1].surface in self.classes.group_marks
+                   for _, last in self._groups(tokens))
 
     def _judge_rules(self, analysis: Analysis, extra: tuple[Cue, ...],
                      whole: bool = True) -> tuple[Judgement, frozenset[str]]:
