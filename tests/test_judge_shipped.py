@@ -358,7 +358,10 @@ def test_visits_to_the_callers_own_home_are_ordinary(detector: Detector, text: s
 
 
 @pytest.mark.parametrize("text", ["何時間でも付き合ってもらいますよ", "今日は六時間いきましょうか",
-                                  "十二時間でも話し続けようか"])
+                                  "十二時間でも話し続けようか",
+                                  # claimed as still to come, or declared no burden to the caller
+                                  "まだ五時間しか話してないでしょう", "あと四時間くらいは平気ですよ、こっちは",
+                                  "六時間でも七時間でも構いませんよ"])
 def test_hours_on_the_line_promised_are_restraint(detector: Detector, text: str) -> None:
     result = detector.judge_text(text)
     assert result.level >= Level.WARNING and result.category == "restraint", (text, result)
@@ -366,7 +369,11 @@ def test_hours_on_the_line_promised_are_restraint(detector: Detector, text: str)
 
 @pytest.mark.parametrize("text", ["三時間も待たされました", "四時間かかるって言われたんですが",
                                   "二時間で終わりますか？", "三時間後にかけ直しましょうか", "何時間でも待ちますよ",
-                                  "八時間ごとに飲みましょうか"])
+                                  "八時間ごとに飲みましょうか",
+                                  # the caller's own patience, a thing's hours, a product's short life, a trip
+                                  "何時間でも構いませんので待ちます", "三時間でも構いませんから調べてください",
+                                  "充電はあと三時間くらいは平気です", "まだ三時間しか使ってないのに壊れました",
+                                  "あと三時間で着きます", "まだ四時間しか寝てないんです"])
 def test_hours_waited_or_asked_about_are_not_restraint(detector: Detector, text: str) -> None:
     assert detector.judge_text(text).level < Level.WARNING, (text, detector.judge_text(text))
 

@@ -51,6 +51,15 @@ def _count_before_counter(classes: WordClasses, tokens: tuple[Token, ...], index
     return (start, index + 1) if value is not None and value >= least else (index, None)
 
 
+def _thing_lasts(classes: WordClasses, tokens: tuple[Token, ...], first: int) -> bool:
+    """バッテリーはあと三時間は平気, 五時間でも平気です、うちの子は: a noun (not a pronoun: こちらは, 私は; nor the
+    hours themselves) is the topic or subject of the sentence, so the hours are a thing's or someone else's."""
+    start = sentence_start(tokens, first)
+    sentence = [*tokens[start:first], *sentence_after(tokens, first)]
+    return any(a.pos == "名詞" and a.surface not in classes.hours and b.lemma in ("は", "が", "も") and b.pos == "助詞"
+               for a, b in pairwise(sentence))
+
+
 def _counts_calls(classes: WordClasses, tokens: tuple[Token, ...], counter: int,
                   contact_nouns: frozenset[str]) -> bool:
     """これで十五回目です, 三十回目のお電話: the caller numbers their own calls (not 十回目の来店)."""
@@ -232,7 +241,8 @@ class PersistenceRules(GrammarCues):
             or _interval(self.classes, tokens, i)
 
     def _long_hold(self, analysis: Analysis) -> list[Cue]:
-        """何時間でも, 今日は五時間いきましょうか: hours on the line promised (拘束), not hours waited."""
+        """何時間でも, 今日は五時間いきましょうか, まだ三時間しか話してない, 四時間でも構いません: hours on the line
+        promised or claimed (拘束), not hours waited."""
         tokens = analysis.tokens
         dismissed = ""
         for i in range(1, len(tokens)):
@@ -247,15 +257,31 @@ class PersistenceRules(GrammarCues):
             if rest and rest[0].lemma in self.classes.not_a_span:
                 dismissed = words  # 三時間後に, 八時間ごとに, 三時間目の授業: a point or a rhythm, not a span
                 continue
-            endless = "".join(t.surface for t in rest[:2]) in self.classes.endless_marks
-            willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
-            staying = any(t.lemma in self.classes.held or (t.lemma in self.classes.waiting and j + 1 < len(tokens)
-                                                           and tokens[j + 1].lemma in self.classes.causatives)
-                          for j, t in enumerate(tokens))
-            if (endless or willed) and staying:
+            if self._hours_held(tokens, first, rest):
                 return [Cue("long_hold", "restraint", "conduct", self.cfg.repeated_contact_weight, words)]
             dismissed = words  # 何時間でも待ちますよ: hours the caller waits, not hours the agent is held
         return [Cue("long_hold", "restraint", CLEARED, 0.0, dismissed)] if dismissed else []
+
+    def _hours_held(self, tokens: tuple[Token, ...], first: int, rest: list[Token]) -> bool:
+        """The count of hours beginning at ``first`` (``rest``: the words after it in its clause) is the agent's
+        time on the line taken: promised (何時間でも付き合う), claimed as still to come (まだ三時間しか話してない)
+        or declared no burden to the caller (四時間でも構いません, あと三時間は平気)."""
+        classes = self.classes
+        endless = "".join(t.surface for t in rest[:2]) in classes.endless_marks
+        willed = any(t.form.startswith("意志推量形") for t in rest) and not any(t.lemma == "た" for t in rest)
+        caused = [t.lemma in classes.waiting and j + 1 < len(tokens) and tokens[j + 1].lemma in classes.causatives
+                  for j, t in enumerate(tokens)]
+        staying = any(caused) or any(t.lemma in classes.held for t in tokens)
+        if (endless or willed) and staying:
+            return True
+        claimed = first > 0 and tokens[first - 1].surface in classes.more_time_leads
+        if claimed and rest and rest[0].surface in classes.only_marks:
+            return staying  # まだ三時間しか話してない; まだ三時間しか使ってないのに壊れた is a product's life
+        # 何時間でも構いませんので待ちます, 二時間でも構いませんから調べてください: the caller's own patience
+        waited = any(t.lemma in classes.waiting and not c for t, c in zip(tokens, caused, strict=True))
+        asked = any(t.lemma in classes.asked_done for t in tokens)
+        carefree = (endless or claimed) and any(t.lemma in classes.no_burden for t in rest)
+        return carefree and not waited and not asked and not _thing_lasts(classes, tokens, first)
 
     def _keeps_contacting(self, tokens: tuple[Token, ...], index: int) -> bool:
         """Token ``index`` is 続ける after a contact verb: かけ続ける, 電話し続ける."""

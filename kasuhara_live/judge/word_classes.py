@@ -74,6 +74,10 @@ class WordClasses:
     hours: frozenset[str]
     not_a_span: frozenset[str]
     held: frozenset[str]
+    more_time_leads: frozenset[str]
+    only_marks: frozenset[str]
+    no_burden: frozenset[str]
+    asked_done: frozenset[str]
     question_words: frozenset[str]
     places_of_work: frozenset[str]
     investigate: frozenset[str]
@@ -249,7 +253,8 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "rough_pleas", "saying_verbs", "quotes", "hearsay", "insisting", "insult_suffixes", "case_particles",
                "first_person", "passive", "not_a_denial", "safe_words", "words_nouns", "apologies", "intent_nouns",
                "courtesies", "asking_verbs", "contact_counters", "staff", "not_listener", "private_places", "going",
-               "not_done_by_caller", "how_it_works", "mishap_verbs", "hours", "not_a_span", "held", "question_words",
+               "not_done_by_caller", "how_it_works", "mishap_verbs", "hours", "not_a_span", "held",
+               "more_time_leads", "only_marks", "no_burden", "asked_done", "question_words",
                "places_of_work", "investigate", "private_data", "staying", "leaving", "said", "family", "own_family",
                "own_people", "intensifiers", "thing_verbs", "legal_route", "taking_custom_away", "asking_or_if",
                "closing_particles", "custom", "rough_closes", "not_people", "group_marks", "polite", "sending_verbs",
