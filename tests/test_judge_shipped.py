@@ -739,3 +739,23 @@ def test_negation_belongs_to_its_own_predicate(rules: Detector, text: str, haras
     # is_negated stops at a later predicate after 〜て/〜なら/〜し; [grammar] happenings are no harm verbs;
     # 「…」言うて tells someone else's words
     assert (rules.judge_text(text).level >= Level.WARNING) is harassment, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("担当さん、いつも同じ時間に同じ道を歩いて帰ってるよね。何事もなければいいけどな", Level.CRITICAL),
+    ("そちらの担当者さんが来週も無事に出勤できるといいですね、ほんとに", Level.CRITICAL),
+    ("次に顔を合わせたら、手が出ないとはお約束できませんね", Level.CRITICAL),
+    ("払えないというのでしたら、こちらにも考えがございます", Level.WARNING),
+    ("対応次第では、この店がどうなっても私は一切知りませんからね", Level.WARNING),
+])
+def test_veiled_threats_by_implication(rules: Detector, text: str, level: Level) -> None:
+    # the consequence is left to the listener: a routine known, a safety wished, a temper or a fist not promised
+    assert rules.judge_text(text).level >= level, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize("text", ["暗いので帰り道に気をつけてくださいね", "雪なので帰り道はお気をつけて",
+                                  "分からないなら聞いてください", "弁護士に相談します", "無事に届くといいですね",
+                                  "毎日電車で通勤しているので定期の払い戻しを知りたいです"])
+def test_care_and_rights_are_not_veiled_threats(rules: Detector, text: str) -> None:
+    # a hazard given as the reason for care, a conditional asking for help, a legal route, a good wish
+    assert rules.judge_text(text).level < Level.WARNING, (text, rules.judge_text(text))
