@@ -759,3 +759,18 @@ def test_veiled_threats_by_implication(rules: Detector, text: str, level: Level)
 def test_care_and_rights_are_not_veiled_threats(rules: Detector, text: str) -> None:
     # a hazard given as the reason for care, a conditional asking for help, a legal route, a good wish
     assert rules.judge_text(text).level < Level.WARNING, (text, rules.judge_text(text))
+
+
+@pytest.mark.parametrize(("text", "named"), [("納得がいくまで何度でもお聞きしますので", True),
+                                             ("満足するまで同じ窓口に問い合わせます", True),
+                                             ("メール、もう二十通送ったよ。読んでないならまた送っとくね", True),
+                                             ("本社にも、営業所にも、サポートにも毎晩かけることにしました", True),
+                                             ("また明日かけます", False),
+                                             ("三回も電話したのに繋がらない", False),
+                                             ("十回も電話したのに、またかけ直せって言うんですか", False),
+                                             ("分かるまで何度でも聞いてください", False),
+                                             ("母には毎日電話することにしました", False)])
+def test_contact_announced_as_a_plan_is_persistence(rules: Detector, text: str, named: bool) -> None:
+    # until satisfied, endlessly, again after a counted campaign, a schedule decided: persistence_plans.py
+    cues = [c.source for c in rules.judge_text(text).cues]
+    assert ("repeated_contact" in cues) is named, (text, cues)

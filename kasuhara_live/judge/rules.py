@@ -51,6 +51,7 @@ from kasuhara_live.judge.lexicon import Lexicon, Match
 from kasuhara_live.judge.matcher import PhraseMatcher
 from kasuhara_live.judge.model import HarassmentModel, content_kana
 from kasuhara_live.judge.own_choice import own_choices
+from kasuhara_live.judge.persistence_plans import planned_contact
 from kasuhara_live.judge.terms import TermRules
 
 # what callers import from here (the judge's vocabulary lives in cues.py, the guards in guards.py)
@@ -187,10 +188,19 @@ class UtteranceJudge(TermRules):
         repeated = (self._repeated_clauses(analysis) or self._repeated_word(analysis)) if whole else []
         return [*self._lexicon_cues(analysis, matches), *self._construction_cues(analysis, matches),
                 *self._grammar_cues(analysis), *repeated,
-                *self._repeated_contact(analysis),
+                *self._contact_cues(analysis),
                 *private_visit(self.classes, analysis), *self._long_hold(analysis),
                 *investigates_agent(self.classes, analysis), *disowned_consequence(self.classes, analysis),
                 *self._labelled(analysis), *self._about_groups(analysis)]
+
+    def _contact_cues(self, analysis: Analysis) -> list[Cue]:
+        """Contact counted or promised (_repeated_contact); failing that, or where it only dismissed a habit told,
+        contact announced as a plan (気に入るまで問い合わせます, 毎朝かけることにしました)."""
+        found = self._repeated_contact(analysis)
+        if any(c.axis != CLEARED for c in found):
+            return found
+        return planned_contact(self.classes, self.contact_verbs, self.frequency_words, analysis,
+                               self.cfg.repeated_contact_weight, self.cfg.many_contacts) or found
 
     def category_silenced(self, text: str) -> list[Cue]:
         """The cues of ``text`` (a whole utterance) that an utterance-scope exception heard in it set aside, whatever

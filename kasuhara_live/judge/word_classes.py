@@ -30,7 +30,7 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
                             "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
                             "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
-                            "hazard_marks", "negative_endings", "fallback_harm_verbs"})
+                            "hazard_marks", "negative_endings", "fallback_harm_verbs", "decided_tails"})
 Words = tuple[str, ...]
 
 
@@ -213,6 +213,11 @@ class WordClasses:
     but_particles: frozenset[str]
     misread_calling: frozenset[str]
     misread_calling_forms: frozenset[str]
+    until_marks: frozenset[str]
+    repeating_verbs: frozenset[str]
+    again_words: frozenset[str]
+    stopping: frozenset[str]
+    decided_tails: Words
     waiting: frozenset[str]
     doing: frozenset[str]
     home_suffix: frozenset[str]
@@ -282,7 +287,7 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
                "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
                "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
-               "fallback_harm_verbs")
+               "fallback_harm_verbs", "until_marks", "repeating_verbs", "again_words", "stopping", "decided_tails")
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
