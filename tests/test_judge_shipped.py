@@ -774,3 +774,22 @@ def test_contact_announced_as_a_plan_is_persistence(rules: Detector, text: str, 
     # until satisfied, endlessly, again after a counted campaign, a schedule decided: persistence_plans.py
     cues = [c.source for c in rules.judge_text(text).cues]
     assert ("repeated_contact" in cues) is named, (text, cues)
+
+
+@pytest.mark.parametrize(("text", "exposed"), [
+    ("お名前、漢字でどう書くの？珍しい苗字だね、ネットで探したらすぐ見つかりそう", True),
+    ("フルネームで教えて、インターネットで少し調べさせていただきたいので", True),
+    ("社員証の写真撮ってあるから、Xに上げたら友達とかすぐ気づくよね", True),
+    ("今の会話録音してるからね、君の声と名前つけて上げたら", True),
+    ("窓口のお兄さんの顔、スマホで撮っといたよ", True),
+    ("お名前を伺ってもいいですか、お礼状を書きたいので", False),  # asked for a thank-you letter
+    ("この通話は録音させていただきます", False),  # the caller's own record
+    ("あなたの声、録音させていただいてます", False),  # a voice recorded, posted nowhere
+    ("このお店のこと、口コミに書きます", False),  # a review without the person
+    ("担当者の名前は伏せて口コミに書きます", False),  # the person kept out of it
+    ("商品の名前をネットで検索したら出てきました", False),  # a product's name
+    ("担当の方のお名前を調べてもらえますか", False)])  # a look-up asked of the agent
+def test_the_agents_identity_looked_up_posted_or_filmed(rules: Detector, text: str, exposed: bool) -> None:
+    # exposure.exposes_agent: the agent's name, face or voice + the caller's look-up, posting, spreading or filming
+    found = rules.judge_text(text)
+    assert any(c.source == "exposes_agent" for c in found.cues) is exposed, (text, found)

@@ -44,6 +44,7 @@ from kasuhara_live.judge.cues import (
     combine,
     most_serious,
 )
+from kasuhara_live.judge.exposure import exposes_agent
 from kasuhara_live.judge.grammar import asks_for_it, is_polite
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Analyzer
@@ -190,7 +191,8 @@ class UtteranceJudge(TermRules):
                 *self._grammar_cues(analysis), *repeated,
                 *self._contact_cues(analysis),
                 *private_visit(self.classes, analysis), *self._long_hold(analysis),
-                *investigates_agent(self.classes, analysis), *disowned_consequence(self.classes, analysis),
+                *investigates_agent(self.classes, analysis), *exposes_agent(self.classes, analysis),
+                *disowned_consequence(self.classes, analysis),
                 *self._labelled(analysis), *self._about_groups(analysis)]
 
     def _contact_cues(self, analysis: Analysis) -> list[Cue]:

@@ -30,7 +30,9 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
                             "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
                             "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
-                            "hazard_marks", "negative_endings", "fallback_harm_verbs", "decided_tails"})
+                            "hazard_marks", "negative_endings", "fallback_harm_verbs", "decided_tails",
+                            "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
+                            "media_words", "filming_stems", "withheld", "degree_marks", "oneself", "gratitude"})
 Words = tuple[str, ...]
 
 
@@ -243,6 +245,18 @@ class WordClasses:
     listing_quotes: frozenset[str]
     conditional_particles: frozenset[str]
     fallback_harm_verbs: Words
+    identity_words: Words
+    person_only_identity: Words
+    visual_identity: Words
+    asked_of_agent: Words
+    posting_verbs: frozenset[str]
+    spreading_verbs: frozenset[str]
+    media_words: Words
+    filming_stems: Words
+    withheld: Words
+    degree_marks: Words
+    oneself: Words
+    gratitude: Words
     rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
 
     def __init__(self, words: Mapping[str, Words]) -> None:
@@ -287,7 +301,10 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
                "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
                "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
-               "fallback_harm_verbs", "until_marks", "repeating_verbs", "again_words", "stopping", "decided_tails")
+               "fallback_harm_verbs", "until_marks", "repeating_verbs", "again_words", "stopping", "decided_tails",
+               "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
+               "posting_verbs", "spreading_verbs", "media_words", "filming_stems", "withheld",
+               "degree_marks", "oneself", "gratitude")
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
