@@ -793,3 +793,23 @@ def test_the_agents_identity_looked_up_posted_or_filmed(rules: Detector, text: s
     # exposure.exposes_agent: the agent's name, face or voice + the caller's look-up, posting, spreading or filming
     found = rules.judge_text(text)
     assert any(c.source == "exposes_agent" for c in found.cues) is exposed, (text, found)
+
+
+@pytest.mark.parametrize(("text", "harassment"), [
+    ("悪気はないけど、高卒の方にこの話は難しいでしょうね", True),
+    ("お年を召した方は機械にお弱いでしょう", True),
+    ("訛りがおありですね、標準語の方に代わっていただけますか", True),
+    # the caller's own attribute, a same-gender request for a medical reason, plain facts: no judgement drawn
+    ("私、高卒なので難しい言葉は苦手で、ゆっくりお願いします", False),
+    ("女性の担当者をお願いできますか、婦人科の相談なので", False),
+    ("年寄りなもので、もう少し簡単な言葉で説明してもらえると助かります", False),
+    ("若い方が多い職場ですね", False),
+    ("外国の方にも分かりやすい案内があると助かります", False),
+])
+def test_a_stereotype_said_politely_is_discrimination(rules: Detector, text: str, harassment: bool) -> None:
+    # disc_kind_cannot_understand, disc_kind_all_alike, disc_attribute_normal_swap: an attribute of a kind of
+    # person + a judgement of ability drawn from it; the speaker's own attribute is no kind of person
+    judgement = rules.judge_text(text)
+    assert (judgement.level >= Level.WARNING) is harassment, (text, judgement)
+    if harassment:
+        assert any(c.category == "discrimination" for c in judgement.cues), judgement
