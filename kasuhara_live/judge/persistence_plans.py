@@ -57,12 +57,19 @@ def _trigger(classes: WordClasses, tokens: tuple[Token, ...], i: int) -> str:
     token = tokens[i]
     if token.surface in classes.until_marks and token.pos == "助詞" and i > 0 \
             and tokens[i - 1].pos in ("動詞", "助動詞", "形容詞"):
-        return "until"
+        return "" if _learning_until(classes, tokens, i) else "until"
     if token.surface in classes.vague_counts and i + 2 < len(tokens) \
             and tokens[i + 1].surface in classes.call_counters \
             and "".join(t.surface for t in tokens[i + 2 : i + 4]) in classes.endless_marks:
         return "endless"
     return "again" if token.lemma in classes.again_words else ""
+
+
+def _learning_until(classes: WordClasses, tokens: tuple[Token, ...], i: int) -> bool:
+    """The "until" clause ending at ``i`` (まで) is the caller's own learning: 分かるまで, 理解できるまで, 覚えるまで
+    何度でも質問しますね asks until understood, it imposes no satisfaction on the agent."""
+    verb = i - 1 if tokens[i - 1].pos != "助動詞" or i < 2 else i - 2
+    return tokens[verb].lemma in classes.learning_verbs
 
 
 def _listed_channels(tokens: tuple[Token, ...], verb: int) -> int:
@@ -81,8 +88,12 @@ def planned_contact(classes: WordClasses, contact: frozenset[str], frequency: fr
     if not weight:
         return []
     counted = _big_count(classes, tokens, least)
+    learning = any(t.surface in classes.until_marks and t.pos == "助詞" and i > 0 and tokens[i - 1].conjugates
+                   and _learning_until(classes, tokens, i) for i, t in enumerate(tokens))
     for i in range(len(tokens)):
         kind = _trigger(classes, tokens, i)
+        if kind == "endless" and learning:
+            continue  # 分かるまで何度でも質問しますね: asked as often as the caller needs to learn
         if kind == "again" and (not counted or any(w in analysis.text for w in classes.grievance_marks)):
             continue  # また明日かけます: one call promised; 十回も電話したのに、またかけ直せって: a grievance
         for j in _rest_of_sentence(tokens, i + 1):

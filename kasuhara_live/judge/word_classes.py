@@ -216,6 +216,7 @@ class WordClasses:
     misread_calling: frozenset[str]
     misread_calling_forms: frozenset[str]
     until_marks: frozenset[str]
+    learning_verbs: frozenset[str]
     repeating_verbs: frozenset[str]
     again_words: frozenset[str]
     stopping: frozenset[str]
@@ -301,7 +302,8 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
                "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
                "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
-               "fallback_harm_verbs", "until_marks", "repeating_verbs", "again_words", "stopping", "decided_tails",
+               "fallback_harm_verbs", "until_marks", "learning_verbs", "repeating_verbs", "again_words", "stopping",
+               "decided_tails",
                "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
                "posting_verbs", "spreading_verbs", "media_words", "filming_stems", "withheld",
                "degree_marks", "oneself", "gratitude")
