@@ -71,6 +71,8 @@ def exposes_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     """お名前…ネットで探したら見つかりそう, 名札撮らせてもらいました: the agent's identity exposed (personal attack)."""
     tokens = analysis.tokens
     text = "".join(t.surface for t in tokens)
+    if not any(w in text for w in classes.identity_words):
+        return []  # nothing that identifies anyone: the common case, settled without reading token by token
     if any(w in text for w in (*classes.withheld, *classes.gratitude)):
         return []  # 名前は伏せて口コミに書きます, 口コミにお礼を書きたい: the agent kept out of it, or thanked
     found = [(i, w) for i in range(len(tokens)) if (w := _starts(tokens, i, classes.identity_words))

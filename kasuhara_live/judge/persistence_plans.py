@@ -81,6 +81,11 @@ def _listed_channels(tokens: tuple[Token, ...], verb: int) -> int:
                and (tokens[j - 1].pos == "名詞" or tokens[j - 1].lemma in ("に", "から")))
 
 
+def _cue(tokens: tuple[Token, ...], trigger: int, verb: int, weight: float) -> Cue:
+    words = "".join(t.surface for t in tokens[max(0, trigger - 3) : verb + 1])
+    return Cue("repeated_contact", "persistence", "conduct", weight, words)
+
+
 def planned_contact(classes: WordClasses, contact: frozenset[str], frequency: frozenset[str],
                     analysis: Analysis, weight: float, least: int) -> list[Cue]:
     """Contact or asking kept up, announced as a plan (see the module); a cue of ``weight`` or nothing."""
@@ -92,19 +97,20 @@ def planned_contact(classes: WordClasses, contact: frozenset[str], frequency: fr
                    and _learning_until(classes, tokens, i) for i, t in enumerate(tokens))
     for i in range(len(tokens)):
         kind = _trigger(classes, tokens, i)
+        if not kind:
+            continue
         if kind == "endless" and learning:
             continue  # 分かるまで何度でも質問しますね: asked as often as the caller needs to learn
         if kind == "again" and (not counted or any(w in analysis.text for w in classes.grievance_marks)):
             continue  # また明日かけます: one call promised; 十回も電話したのに、またかけ直せって: a grievance
         for j in _rest_of_sentence(tokens, i + 1):
-            words = "".join(t.surface for t in tokens[max(0, i - 3) : j + 1])
             if kind == "until" and counted and tokens[j].lemma in classes.stopping \
                     and any(t.lemma in NEGATORS for t in tokens[j + 1 : j + 3]):
-                return [Cue("repeated_contact", "persistence", "conduct", weight, words)]  # 百回になるまでやめない
+                return [_cue(tokens, i, j, weight)]  # 百回になるまでやめない
             if not _says_again(classes, contact, tokens, j) or is_reported(classes, analysis, self_match(j)):
                 continue
-            if kind and _future_share(classes, tokens, j, counted=False) == 1.0:
-                return [Cue("repeated_contact", "persistence", "conduct", weight, words)]
+            if _future_share(classes, tokens, j, counted=False) == 1.0:
+                return [_cue(tokens, i, j, weight)]
     return _scheduled(classes, contact, frequency, tokens, weight)
 
 
