@@ -827,6 +827,10 @@ def test_a_stereotype_said_politely_is_discrimination(rules: Detector, text: str
     ("ご両親の顔が見てみたいもんですな", True),
     ("割り算もろくにできへん係員に経理させとんのか", True),  # a child's skill beyond a person
     ("ひらがなから習い直してきなさいよ", True),  # sent back to school
+    ("あんたなんかおらんでも誰も困らへんわ", True),
+    ("どんな教育受けたらそういう言葉遣いになるのかね", True),  # upbringing over the listener's conduct
+    ("このパソコン、処理能力がないね", False),  # a compound: a machine's ability
+    ("どういう家庭で育つと、そんなに優しくなれるんですか", False),  # praise, no rebuke
     ("この古い電卓、割り算もできないのよ", False),  # a device
     ("私、記憶力がなくてすみません", False),  # the caller's own faculty
     ("この機種には録画機能がないんですね", False),  # a product's ability

@@ -27,14 +27,14 @@ def _mind_missing(classes: WordClasses, tokens: list[Token], _whole: str) -> int
     for i in range(len(tokens)):
         ahead = "".join(t.surface for t in tokens[i : i + 3])
         word = max((w for w in classes.faculties if ahead.startswith(w)), key=len, default="")
-        if not word or not word.startswith(tokens[i].surface[:1]):
-            continue
+        if not word or not word.startswith(tokens[i].surface[:1]) or (i and tokens[i - 1].pos == "名詞"):
+            continue  # 処理能力, 計算能力: a compound, a machine's ability
         j, covered = i, ""
         while j < len(tokens) and len(covered) < len(word):
             covered += tokens[j].surface
             j += 1
-        while j < len(tokens) and (tokens[j].pos == "助詞" or tokens[j].surface in ("中", "、")):
-            j += 1  # 頭ん中、空っぽ, 常識すらない: particles and the inside between the faculty and its absence
+        while j < len(tokens) and (tokens[j].pos == "助詞" or tokens[j].surface.startswith(classes.faculty_fillers)):
+            j += 1  # 頭ん中、空っぽ, 常識すらない, 常識というもののかけらもない: between the faculty and its absence
         lack = next((w for w in classes.lacking if "".join(t.surface for t in tokens[j : j + 4]).startswith(w)), "")
         after = "".join(t.surface for t in tokens[j : j + 6])[len(lack):]
         # 能力がないわけじゃない, 頭がないと動かない: a denial or a condition, nothing said of the listener
@@ -73,7 +73,8 @@ def _replaceable(classes: WordClasses, tokens: list[Token], _whole: str) -> int:
             return i  # 代わりはいくらでもいる: people (いる, おる), not goods (ある)
         if token.lemma in classes.staying or token.lemma in classes.stopping:
             after = "".join(t.surface for t in tokens[i + 1 : i + 12])
-            if "ても" in after and "誰も" in after and any(t.lemma in classes.unmissed for t in tokens[i + 1 : i + 14]):
+            missed = any(t.lemma in classes.unmissed for t in tokens[i + 1 : i + 14])
+            if missed and "誰も" in after and any(w in after for w in classes.concessive_tails):
                 return i
     return -1
 
@@ -87,9 +88,9 @@ def _upbringing(classes: WordClasses, tokens: list[Token], whole: str) -> int:
             if any(t.lemma in classes.seeing for t in rest) and any(t.lemma in classes.wish_auxiliaries for t in rest):
                 return i
         if token.lemma in classes.upbringing or token.surface in classes.upbringing:
-            asked = any(t.lemma in classes.question_words or t.surface in ("どういう", "一体", "いったい")
-                        for t in tokens[:i])
-            if asked and any(w in whole for w in ("そんな", "こんな", "一体", "いったい")):
+            # どういう家庭で…: asked, and over the listener's conduct (そんなことも, その態度, 一体), not in chit-chat
+            asked = any(t.lemma in classes.question_words for t in tokens[:i])
+            if asked and any(w in whole for w in classes.rebuke_marks):
                 return i
     return -1
 
@@ -112,8 +113,8 @@ def belittles_listener(classes: WordClasses, analysis: Analysis) -> list[Cue]:
             if found < 0:
                 continue
             at = self_match(start + found)
-            # an absence or inability is the act itself (頭がない, 計算もできない): not a denial
-            negated = rule not in (_mind_missing, _basics_failed) and is_negated(classes, analysis, at)
+            # an absence, inability or no one missing them is the act itself (頭がない, 計算もできない, 誰も困らない)
+            negated = rule is _upbringing and is_negated(classes, analysis, at)
             if negated or is_reported(classes, analysis, at):
                 continue
             words = "".join(t.surface for t in sentence[found : found + 8])

@@ -34,7 +34,7 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
                             "media_words", "filming_stems", "withheld", "degree_marks", "oneself", "gratitude",
                             "faculties", "lacking", "plenty", "upbringing", "not_said_of_anyone", "people_in_general",
-                            "basics", "cannot", "person_words"})
+                            "basics", "cannot", "person_words", "faculty_fillers", "rebuke_marks"})
 Words = tuple[str, ...]
 
 
@@ -273,6 +273,8 @@ class WordClasses:
     cannot: Words
     person_words: Words
     learning_again: frozenset[str]
+    faculty_fillers: Words
+    rebuke_marks: Words
     rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
 
     def __init__(self, words: Mapping[str, Words]) -> None:
@@ -324,7 +326,7 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "degree_marks", "oneself", "gratitude",
                "faculties", "lacking", "substitutes", "plenty", "unmissed", "upbringing", "third_persons",
                "not_said_of_anyone", "people_in_general", "basics", "cannot", "person_words",
-               "learning_again")
+               "learning_again", "faculty_fillers", "rebuke_marks")
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
