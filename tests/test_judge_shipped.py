@@ -815,3 +815,34 @@ def test_a_stereotype_said_politely_is_discrimination(rules: Detector, text: str
     assert (judgement.level >= Level.WARNING) is harassment, (text, judgement)
     if harassment:
         assert any(c.category == "discrimination" for c in judgement.cues), judgement
+
+
+@pytest.mark.parametrize(("text", "belittled"), [
+    ("あんたの脳みそ、足りてないんちゃうか", True),  # a faculty + its lack, Kansai
+    ("そちらの係の方、常識すら無いんですか", True),  # staff, polite, with すら
+    ("考える力ゼロやな、ほんま", True),
+    ("お前の替わりなんかなんぼでもおるんやで", True),  # replaceable: substitutes + plenty + people
+    ("おたくが辞めても誰も困らんやろ", True),  # no one misses the listener
+    ("こんな簡単なことも分からんとは、一体どういう躾を受けてきたんだ", True),  # upbringing + rebuke
+    ("ご両親の顔が見てみたいもんですな", True),
+    ("割り算もろくにできへん係員に経理させとんのか", True),  # a child's skill beyond a person
+    ("ひらがなから習い直してきなさいよ", True),  # sent back to school
+    ("あんたなんかおらんでも誰も困らへんわ", True),
+    ("どんな教育受けたらそういう言葉遣いになるのかね", True),  # upbringing over the listener's conduct
+    ("このパソコン、処理能力がないね", False),  # a compound: a machine's ability
+    ("どういう家庭で育つと、そんなに優しくなれるんですか", False),  # praise, no rebuke
+    ("この古い電卓、割り算もできないのよ", False),  # a device
+    ("私、記憶力がなくてすみません", False),  # the caller's own faculty
+    ("この機種には録画機能がないんですね", False),  # a product's ability
+    ("どちらのご出身で、どんなご家庭で育ったんですか", False),  # a sincere question, no rebuke
+    ("彼女は常識がないから困るのよ", False),  # a third person
+    ("在庫の代わりならいくらでもありますよ", False),  # goods, not a person
+    ("能力がないわけではありません", False),  # a denial
+    ("常識がない人って最近多いですね", False),  # people in general
+    ("「常識がない」と上司に言われました", False)])  # reported
+def test_the_listeners_mind_worth_or_upbringing_belittled(rules: Detector, text: str, belittled: bool) -> None:
+    # belittling.belittles_listener: a faculty + its absence, a substitute + plenty, upbringing questioned
+    found = rules.judge_text(text)
+    assert any(c.source == "belittles_listener" for c in found.cues) is belittled, (text, found)
+    if belittled:
+        assert found.level >= Level.WARNING, (text, found)  # abuse, or a rougher category heard with it

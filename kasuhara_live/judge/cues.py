@@ -98,7 +98,7 @@ class Judgement:
 
 GRAMMAR_CUES = frozenset({"command", "rough_ending", "te_yaru", "repeated_clause", "repeated_contact", "held_on",
                           "private_visit", "long_hold", "blunt_demand", "investigates_agent",
-                          "exposes_agent",
+                          "exposes_agent", "belittles_listener",
                           "disowned_consequence", "labelled", "group_removal", "group_contempt"})
 
 

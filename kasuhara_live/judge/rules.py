@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from kasuhara_live.config import JudgeConfig
 from kasuhara_live.events import Level
 from kasuhara_live.judge.behaviours import disowned_consequence, investigates_agent, private_visit
+from kasuhara_live.judge.belittling import belittles_listener
 from kasuhara_live.judge.clauses import is_listener
 from kasuhara_live.judge.cues import (
     CLEARED,
@@ -192,6 +193,7 @@ class UtteranceJudge(TermRules):
                 *self._contact_cues(analysis),
                 *private_visit(self.classes, analysis), *self._long_hold(analysis),
                 *investigates_agent(self.classes, analysis), *exposes_agent(self.classes, analysis),
+                *belittles_listener(self.classes, analysis),
                 *disowned_consequence(self.classes, analysis),
                 *self._labelled(analysis), *self._about_groups(analysis)]
 

@@ -32,7 +32,9 @@ PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insistin
                             "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
                             "hazard_marks", "negative_endings", "fallback_harm_verbs", "decided_tails",
                             "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
-                            "media_words", "filming_stems", "withheld", "degree_marks", "oneself", "gratitude"})
+                            "media_words", "filming_stems", "withheld", "degree_marks", "oneself", "gratitude",
+                            "faculties", "lacking", "plenty", "upbringing", "not_said_of_anyone", "people_in_general",
+                            "basics", "cannot", "person_words", "faculty_fillers", "rebuke_marks"})
 Words = tuple[str, ...]
 
 
@@ -258,6 +260,21 @@ class WordClasses:
     degree_marks: Words
     oneself: Words
     gratitude: Words
+    faculties: Words
+    lacking: Words
+    substitutes: frozenset[str]
+    plenty: Words
+    unmissed: frozenset[str]
+    upbringing: Words
+    third_persons: frozenset[str]
+    not_said_of_anyone: Words
+    people_in_general: Words
+    basics: Words
+    cannot: Words
+    person_words: Words
+    learning_again: frozenset[str]
+    faculty_fillers: Words
+    rebuke_marks: Words
     rough_tail_heads: frozenset[str]  # derived: the first characters of the rough tails
 
     def __init__(self, words: Mapping[str, Words]) -> None:
@@ -306,7 +323,10 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "decided_tails",
                "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
                "posting_verbs", "spreading_verbs", "media_words", "filming_stems", "withheld",
-               "degree_marks", "oneself", "gratitude")
+               "degree_marks", "oneself", "gratitude",
+               "faculties", "lacking", "substitutes", "plenty", "unmissed", "upbringing", "third_persons",
+               "not_said_of_anyone", "people_in_general", "basics", "cannot", "person_words",
+               "learning_again", "faculty_fillers", "rebuke_marks")
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
