@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 COMPILED := build/compiled/stamp.json
 JUDGE_HOT := $(addprefix kasuhara_live/judge/,japanese.py lexicon.py phrase_patterns.py matcher.py model.py \
 	  word_classes.py rules.py cues.py clauses.py guards.py grammar.py grammar_cues.py harm.py persistence.py \
-	  groups.py terms.py behaviours.py own_choice.py rule_base.py persistence_plans.py exposure.py)
+	  groups.py terms.py behaviours.py own_choice.py rule_base.py persistence_plans.py exposure.py belittling.py \
+	  word_class_names.py)
 
 .PHONY: setup demo test lint bench eval model train-files clean
 

@@ -19,7 +19,7 @@ from pathlib import Path
 # the judge's rules are spread over several modules (rules.py assembles them): all of them are hot
 MODULES = ("japanese", "lexicon", "phrase_patterns", "matcher", "model", "word_classes", "rules", "cues", "clauses",
            "guards", "grammar", "grammar_cues", "harm", "persistence", "groups", "terms", "behaviours", "own_choice",
-           "rule_base", "persistence_plans", "exposure", "belittling")
+           "rule_base", "persistence_plans", "exposure", "belittling", "word_class_names")
 HERE = Path(__file__).resolve().parent
 BUILD = HERE.parent.parent / "build" / "compiled"
 # mypyc also builds in the types of what the compiled modules import: a change there makes the build stale too

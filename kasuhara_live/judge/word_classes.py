@@ -19,22 +19,9 @@ from typing import Any
 
 from kasuhara_live.config import DEFAULT_CONFIG_PATH, read_toml
 from kasuhara_live.errors import ConfigError
+from kasuhara_live.judge.word_class_names import CLASS_NAMES, PREFIX_CLASSES
 
 SHIPPED_CLASSES = DEFAULT_CONFIG_PATH.parent / "word-classes.toml"
-# the classes whose words are beginnings, endings or looked for inside a text (tuples: str.startswith, str.endswith,
-# `in`); every other class is a frozen set
-PREFIX_CLASSES = frozenset({"rough_tails", "rhetorical", "tone_tails", "insisting", "not_a_denial", "apologies",
-                            "not_done_by_caller", "private_data", "rough_closes", "intervals", "taunting_questions",
-                            "threat_shape_tails", "te_yaru_tails", "told_tails", "disowning", "not_a_promise",
-                            "ongoing_tails", "prohibitions", "rough_prohibitions", "person_tails", "done_tails",
-                            "own_deed_tails", "veiled_conditions", "warning_words", "warning_ends", "plan_marks",
-                            "insisting_ongoing", "cursed_deeds", "te_yaru_marks", "mutual_endings",
-                            "concessive_tails", "continuing_stems", "every", "grievance_marks", "apology_leads",
-                            "hazard_marks", "negative_endings", "fallback_harm_verbs", "decided_tails",
-                            "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
-                            "media_words", "filming_stems", "withheld", "degree_marks", "oneself", "gratitude",
-                            "faculties", "lacking", "plenty", "upbringing", "not_said_of_anyone", "people_in_general",
-                            "basics", "cannot", "person_words", "faculty_fillers", "rebuke_marks"})
 Words = tuple[str, ...]
 
 
@@ -286,47 +273,6 @@ class WordClasses:
 
 
 # every class the rules read, in the order of the shipped file
-CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "rough_tails", "rhetorical", "tone_tails",
-               "rough_pleas", "saying_verbs", "quotes", "hearsay", "insisting", "insult_suffixes", "case_particles",
-               "first_person", "passive", "not_a_denial", "safe_words", "words_nouns", "apologies", "intent_nouns",
-               "courtesies", "asking_verbs", "contact_counters", "staff", "not_listener", "private_places", "going",
-               "not_done_by_caller", "how_it_works", "mishap_verbs", "hours", "not_a_span", "held",
-               "more_time_leads", "only_marks", "no_burden", "asked_done", "question_words",
-               "places_of_work", "investigate", "private_data", "staying", "leaving", "said", "family", "own_family",
-               "own_people", "intensifiers", "thing_verbs", "legal_route", "taking_custom_away", "asking_or_if",
-               "closing_particles", "custom", "rough_closes", "not_people", "group_marks", "polite", "sending_verbs",
-               "pleading", "such", "mishap_auxiliaries", "received", "intervals", "interval_units", "such_things",
-               "taunting_questions", "speaker_particles", "topic_quoting", "threat_shape_tails", "contact_noun_verbs",
-               "te_yaru_tails", "told_tails", "describing_words", "barking_particles", "group_topic_marks",
-               "disowning", "not_a_promise", "ongoing_tails", "imposition_closes", "prohibitions",
-               "rough_prohibitions", "asking_after_te", "te_auxiliaries", "potential_twins", "favours",
-               "person_tails", "counted_things", "done_tails", "wanting", "own_deed_tails", "kansai_yaru",
-               "disowning_fillers", "measures", "simile_words", "vague_words", "veiled_conditions", "honorific_verbs",
-               "vocative_suffixes", "vocative_marks", "contempt_auxiliaries", "seeing", "bare_quotes", "telling",
-               "subject_marks", "question_particles", "nominalisers", "rebuke_questions", "getting_done_humbly",
-               "causatives", "polite_imposition_closes", "getting_done", "challenge_questions", "kansai_copula",
-               "prohibition_closes", "warning_words", "warning_ends", "giving_to_speaker", "conjecture",
-               "te_particles", "how_about", "how_about_closes", "of_course", "copulas", "demand_closes", "plan_marks",
-               "doing_for", "kansai_yaro", "saying", "only_particles", "thinking", "conditional_copula", "not_caring",
-               "knowing", "hedges", "plain_quotes", "asking_marks", "past_auxiliaries", "told_auxiliaries",
-               "insisting_ongoing", "while_doing", "say_verbs", "saying_or_thinking", "must_verbs", "simile_joins",
-               "reflexive", "thing_particles", "wish_auxiliaries", "polite_auxiliaries", "asking_particles",
-               "cursed_deeds", "way_of", "te_yaru_marks", "mutual_endings", "concessive_tails", "polite_verb_endings",
-               "mishap_told", "object_marks", "wondering", "continuing", "continuing_stems", "every", "vague_counts",
-               "endless_marks", "ordinal_suffixes", "call_counters", "counted_fillers", "grievance_marks",
-               "apology_leads", "but_particles", "misread_calling", "misread_calling_forms", "waiting", "doing",
-               "home_suffix", "goal_particles", "possessive_marks", "following_verbs", "going_along", "impossible",
-               "who_or_what", "hazard_marks", "linking_marks", "about_marks", "label_closes", "order_particles",
-               "pointing", "said_of_marks", "nationality_suffixes", "obligation", "negative_endings",
-               "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
-               "fallback_harm_verbs", "until_marks", "learning_verbs", "repeating_verbs", "again_words", "stopping",
-               "decided_tails",
-               "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
-               "posting_verbs", "spreading_verbs", "media_words", "filming_stems", "withheld",
-               "degree_marks", "oneself", "gratitude",
-               "faculties", "lacking", "substitutes", "plenty", "unmissed", "upbringing", "third_persons",
-               "not_said_of_anyone", "people_in_general", "basics", "cannot", "person_words",
-               "learning_again", "faculty_fillers", "rebuke_marks")
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
