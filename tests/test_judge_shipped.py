@@ -68,6 +68,8 @@ NEGATIVES = [
     "娘のアカウントを作りたいんです、小学生なんですけど",
     # reported with the speaker named in between, and words the caller says they are not saying
     "「住所を教えろ」って隣の人に言われて怖かったんです",
+    "殺すぞって隣の家の人に言われました",  # a longer speaker, the caller told (passive)
+    "何が起きても知りませんよって、点検の人に脅されたんです",
     "毎日電話しろとは言いませんけど、せめて進み具合は教えてください",
     # dialect requests and casual negatives are not commands; a story told on is not a threat
     "サイズが合わねぇから、交換してけろ",

@@ -156,11 +156,16 @@ def _obliged(classes: WordClasses, tokens: list[Token], quote: int, verb: int) -
 
 
 def _saying_verb_after(classes: WordClasses, tokens: list[Token], start: int) -> int | None:
-    """Index of the saying verb of a quotation, allowing は/も and who said it: 〜とは言わない, 〜って上司に言われた."""
-    for index in range(start, min(start + 4, len(tokens))):
+    """Index of the saying verb of a quotation, allowing は/も and who said it: 〜とは言わない, 〜って上司に言われた.
+
+    Who said it may be longer (〜って、点検の人に脅された, 〜って隣の家の人に言われた) when the verb is passive:
+    the caller was told, so the words are someone else's (〜って店の人に聞いたよ, active, may still be aimed at
+    the listener)."""
+    for index in range(start, min(start + 8, len(tokens))):
         token = tokens[index]
         if token.lemma in classes.saying_verbs and token.pos == "動詞":
-            return index
+            passive = index + 1 < len(tokens) and tokens[index + 1].lemma in classes.passive
+            return index if index < start + 4 or passive else None
         if not (token.pos in ("名詞", "代名詞", "接尾辞") or token.lemma in classes.speaker_particles):
             return None
     return None
