@@ -29,7 +29,7 @@ def _a_person(classes: WordClasses, tokens: tuple[Token, ...], k: int) -> bool:
     who = tokens[k]
     if is_listener(classes, who) or (who.lemma in classes.staff and who.lemma not in classes.places_of_work):
         return True
-    if who.surface in ("子", "人", "方") or who.lemma in classes.vocative_suffixes:
+    if who.surface in classes.person_nouns or who.lemma in classes.vocative_suffixes:
         return True  # 受付の子, 窓口の方, お姉さん
     return who.lemma in classes.staff and "".join(t.surface for t in tokens[k + 1 : k + 3]).startswith(
         classes.person_tails)

@@ -56,7 +56,7 @@ CLASS_NAMES = ("rough_endings", "casual_negatives", "rough_interjections", "roug
                "kansai_threat_tails", "so_that", "suru_verb", "listing_quotes", "conditional_particles",
                "fallback_harm_verbs", "until_marks", "learning_verbs", "repeating_verbs", "again_words", "stopping",
                "decided_tails",
-               "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
+               "person_nouns", "identity_words", "person_only_identity", "visual_identity", "asked_of_agent",
                "posting_verbs", "spreading_verbs", "media_words", "filming_stems", "withheld",
                "degree_marks", "oneself", "gratitude",
                "faculties", "lacking", "substitutes", "plenty", "unmissed", "upbringing", "third_persons",

@@ -123,6 +123,7 @@ class WordClasses:
     potential_twins: frozenset[str]
     favours: frozenset[str]
     person_tails: Words
+    person_nouns: frozenset[str]
     counted_things: frozenset[str]
     done_tails: Words
     wanting: frozenset[str]
