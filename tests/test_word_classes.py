@@ -147,3 +147,27 @@ def test_a_site_changes_a_grammar_list_the_same_way(tmp_path: Path) -> None:
     assert before.judge("車を燃やす").level is Level.CRITICAL and after.judge("車を燃やす").level is Level.NONE
     with pytest.raises(ConfigError, match="'自転車' is not in the list"):
         site_lexicon(tmp_path, '[classes.remove]\nharm_targets = ["自転車"]\n')
+
+
+SITE_CONSTRUCTION = '''
+[[construction]]
+id = "site_family_watched"
+category = "threat"
+axis = "conduct"
+weight = 1.0
+severity = "critical"
+parts = [["@family"], ["見張る", "付け回す"]]
+examples = ["お前の息子、見張ってるからな"]
+counterexamples = ["息子の宿題を見てるところです、少々お待ちを"]
+'''
+
+
+def test_a_construction_part_may_name_a_word_class(tmp_path: Path) -> None:
+    # ["@family"] stands for every word of the class, as the site changed it: a kind of word, not its spellings
+    judge = UtteranceJudge(site_lexicon(tmp_path, SITE_CONSTRUCTION), RULES_ALONE)
+    assert "site_family_watched" in {c.source for c in judge.judge("お前の娘、見張ってるからな").cues}
+    assert "site_family_watched" not in {c.source for c in judge.judge("お前の車、見張ってるからな").cues}
+    added = UtteranceJudge(site_lexicon(tmp_path, SITE_CONSTRUCTION + '[classes.add]\nfamily = ["甥"]\n'), RULES_ALONE)
+    assert "site_family_watched" in {c.source for c in added.judge("お前の甥、見張ってるからな").cues}
+    with pytest.raises(ConfigError, match=r"'@famly' names no word class \(did you mean @family\?\)"):
+        site_lexicon(tmp_path, SITE_CONSTRUCTION.replace("@family", "@famly"))

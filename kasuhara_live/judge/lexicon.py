@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -232,7 +233,7 @@ def _term(entry: Any, where: str) -> Term:
                 entry.get("attaches"))
 
 
-def _construction(entry: Any, where: str) -> Construction:
+def _construction(entry: Any, where: str, classes: WordClasses) -> Construction:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a table")
     _check_keys(entry, {"id", "category", "axis", "weight", "severity", "parts", *_EXAMPLE_KEYS},
@@ -242,7 +243,25 @@ def _construction(entry: Any, where: str) -> Construction:
     if not isinstance(parts, list) or len(parts) < 2:
         raise ConfigError(f"{where} (id {base.id!r}): parts must be a list of at least two phrase lists")
     return Construction(base.id, base.category, base.axis, base.weight, base.severity,
-                        tuple(_strings(part, f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
+                        tuple(_with_classes(_strings(part, f"{where} (id {base.id!r}): parts[{i}]"), classes,
+                                            f"{where} (id {base.id!r}): parts[{i}]") for i, part in enumerate(parts)))
+
+
+def _with_classes(phrases: tuple[str, ...], classes: WordClasses, where: str) -> tuple[str, ...]:
+    """A part's phrases with each ``@name`` replaced by the words of the word class ``name`` (configs/word-classes.toml,
+    as a site changed it): a part may name a kind of word (["@family"]) instead of spelling out its words."""
+    out: list[str] = []
+    for phrase in phrases:
+        if not phrase.startswith("@"):
+            out.append(phrase)
+            continue
+        name = phrase[1:]
+        if name not in classes.names:
+            close = get_close_matches(name, classes.names, n=1)
+            hint = f" (did you mean @{close[0]}?)" if close else ""
+            raise ConfigError(f"{where}: {phrase!r} names no word class{hint}")
+        out += [w for w in getattr(classes, name) if w not in out]
+    return tuple(out)
 
 
 def _exception(entry: Any, where: str, i: int) -> Exception_:
@@ -274,9 +293,12 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
         written = (origins or {}).get(kind, ())
         return written[i] if i < len(written) else f"{source} {kind} #{i + 1}"
 
+    # [classes.add] / [classes.remove] change the word classes, and the [grammar] lists in the same way
+    changes = parse_changes(data["classes"], source, GRAMMAR_LISTS) if "classes" in data else None
+    classes = word_classes(changes, source) if changes is not None else None
     terms = [_term(entry, place("term", i)) for i, entry in enumerate(data.get("term", []))]
     exceptions = [_exception(entry, place("exception", i), i) for i, entry in enumerate(data.get("exception", []))]
-    constructions = [_construction(entry, place("construction", i))
+    constructions = [_construction(entry, place("construction", i), classes or word_classes())
                      for i, entry in enumerate(data.get("construction", []))]
     written_at: dict[str, str] = {}
     rule_examples = []
@@ -297,14 +319,11 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "",
         raise ConfigError(f"{source}: [grammar] must be a table")
     lists = GRAMMAR_LISTS
     _check_keys(grammar, set(lists), f"{source} [grammar]")
-    # [classes.add] / [classes.remove] change the word classes, and the [grammar] lists in the same way
-    changes = parse_changes(data["classes"], source, GRAMMAR_LISTS) if "classes" in data else None
     fallback = {"harm_verbs": word_classes().fallback_harm_verbs}  # a file without harm_verbs still knows 殺す
     (harm, verbs, nouns, often, targeted, targets, addressees, people, states, labels, removal, contempt,
      happenings) = (
         change_words(_strings(grammar[key], f"{source} [grammar] {key}") if key in grammar
                      else fallback.get(key, ()), key, changes, source) for key in lists)
-    classes = word_classes(changes, source) if changes is not None else None
     return Lexicon(tuple(terms), tuple(exceptions), harm, source, tuple(constructions), verbs, nouns, often,
                    targeted, targets, addressees, people, states, labels, removal, contempt, happenings,
                    origins=tuple(written_at.items()), rule_examples=tuple(rule_examples),
