@@ -772,6 +772,7 @@ def test_care_and_rights_are_not_veiled_threats(rules: Detector, text: str) -> N
                                              ("十回も電話したのに、またかけ直せって言うんですか", False),
                                              ("分かるまで何度でも聞いてください", False),
                                              ("母には毎日電話することにしました", False),
+                                             ("毎朝母に電話をかけることにしています", False),
                                              ("分からないことがあったら、分かるまで何度でも質問しますね", False),
                                              ("理解できるまで何度でも聞きます", False)])
 def test_contact_announced_as_a_plan_is_persistence(rules: Detector, text: str, named: bool) -> None:

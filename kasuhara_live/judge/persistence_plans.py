@@ -8,6 +8,7 @@ quiet: :func:`kasuhara_live.judge.persistence._future_share` reads the verb's te
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from kasuhara_live.judge.clauses import SENTENCE_ENDS, self_match
 from kasuhara_live.judge.cues import Cue
@@ -125,6 +126,8 @@ def _scheduled(classes: WordClasses, contact: frozenset[str], frequency: frozens
         while start > 0 and tokens[start - 1].surface not in SENTENCE_ENDS:
             start -= 1
         often = any(t.lemma in frequency for t in tokens[start:j])
+        if any(t.lemma in classes.own_people and n.lemma in ("に", "と") for t, n in pairwise(tokens[start:j])):
+            continue  # 毎朝母に電話をかけることにしています: the caller's own people called, not the company
         if (often and tail.startswith(classes.decided_tails)) or (
                 _listed_channels(tokens, j) >= LISTED_CHANNELS
                 and _future_share(classes, tokens, j, counted=False) == 1.0):
