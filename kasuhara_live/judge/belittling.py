@@ -102,6 +102,8 @@ def belittles_listener(classes: WordClasses, analysis: Analysis) -> list[Cue]:
     heard = any(w in whole for w in (*classes.faculties, *classes.plenty, *classes.basics, "誰も", "顔"))
     if not heard and not any(t.lemma in classes.upbringing or t.surface in classes.upbringing for t in tokens):
         return []  # the common case, settled without reading sentence by sentence
+    if any(w in whole for w in classes.reassurances):
+        return []  # 代わりの人はいくらでもいるから、無理しないで: said to comfort the listener, not to belittle them
     numbers = sentence_index(analysis)
     for n in sorted(set(numbers)):
         start = numbers.index(n)

@@ -124,6 +124,7 @@ class WordClasses:
     favours: frozenset[str]
     person_tails: Words
     person_nouns: frozenset[str]
+    reassurances: frozenset[str]
     counted_things: frozenset[str]
     done_tails: Words
     wanting: frozenset[str]
