@@ -169,5 +169,5 @@ def test_a_construction_part_may_name_a_word_class(tmp_path: Path) -> None:
     assert "site_family_watched" not in {c.source for c in judge.judge("お前の車、見張ってるからな").cues}
     added = UtteranceJudge(site_lexicon(tmp_path, SITE_CONSTRUCTION + '[classes.add]\nfamily = ["甥"]\n'), RULES_ALONE)
     assert "site_family_watched" in {c.source for c in added.judge("お前の甥、見張ってるからな").cues}
-    with pytest.raises(ConfigError, match=r"'@famly' names no word class \(did you mean @family\?\)"):
+    with pytest.raises(ConfigError, match=r"'@famly': unknown word class 'famly'; did you mean 'family'\?"):
         site_lexicon(tmp_path, SITE_CONSTRUCTION.replace("@family", "@famly"))

@@ -9,7 +9,7 @@ pronoun (彼は頭がない) is no attack on the agent; a negated or reported re
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import is_first_person, self_match, sentence_index
+from kasuhara_live.judge.clauses import is_first_person, self_match, sentence_index, word_at
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.guards import is_negated, is_reported
 from kasuhara_live.judge.japanese import Analysis, Token
@@ -25,9 +25,8 @@ def _someone_else(classes: WordClasses, tokens: list[Token]) -> bool:
 def _mind_missing(classes: WordClasses, tokens: list[Token], _whole: str) -> int:
     """Index of a faculty (頭, 常識, 理解力) followed within its clause by its absence (ない, ゼロ, 空っぽ), or -1."""
     for i in range(len(tokens)):
-        ahead = "".join(t.surface for t in tokens[i : i + 3])
-        word = max((w for w in classes.faculties if ahead.startswith(w)), key=len, default="")
-        if not word or not word.startswith(tokens[i].surface[:1]) or (i and tokens[i - 1].pos == "名詞"):
+        word = word_at(tokens, i, classes.faculties)
+        if not word or (i and tokens[i - 1].pos == "名詞"):
             continue  # 処理能力, 計算能力: a compound, a machine's ability
         j, covered = i, ""
         while j < len(tokens) and len(covered) < len(word):

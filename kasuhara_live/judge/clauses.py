@@ -3,6 +3,8 @@ who a pronoun points at (the listener, the speaker); the small reading aids ever
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from kasuhara_live.judge.japanese import Analysis, Token
 from kasuhara_live.judge.lexicon import Match
 from kasuhara_live.judge.word_classes import WordClasses
@@ -64,6 +66,13 @@ def sentence_index(analysis: Analysis) -> list[int]:
         if token.surface in SENTENCE_ENDS:
             current += 1
     return out
+
+
+def word_at(tokens: Sequence[Token], i: int, words: Iterable[str]) -> str:
+    """The longest of ``words`` written from token ``i`` on, however the analyser cut it (over up to three tokens),
+    or ''."""
+    ahead = "".join(t.surface for t in tokens[i : i + 3])
+    return max((w for w in words if ahead.startswith(w)), key=len, default="")
 
 
 def sentence_start(tokens: tuple[Token, ...], index: int) -> int:

@@ -11,17 +11,11 @@ or filming a face or name tag. Asking a name for the record or a thank-you (お�
 
 from __future__ import annotations
 
-from kasuhara_live.judge.clauses import is_first_person, is_listener, self_match
+from kasuhara_live.judge.clauses import is_first_person, is_listener, self_match, word_at
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.guards import is_negated
 from kasuhara_live.judge.japanese import Analysis, Token
 from kasuhara_live.judge.word_classes import WordClasses
-
-
-def _starts(tokens: tuple[Token, ...], i: int, words: tuple[str, ...]) -> str:
-    """The word of ``words`` that begins at token ``i`` (spanning the tokens it is split into), or ''."""
-    ahead = "".join(t.surface for t in tokens[i : i + 3])
-    return next((w for w in words if ahead.startswith(w) and w.startswith(tokens[i].surface[:1])), "")
 
 
 def _a_person(classes: WordClasses, tokens: tuple[Token, ...], k: int) -> bool:
@@ -75,7 +69,7 @@ def exposes_agent(classes: WordClasses, analysis: Analysis) -> list[Cue]:
         return []  # nothing that identifies anyone: the common case, settled without reading token by token
     if any(w in text for w in (*classes.withheld, *classes.gratitude)):
         return []  # 名前は伏せて口コミに書きます, 口コミにお礼を書きたい: the agent kept out of it, or thanked
-    found = [(i, w) for i in range(len(tokens)) if (w := _starts(tokens, i, classes.identity_words))
+    found = [(i, w) for i in range(len(tokens)) if (w := word_at(tokens, i, classes.identity_words))
              and _agents_identity(classes, tokens, i, w)]
     if not found:
         return []

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,7 +27,7 @@ from kasuhara_live.config import read_toml
 from kasuhara_live.errors import ConfigError
 from kasuhara_live.events import Level
 from kasuhara_live.judge.class_changes import change_words, merge_changes, parse_changes
-from kasuhara_live.judge.word_classes import WordClasses, word_classes
+from kasuhara_live.judge.word_classes import WordClasses, check_known, word_classes
 
 CATEGORIES = (
     "threat", "abuse", "intimidation", "dogeza", "persistence", "restraint", "discrimination", "sexual",
@@ -255,12 +254,8 @@ def _with_classes(phrases: tuple[str, ...], classes: WordClasses, where: str) ->
         if not phrase.startswith("@"):
             out.append(phrase)
             continue
-        name = phrase[1:]
-        if name not in classes.names:
-            close = get_close_matches(name, classes.names, n=1)
-            hint = f" (did you mean @{close[0]}?)" if close else ""
-            raise ConfigError(f"{where}: {phrase!r} names no word class{hint}")
-        out += [w for w in getattr(classes, name) if w not in out]
+        check_known(phrase[1:], f"{where}: {phrase!r}")
+        out += [w for w in getattr(classes, phrase[1:]) if w not in out]
     return tuple(out)
 
 

@@ -13,8 +13,8 @@ from itertools import pairwise
 from kasuhara_live.judge.clauses import SENTENCE_ENDS, self_match
 from kasuhara_live.judge.cues import Cue
 from kasuhara_live.judge.guards import is_reported
-from kasuhara_live.judge.japanese import NEGATORS, Analysis, Token, count_value
-from kasuhara_live.judge.persistence import _future_share
+from kasuhara_live.judge.japanese import NEGATORS, Analysis, Token
+from kasuhara_live.judge.persistence import _count_before_counter, _future_share
 from kasuhara_live.judge.word_classes import WordClasses
 
 # Three things listed with も make every channel (電話もメールも is two: a caller telling how they tried).
@@ -40,25 +40,18 @@ def _says_again(classes: WordClasses, contact: frozenset[str], tokens: tuple[Tok
 
 
 def _big_count(classes: WordClasses, tokens: tuple[Token, ...], least: int) -> bool:
-    """A count of contacts of at least ``least`` anywhere in the utterance (三十件, 四十通, 百回)."""
-    for i in range(1, len(tokens)):
-        if tokens[i].surface in classes.contact_counters:
-            start = i
-            while start > 0 and tokens[start - 1].pos2 == "数詞":
-                start -= 1
-            value = count_value("".join(t.surface for t in tokens[start:i])) if start < i else None
-            if value is not None and value >= least:
-                return True
-    return False
+    """A count of contacts of at least ``least`` anywhere in the utterance (三十件, 四十通, 百回; not 何回)."""
+    return any(tokens[i].surface not in classes.vague_counts
+               and _count_before_counter(classes, tokens, i, least)[1] is not None for i in range(len(tokens)))
 
 
 def _trigger(classes: WordClasses, tokens: tuple[Token, ...], i: int) -> str:
     """What kind of insistence begins at ``i``: "until" (答えるまで, 気に入るまで: a clause the caller's
-    satisfaction ends), "endless" (何度でも), "again" (また, 改めて) or ""."""
+    satisfaction ends), "endless" (何度でも), "again" (また, 改めて), "learning" (分かるまで: an until clause of the
+    caller's own learning, no insistence) or ""."""
     token = tokens[i]
-    if token.surface in classes.until_marks and token.pos == "助詞" and i > 0 \
-            and tokens[i - 1].pos in ("動詞", "助動詞", "形容詞"):
-        return "" if _learning_until(classes, tokens, i) else "until"
+    if token.surface in classes.until_marks and token.pos == "助詞" and i > 0 and tokens[i - 1].conjugates:
+        return "learning" if _learning_until(classes, tokens, i) else "until"
     if token.surface in classes.vague_counts and i + 2 < len(tokens) \
             and tokens[i + 1].surface in classes.call_counters \
             and "".join(t.surface for t in tokens[i + 2 : i + 4]) in classes.endless_marks:
@@ -94,11 +87,10 @@ def planned_contact(classes: WordClasses, contact: frozenset[str], frequency: fr
     if not weight:
         return []
     counted = _big_count(classes, tokens, least)
-    learning = any(t.surface in classes.until_marks and t.pos == "助詞" and i > 0 and tokens[i - 1].conjugates
-                   and _learning_until(classes, tokens, i) for i, t in enumerate(tokens))
-    for i in range(len(tokens)):
-        kind = _trigger(classes, tokens, i)
-        if not kind:
+    kinds = [_trigger(classes, tokens, i) for i in range(len(tokens))]
+    learning = "learning" in kinds
+    for i, kind in enumerate(kinds):
+        if kind in ("", "learning"):
             continue
         if kind == "endless" and learning:
             continue  # 分かるまで何度でも質問しますね: asked as often as the caller needs to learn
